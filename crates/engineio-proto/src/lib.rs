@@ -1,0 +1,1 @@
+//! engineio-proto: placeholder, filled in by its issue.

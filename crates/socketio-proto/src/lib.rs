@@ -1,0 +1,1 @@
+//! socketio-proto: placeholder, filled in by its issue.

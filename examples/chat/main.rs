@@ -1,0 +1,2 @@
+//! The sockeye chat application.
+fn main() {}

