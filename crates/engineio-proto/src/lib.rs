@@ -1,1 +1,37 @@
-//! engineio-proto: placeholder, filled in by its issue.
+//! Engine.IO protocol 4, sans-IO: what the server says and when, without sockets or clocks.
+//!
+//! - [`Packet`] and [`PacketType`]: the seven packet types, decoded from and encoded to
+//!   websocket frames ([`Packet::decode_text`], [`Packet::decode_binary`], [`Packet::encode_ws`]);
+//! - [`encode_payload`] / [`decode_payload`]: HTTP long-polling payloads (packets joined by
+//!   `0x1e`, binary as `b` + base64);
+//! - [`OpenPacket`] and [`Sid`]: the handshake;
+//! - [`Session`]: one session's heartbeat, upgrade, write buffer and close as a state machine
+//!   fed with inputs and the current [`Instant`](std::time::Instant); its doc gives the call order.
+//!
+//! ```
+//! use engineio_proto::{decode_payload, Packet};
+//! let packets: Vec<Packet> = decode_payload("4hello\x1ebAQIDBA==").collect::<Result<_, _>>().unwrap();
+//! assert_eq!(packets[0], Packet::message("hello"));
+//! ```
+
+mod base64;
+mod client;
+mod close;
+mod handshake;
+mod packet;
+mod payload;
+mod session;
+
+pub use base64::{
+    Base64Error, decode as base64_decode, encode as base64_encode,
+    encode_into as base64_encode_into,
+};
+pub use client::{ClientConfig, ClientEvent, ClientSession, ClientTransmit};
+pub use close::CloseReason;
+pub use handshake::{OpenPacket, SID_RANDOM_BYTES, Sid};
+pub use packet::{DecodeError, Packet, PacketData, PacketType, WsFrame};
+pub use payload::{PayloadDecoder, SEPARATOR, decode_payload, encode_payload};
+pub use session::{
+    Event, Outgoing, PollError, SendError, Session, SessionConfig, Transmit, TransportKind,
+    UpgradeError, Via,
+};

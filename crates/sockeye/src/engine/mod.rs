@@ -1,1 +1,64 @@
-//! Engine.IO v4 server: placeholder, filled in by the foundation issue.
+//! Engine.IO v4 server: long-polling and websocket transports over hyper, the upgrade between
+//! them, heartbeat and close, wire-compatible with engine.io 6.6.
+//!
+//! The protocol decisions live in the sans-IO [`engineio_proto::Session`]; this module gives
+//! it sockets and a clock. Each session has one driver task (its timers, and its websocket's
+//! reads and batched writes); HTTP requests and application handles touch the session under a
+//! short std lock and wake the driver.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use sockeye::engine::{
+//!     Engine, EngineConfig, EngineHandler, EngineIncoming, EngineService, EngineSession, Frame,
+//!     Incoming, serve,
+//! };
+//!
+//! struct Echo;
+//! impl EngineHandler for Echo {
+//!     fn on_open(&self, session: EngineSession, mut incoming: EngineIncoming) {
+//!         tokio::spawn(async move {
+//!             loop {
+//!                 match incoming.recv().await {
+//!                     Incoming::Text(t) => { let _ = session.send(Frame::text(t)); }
+//!                     Incoming::Binary(b) => { let _ = session.send(Frame::binary(b)); }
+//!                     Incoming::Close(_) => break,
+//!                 }
+//!             }
+//!         });
+//!     }
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let engine = Engine::new(EngineConfig::default(), Arc::new(Echo));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! serve(listener, EngineService::new(engine)).await
+//! # }
+//! ```
+
+mod compression;
+mod config;
+mod cors;
+mod driver;
+mod error;
+mod frame;
+mod incoming;
+mod polling;
+mod request;
+mod server;
+mod service;
+mod session;
+mod websocket;
+
+pub use config::{AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, HeadersHook};
+pub use cors::{CorsConfig, CorsOrigin};
+pub use engineio_proto::{CloseReason, SendError, TransportKind};
+pub use error::EngineBody;
+pub use frame::Frame;
+pub use incoming::{EngineIncoming, Incoming};
+pub use request::HandshakeRequest;
+pub use server::{Engine, EngineHandler};
+pub use service::{EngineLayer, EngineRouter, EngineService, serve};
+pub use session::EngineSession;
+
+/// The boxed error type of request and response bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,0 +1,59 @@
+//! The server-driven heartbeat of protocol v4 as two deadlines.
+
+use std::time::{Duration, Instant};
+
+/// When the next ping is due and when the pong to the last one is overdue.
+#[derive(Debug, Clone)]
+pub(crate) struct Heartbeat {
+    interval: Duration,
+    timeout: Duration,
+    next_ping: Option<Instant>,
+    pong_deadline: Option<Instant>,
+}
+
+impl Heartbeat {
+    pub(crate) fn new(interval: Duration, timeout: Duration, now: Instant) -> Heartbeat {
+        Heartbeat {
+            interval,
+            timeout,
+            next_ping: Some(now + interval),
+            pong_deadline: None,
+        }
+    }
+
+    /// A pong arrived: the reference restarts the interval from now.
+    pub(crate) fn on_pong(&mut self, now: Instant) {
+        self.pong_deadline = None;
+        self.next_ping = Some(now + self.interval);
+    }
+
+    /// Whether a ping is due; if so, starts waiting for its pong.
+    pub(crate) fn poll_ping(&mut self, now: Instant) -> bool {
+        match self.next_ping {
+            Some(at) if at <= now => {
+                self.next_ping = None;
+                self.pong_deadline = Some(now + self.timeout);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the pong to the last ping is overdue.
+    pub(crate) fn expired(&self, now: Instant) -> bool {
+        self.pong_deadline.is_some_and(|at| at <= now)
+    }
+
+    /// The earlier of the two deadlines.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match (self.next_ping, self.pong_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub(crate) fn stop(&mut self) {
+        self.next_ping = None;
+        self.pong_deadline = None;
+    }
+}

@@ -1,0 +1,299 @@
+//! The engine's options, named and defaulted as socket.io's.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use engineio_proto::TransportKind;
+use http::HeaderMap;
+use http::request::Parts;
+
+use super::cors::CorsConfig;
+
+/// The future an [`AllowRequest`] hook returns: `Err(message)` refuses the handshake with
+/// HTTP 403 `{"code":4,"message":…}` (an empty message becomes "Forbidden").
+pub type AllowRequestFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// Decides whether a handshake may proceed (socket.io's `allowRequest`). It sees the
+/// request's head; it runs for handshakes only, not for requests of an existing session.
+pub type AllowRequest = Arc<dyn Fn(&Parts) -> AllowRequestFuture + Send + Sync>;
+
+/// Adds headers to a response (socket.io's `initial_headers` / `headers` events): called with
+/// the response's headers and the request's head.
+pub type HeadersHook = Arc<dyn Fn(&mut HeaderMap, &Parts) + Send + Sync>;
+
+/// The session cookie set on the polling handshake response (socket.io's `cookie` option).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieConfig {
+    /// Cookie name; default `io`.
+    pub name: String,
+    /// `Path`; default `/`.
+    pub path: Option<String>,
+    /// `Domain`; default none.
+    pub domain: Option<String>,
+    /// `Max-Age` in seconds; default none (a session cookie).
+    pub max_age: Option<u64>,
+    /// `HttpOnly`; default true.
+    pub http_only: bool,
+    /// `Secure`; default false.
+    pub secure: bool,
+    /// `SameSite`: `Some("Lax")` by default; `Strict`, `None` or `None` for no attribute.
+    pub same_site: Option<String>,
+}
+
+impl Default for CookieConfig {
+    fn default() -> CookieConfig {
+        CookieConfig {
+            name: "io".into(),
+            path: Some("/".into()),
+            domain: None,
+            max_age: None,
+            http_only: true,
+            secure: false,
+            same_site: Some("Lax".into()),
+        }
+    }
+}
+
+impl CookieConfig {
+    /// The `Set-Cookie` value for `sid`, attributes in the order of the `cookie` npm package.
+    pub(crate) fn serialize(&self, sid: &str) -> String {
+        let mut out = format!("{}={}", self.name, sid);
+        if let Some(age) = self.max_age {
+            out.push_str(&format!("; Max-Age={age}"));
+        }
+        if let Some(domain) = &self.domain {
+            out.push_str(&format!("; Domain={domain}"));
+        }
+        if let Some(path) = &self.path {
+            out.push_str(&format!("; Path={path}"));
+        }
+        if self.http_only {
+            out.push_str("; HttpOnly");
+        }
+        if self.secure {
+            out.push_str("; Secure");
+        }
+        if let Some(same_site) = &self.same_site {
+            out.push_str(&format!("; SameSite={same_site}"));
+        }
+        out
+    }
+}
+
+/// Options of the Engine.IO server. Plain fields with socket.io's names and defaults; the
+/// setters chain.
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// Path prefix the engine serves, with a trailing slash; default `/engine.io/`
+    /// (the Socket.IO layer sets `/socket.io/`).
+    pub path: String,
+    /// Time between the server's pings; default 25 s.
+    pub ping_interval: Duration,
+    /// Time to wait for a pong before closing with `ping timeout`; default 20 s.
+    pub ping_timeout: Duration,
+    /// Time an upgrade may take before it is abandoned; default 10 s.
+    pub upgrade_timeout: Duration,
+    /// Largest message (websocket) or POST body (polling), in bytes; default 1 000 000.
+    pub max_http_buffer_size: usize,
+    /// Transports accepted; default polling and websocket.
+    pub transports: Vec<TransportKind>,
+    /// Whether polling sessions are offered the upgrade to websocket; default true.
+    pub allow_upgrades: bool,
+    /// CORS headers and preflight answers; default none (off, as in the reference).
+    pub cors: Option<CorsConfig>,
+    /// Hook that may refuse a handshake; default none.
+    pub allow_request: Option<AllowRequest>,
+    /// Session cookie on the polling handshake; default none (off).
+    pub cookie: Option<CookieConfig>,
+    /// Headers added to the handshake response only; default none.
+    pub initial_headers: Option<HeadersHook>,
+    /// Headers added to every response; default none.
+    pub headers: Option<HeadersHook>,
+    /// Long-polling responses of at least this many bytes are compressed (gzip or deflate)
+    /// when the client accepts it (reference `httpCompression.threshold`); default 1024,
+    /// `None` disables compression.
+    pub http_compression: Option<usize>,
+    /// Messages a session may hold unsent before `send` fails with `SendError::Full`;
+    /// default 1024.
+    pub outbox_capacity: usize,
+    /// Received messages buffered for the application before the reader waits; default 64.
+    pub incoming_capacity: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig {
+            path: "/engine.io/".into(),
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            upgrade_timeout: Duration::from_secs(10),
+            max_http_buffer_size: 1_000_000,
+            transports: vec![TransportKind::Polling, TransportKind::WebSocket],
+            allow_upgrades: true,
+            cors: None,
+            allow_request: None,
+            cookie: None,
+            initial_headers: None,
+            headers: None,
+            http_compression: Some(1024),
+            outbox_capacity: 1024,
+            incoming_capacity: 64,
+        }
+    }
+}
+
+impl fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("path", &self.path)
+            .field("ping_interval", &self.ping_interval)
+            .field("ping_timeout", &self.ping_timeout)
+            .field("upgrade_timeout", &self.upgrade_timeout)
+            .field("max_http_buffer_size", &self.max_http_buffer_size)
+            .field("transports", &self.transports)
+            .field("allow_upgrades", &self.allow_upgrades)
+            .field("cors", &self.cors)
+            .field("allow_request", &self.allow_request.is_some())
+            .field("cookie", &self.cookie)
+            .field("initial_headers", &self.initial_headers.is_some())
+            .field("headers", &self.headers.is_some())
+            .field("http_compression", &self.http_compression)
+            .field("outbox_capacity", &self.outbox_capacity)
+            .field("incoming_capacity", &self.incoming_capacity)
+            .finish()
+    }
+}
+
+impl EngineConfig {
+    /// Sets the path prefix (a trailing slash is added if missing, as the reference does).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        let mut path = path.into();
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        self.path = path;
+        self
+    }
+
+    /// Sets the ping interval (default 25 s).
+    pub fn ping_interval(mut self, d: Duration) -> Self {
+        self.ping_interval = d;
+        self
+    }
+
+    /// Sets the ping timeout (default 20 s).
+    pub fn ping_timeout(mut self, d: Duration) -> Self {
+        self.ping_timeout = d;
+        self
+    }
+
+    /// Sets the upgrade timeout (default 10 s).
+    pub fn upgrade_timeout(mut self, d: Duration) -> Self {
+        self.upgrade_timeout = d;
+        self
+    }
+
+    /// Sets the largest message / POST body in bytes (default 1 000 000).
+    pub fn max_http_buffer_size(mut self, bytes: usize) -> Self {
+        self.max_http_buffer_size = bytes;
+        self
+    }
+
+    /// Sets the accepted transports (default polling and websocket).
+    pub fn transports(mut self, transports: impl Into<Vec<TransportKind>>) -> Self {
+        self.transports = transports.into();
+        self
+    }
+
+    /// Sets whether upgrades are offered (default true).
+    pub fn allow_upgrades(mut self, allow: bool) -> Self {
+        self.allow_upgrades = allow;
+        self
+    }
+
+    /// Enables CORS (default off).
+    pub fn cors(mut self, cors: CorsConfig) -> Self {
+        self.cors = Some(cors);
+        self
+    }
+
+    /// Sets the handshake hook (default none).
+    pub fn allow_request<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(&Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.allow_request = Some(Arc::new(move |parts| Box::pin(hook(parts))));
+        self
+    }
+
+    /// Enables the session cookie (default off).
+    pub fn cookie(mut self, cookie: CookieConfig) -> Self {
+        self.cookie = Some(cookie);
+        self
+    }
+
+    /// Sets the hook adding headers to handshake responses (default none).
+    pub fn initial_headers(
+        mut self,
+        hook: impl Fn(&mut HeaderMap, &Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.initial_headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sets the hook adding headers to every response (default none).
+    pub fn headers(
+        mut self,
+        hook: impl Fn(&mut HeaderMap, &Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sets the polling compression threshold in bytes (default 1024; `None` disables).
+    pub fn http_compression(mut self, threshold: Option<usize>) -> Self {
+        self.http_compression = threshold;
+        self
+    }
+
+    /// Sets the per-session outbox capacity in messages (default 1024).
+    pub fn outbox_capacity(mut self, n: usize) -> Self {
+        self.outbox_capacity = n;
+        self
+    }
+
+    /// Sets the per-session incoming buffer in messages (default 64, at least 1).
+    pub fn incoming_capacity(mut self, n: usize) -> Self {
+        self.incoming_capacity = n.max(1);
+        self
+    }
+
+    pub(crate) fn accepts(&self, t: TransportKind) -> bool {
+        self.transports.contains(&t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_like_the_reference() {
+        assert_eq!(
+            CookieConfig::default().serialize("abc"),
+            "io=abc; Path=/; HttpOnly; SameSite=Lax"
+        );
+    }
+
+    #[test]
+    fn path_gets_a_trailing_slash() {
+        assert_eq!(
+            EngineConfig::default().path("/socket.io").path,
+            "/socket.io/"
+        );
+    }
+}

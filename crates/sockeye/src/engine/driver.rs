@@ -1,0 +1,227 @@
+//! The one task per session: it sleeps until the session's next deadline, writes websocket
+//! output in batches, reads the websocket(s), and removes the session once it is closed.
+
+use std::sync::Arc;
+
+use engineio_proto::{CloseReason, Event, Outgoing, Packet, PacketData, Via};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc::{self, Permit};
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use super::incoming::Incoming;
+use super::server::EngineShared;
+use super::session::{SessionShared, now, packet_message};
+use super::websocket::{self, WsStream};
+
+type WsItem = Option<Result<Message, tungstenite::Error>>;
+
+/// Drives `shared` until it closes. `current` is its websocket when it handshook over one.
+pub(crate) async fn drive(
+    engine: Arc<EngineShared>,
+    shared: Arc<SessionShared>,
+    mut current: Option<WsStream>,
+) {
+    let write_limit = engine.config.ping_interval + engine.config.ping_timeout;
+    let mut probe: Option<WsStream> = None;
+    loop {
+        let (events, writes, new_probe, upgrading, deadline, tx) = {
+            let mut inner = shared.lock();
+            // Batches before events: a close must follow the last messages written.
+            let writes = inner.take_ws_batches();
+            shared.dispatch(&mut inner);
+            let events: Vec<Event> = std::iter::from_fn(|| inner.machine.poll_event()).collect();
+            (
+                events,
+                writes,
+                inner.probe.take(),
+                inner.machine.is_upgrading(),
+                inner.machine.poll_timeout(),
+                inner.incoming(),
+            )
+        };
+        let mut closed = None;
+        for event in events {
+            match event {
+                Event::UpgradeTransmit(p) => {
+                    if let Some(ws) = probe.as_mut() {
+                        let sent = timeout(write_limit, ws.send(packet_message(&p))).await;
+                        if !matches!(sent, Ok(Ok(()))) {
+                            shared
+                                .lock()
+                                .machine
+                                .handle_transport_error(Via::Upgrade, now());
+                        }
+                    }
+                }
+                Event::UpgradeAborted => {
+                    if let Some(ws) = probe.take() {
+                        websocket::close(ws, None);
+                    }
+                }
+                Event::Upgraded => {
+                    tracing::debug!(sid = %shared.sid, "upgraded to websocket");
+                    current = probe.take();
+                }
+                Event::Closed(reason) => closed = Some(reason),
+            }
+        }
+        if let Some(ws) = new_probe {
+            if upgrading && probe.is_none() && closed.is_none() {
+                probe = Some(ws);
+            } else {
+                websocket::close(ws, None);
+            }
+        }
+        if !writes.is_empty() {
+            if let Some(ws) = current.as_mut() {
+                // Feed the whole batch, flush once.
+                let batch = async {
+                    for item in writes {
+                        let msg = match item {
+                            Outgoing::Frame(f) => f.ws_message(),
+                            Outgoing::Packet(p) => packet_message(&p),
+                        };
+                        ws.feed(msg).await?;
+                    }
+                    ws.flush().await
+                };
+                // Bounded: a peer that stopped reading must not stall the timers for good.
+                let written = matches!(timeout(write_limit, batch).await, Ok(Ok(())));
+                if !written && closed.is_none() {
+                    shared
+                        .lock()
+                        .machine
+                        .handle_transport_error(Via::Current, now());
+                    continue;
+                }
+            }
+        }
+        if let Some(reason) = closed {
+            finish(&mut current, &mut probe, reason);
+            break;
+        }
+
+        let sleep = async {
+            match deadline {
+                Some(d) => sleep_until(Instant::from_std(d)).await,
+                None => std::future::pending().await,
+            }
+        };
+        let woke = tokio::select! {
+            _ = sleep => Wake::Timeout,
+            _ = shared.wake.notified() => Wake::Notified,
+            (permit, item) = next_with_room(&mut current, tx.as_ref()) => Wake::Read(Via::Current, item, permit),
+            item = next(&mut probe) => Wake::Read(Via::Upgrade, item, None),
+        };
+        match woke {
+            Wake::Timeout => shared.lock().machine.handle_timeout(now()),
+            Wake::Notified => {}
+            Wake::Read(via, item, permit) => {
+                let ws = match via {
+                    Via::Current => &mut current,
+                    Via::Upgrade => &mut probe,
+                };
+                on_read(&shared, via, item, ws, permit);
+            }
+        }
+    }
+    engine.remove(&shared);
+}
+
+enum Wake<'a> {
+    Timeout,
+    Notified,
+    Read(Via, WsItem, Option<Permit<'a, Incoming>>),
+}
+
+/// The next message of the current websocket, read only once the application's queue has
+/// room for it: a slow application slows the peer down, while the timers keep running.
+async fn next_with_room<'a>(
+    ws: &mut Option<WsStream>,
+    tx: Option<&'a mpsc::Sender<Incoming>>,
+) -> (Option<Permit<'a, Incoming>>, WsItem) {
+    let Some(ws) = ws else {
+        return std::future::pending().await;
+    };
+    let permit = match tx {
+        Some(tx) => tx.reserve().await.ok(),
+        None => None,
+    };
+    (permit, ws.next().await)
+}
+
+/// The next websocket message, or never when there is no websocket.
+async fn next(ws: &mut Option<WsStream>) -> WsItem {
+    match ws {
+        Some(ws) => ws.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn on_read(
+    shared: &SessionShared,
+    via: Via,
+    item: WsItem,
+    ws: &mut Option<WsStream>,
+    permit: Option<Permit<'_, Incoming>>,
+) {
+    let packet = match item {
+        Some(Ok(Message::Text(t))) => match Packet::decode_text(t.as_str()) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::debug!(sid = %shared.sid, error = %e, "undecodable websocket frame");
+                shared.lock().machine.handle_decode_error(via, now());
+                return;
+            }
+        },
+        Some(Ok(Message::Binary(b))) => Packet::decode_binary(b),
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return,
+        Some(Ok(Message::Close(_))) | None => {
+            shared.lock().machine.handle_transport_closed(via, now());
+            return;
+        }
+        Some(Err(tungstenite::Error::Capacity(e))) => {
+            tracing::warn!(sid = %shared.sid, error = %e, "websocket message above maxHttpBufferSize");
+            if let Some(ws) = ws.take() {
+                let frame = CloseFrame {
+                    code: CloseCode::Size,
+                    reason: "Max payload size exceeded".into(),
+                };
+                websocket::close(ws, Some(frame));
+            }
+            shared.lock().machine.handle_transport_error(via, now());
+            return;
+        }
+        Some(Err(e)) => {
+            tracing::debug!(sid = %shared.sid, error = %e, "websocket error");
+            shared.lock().machine.handle_transport_error(via, now());
+            return;
+        }
+    };
+    let data = {
+        let mut inner = shared.lock();
+        inner.catch_up();
+        inner.machine.handle_packet(packet, via, now())
+    };
+    if let (Some(permit), Some(data)) = (permit, data) {
+        permit.send(to_incoming(data));
+    }
+}
+
+pub(crate) fn to_incoming(data: PacketData) -> Incoming {
+    match data {
+        PacketData::Text(t) => Incoming::Text(t),
+        PacketData::Binary(b) => Incoming::Binary(b),
+        PacketData::Empty => Incoming::Text(String::new()),
+    }
+}
+
+fn finish(current: &mut Option<WsStream>, probe: &mut Option<WsStream>, reason: CloseReason) {
+    tracing::debug!(reason = reason.as_str(), "engine.io session ended");
+    for ws in [current.take(), probe.take()].into_iter().flatten() {
+        websocket::close(ws, None);
+    }
+}

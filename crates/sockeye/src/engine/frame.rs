@@ -1,0 +1,133 @@
+//! Outgoing messages encoded once and shared by every session they go to.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use engineio_proto::{PacketType, base64_encode_into};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+/// An encoded Engine.IO message packet. Cloning is cheap (reference counted): a broadcast
+/// encodes its frame once and hands clones to every session.
+#[derive(Clone)]
+pub struct Frame(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `4<text>`: both the websocket text frame and the polling payload piece.
+    Text(Utf8Bytes),
+    Binary(Arc<BinaryFrame>),
+}
+
+struct BinaryFrame {
+    raw: Bytes,
+    /// `b<base64>` for polling, made on first use and then shared.
+    polling: OnceLock<Bytes>,
+}
+
+impl Frame {
+    /// A text message.
+    pub fn text(text: impl AsRef<str>) -> Frame {
+        let text = text.as_ref();
+        let mut s = String::with_capacity(text.len() + 1);
+        s.push(PacketType::Message.as_char());
+        s.push_str(text);
+        Frame(Repr::Text(Utf8Bytes::from(s)))
+    }
+
+    /// A binary message.
+    pub fn binary(data: Bytes) -> Frame {
+        Frame(Repr::Binary(Arc::new(BinaryFrame {
+            raw: data,
+            polling: OnceLock::new(),
+        })))
+    }
+
+    /// Whether this is a binary message.
+    pub fn is_binary(&self) -> bool {
+        matches!(self.0, Repr::Binary(_))
+    }
+
+    /// The message's payload without the packet type: the text's bytes, or the binary data.
+    pub fn payload(&self) -> Bytes {
+        match &self.0 {
+            Repr::Text(t) => Bytes::from(t.clone()).slice(1..),
+            Repr::Binary(b) => b.raw.clone(),
+        }
+    }
+
+    pub(crate) fn ws_message(&self) -> Message {
+        match &self.0 {
+            Repr::Text(t) => Message::Text(t.clone()),
+            Repr::Binary(b) => Message::Binary(b.raw.clone()),
+        }
+    }
+
+    pub(crate) fn polling_bytes(&self) -> Bytes {
+        match &self.0 {
+            Repr::Text(t) => Bytes::from(t.clone()),
+            Repr::Binary(b) => b
+                .polling
+                .get_or_init(|| {
+                    let mut s = String::with_capacity(1 + b.raw.len().div_ceil(3) * 4);
+                    s.push('b');
+                    base64_encode_into(&b.raw, &mut s);
+                    Bytes::from(s)
+                })
+                .clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::Text(t) => f.debug_tuple("Frame::Text").field(&t.as_str()).finish(),
+            Repr::Binary(b) => f.debug_tuple("Frame::Binary").field(&b.raw.len()).finish(),
+        }
+    }
+}
+
+/// Joins polling payload pieces with the record separator into one body.
+pub(crate) fn join_payload(pieces: impl IntoIterator<Item = Bytes>) -> Bytes {
+    let mut iter = pieces.into_iter();
+    let Some(first) = iter.next() else {
+        return Bytes::new();
+    };
+    let Some(second) = iter.next() else {
+        // The common single-packet answer goes out without a copy.
+        return first;
+    };
+    let mut out = BytesMut::with_capacity(first.len() + second.len() + 1);
+    out.put(first);
+    for piece in std::iter::once(second).chain(iter) {
+        out.put_u8(0x1e);
+        out.put(piece);
+    }
+    out.freeze()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_binary_encodings() {
+        let t = Frame::text("hello");
+        assert_eq!(t.polling_bytes(), "4hello");
+        assert_eq!(t.payload(), "hello");
+        let b = Frame::binary(Bytes::from_static(&[1, 2, 3, 4]));
+        assert_eq!(b.polling_bytes(), "bAQIDBA==");
+        assert_eq!(
+            b.ws_message(),
+            Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))
+        );
+    }
+
+    #[test]
+    fn payload_join() {
+        let joined = join_payload([Bytes::from("4a"), Bytes::from("4b"), Bytes::from("2")]);
+        assert_eq!(joined, "4a\x1e4b\x1e2");
+        assert_eq!(join_payload([Bytes::from("6")]), "6");
+    }
+}

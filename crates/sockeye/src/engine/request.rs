@@ -1,0 +1,109 @@
+//! What the engine keeps of the handshake request, and the query it reads.
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use http::request::Parts;
+use http::{HeaderMap, Uri};
+
+/// The handshake request of a session (socket.io's `socket.handshake` draws on it).
+#[derive(Debug, Clone)]
+pub struct HandshakeRequest {
+    /// The request's headers.
+    pub headers: HeaderMap,
+    /// The request's URI, with its query.
+    pub uri: Uri,
+    /// The peer's address, when the server put a `SocketAddr` in the request's extensions
+    /// (as [`serve`](super::serve) does).
+    pub remote_addr: Option<SocketAddr>,
+    /// Whether the request came over TLS (the URI's scheme is `https`/`wss`).
+    pub secure: bool,
+    /// When the handshake happened.
+    pub issued: SystemTime,
+}
+
+impl HandshakeRequest {
+    pub(crate) fn from_parts(parts: &Parts) -> HandshakeRequest {
+        HandshakeRequest {
+            headers: parts.headers.clone(),
+            uri: parts.uri.clone(),
+            remote_addr: parts.extensions.get::<SocketAddr>().copied(),
+            secure: matches!(parts.uri.scheme_str(), Some("https" | "wss")),
+            issued: SystemTime::now(),
+        }
+    }
+}
+
+/// The engine's query parameters.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Query {
+    pub(crate) eio: Option<String>,
+    pub(crate) transport: Option<String>,
+    pub(crate) sid: Option<String>,
+}
+
+impl Query {
+    pub(crate) fn parse(query: Option<&str>) -> Query {
+        let mut q = Query::default();
+        for pair in query.unwrap_or("").split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let slot = match k {
+                "EIO" => &mut q.eio,
+                "transport" => &mut q.transport,
+                "sid" => &mut q.sid,
+                _ => continue,
+            };
+            // Like URLSearchParams, the last occurrence wins; ids and names need no decoding
+            // beyond `%`-escapes, which none of the valid values contain.
+            *slot = Some(percent_decode(v));
+        }
+        q
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains(['%', '+']) {
+        return s.to_owned();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_engine_parameters() {
+        let q = Query::parse(Some("EIO=4&transport=polling&t=x&sid=ab-_"));
+        assert_eq!(q.eio.as_deref(), Some("4"));
+        assert_eq!(q.transport.as_deref(), Some("polling"));
+        assert_eq!(q.sid.as_deref(), Some("ab-_"));
+        assert_eq!(Query::parse(None), Query::default());
+        assert_eq!(
+            Query::parse(Some("sid=a%41%2")).sid.as_deref(),
+            Some("aA%2")
+        );
+        assert_eq!(Query::parse(Some("sid")).sid.as_deref(), Some(""));
+    }
+}

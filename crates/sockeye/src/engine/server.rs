@@ -1,0 +1,374 @@
+//! The engine: request routing, the reference's checks, handshakes, and the session table.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use engineio_proto::{
+    CloseReason, OpenPacket, Packet, PacketType, SID_RANDOM_BYTES, Session, SessionConfig, Sid,
+    TransportKind,
+};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
+use http_body::Body;
+use hyper::upgrade::OnUpgrade;
+use rand::RngCore;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use super::BoxError;
+use super::config::EngineConfig;
+use super::driver::drive;
+use super::error::{EngineBody, RequestError, empty};
+use super::incoming::EngineIncoming;
+use super::request::{HandshakeRequest, Query};
+use super::session::{EngineSession, SessionShared, now};
+use super::{polling, websocket};
+
+/// Called by the engine for each new session once its handshake is done.
+pub trait EngineHandler: Send + Sync + 'static {
+    /// `incoming` yields the peer's messages in order, then exactly one `Incoming::Close`.
+    /// Must not block: spawn a task to drive `incoming`.
+    fn on_open(&self, session: EngineSession, incoming: EngineIncoming);
+}
+
+/// The Engine.IO server. Cheap to clone; serve it with [`EngineService`](super::EngineService),
+/// [`EngineLayer`](super::EngineLayer) or [`handle`](Engine::handle).
+#[derive(Clone)]
+pub struct Engine(pub(crate) Arc<EngineShared>);
+
+pub(crate) struct EngineShared {
+    pub(crate) config: EngineConfig,
+    handler: Arc<dyn EngineHandler>,
+    sessions: Mutex<HashMap<Sid, Arc<SessionShared>>>,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.0.config)
+            .field("sessions", &self.session_count())
+            .finish()
+    }
+}
+
+impl EngineShared {
+    fn sessions(&self) -> MutexGuard<'_, HashMap<Sid, Arc<SessionShared>>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn remove(&self, shared: &SessionShared) {
+        self.sessions().remove(shared.sid.as_str());
+    }
+}
+
+impl Engine {
+    /// An engine with `config`, announcing its sessions to `handler`.
+    pub fn new(config: EngineConfig, handler: Arc<dyn EngineHandler>) -> Engine {
+        Engine(Arc::new(EngineShared {
+            config,
+            handler,
+            sessions: Mutex::new(HashMap::new()),
+            closed: AtomicBool::new(false),
+        }))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.0.config
+    }
+
+    /// Whether this request is for the engine: its path starts with the configured `path`.
+    pub fn matches<B>(&self, req: &Request<B>) -> bool {
+        self.matches_uri(req.uri())
+    }
+
+    /// Whether a request to `uri` is for the engine.
+    pub fn matches_uri(&self, uri: &Uri) -> bool {
+        uri.path().starts_with(self.0.config.path.as_str())
+    }
+
+    /// Sessions open (or closing) now.
+    pub fn session_count(&self) -> usize {
+        self.0.sessions().len()
+    }
+
+    /// Closes every session with `server shutting down` and refuses new handshakes.
+    pub fn close(&self) {
+        self.close_with(CloseReason::ServerShuttingDown);
+    }
+
+    /// Closes every session with `reason` at once (queued messages are dropped) and refuses
+    /// new handshakes.
+    pub fn close_with(&self, reason: CloseReason) {
+        self.0.closed.store(true, Ordering::Release);
+        let sessions: Vec<_> = self.0.sessions().values().cloned().collect();
+        for s in sessions {
+            s.with(|inner| inner.machine.terminate(reason));
+        }
+    }
+
+    /// Answers one request for the engine. Never panics on peer input; every refusal is the
+    /// reference's status and body. Websocket handshakes need hyper's `OnUpgrade` in the
+    /// request's extensions (as hyper and axum put it there).
+    pub async fn handle<B>(&self, req: Request<B>) -> Response<EngineBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let (mut parts, body) = req.into_parts();
+        let cors = self.0.config.cors.as_ref();
+        if let Some(cors) = cors {
+            if parts.method == Method::OPTIONS {
+                let mut r = empty(StatusCode::NO_CONTENT);
+                r.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+                append(r.headers_mut(), cors.headers(&parts, true));
+                return r;
+            }
+        }
+        let mut response = self.route(&mut parts, body).await;
+        if let Some(cors) = cors {
+            append(response.headers_mut(), cors.headers(&parts, false));
+        }
+        if let Some(hook) = &self.0.config.headers {
+            hook(response.headers_mut(), &parts);
+        }
+        response
+    }
+
+    async fn route<B>(&self, parts: &mut Parts, body: B) -> Response<EngineBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let upgrade = websocket::is_upgrade_request(parts);
+        let fail = |e: RequestError| {
+            tracing::debug!(code = e.code(), message = e.message(), uri = %parts.uri, "engine.io request refused");
+            if upgrade {
+                e.upgrade_response()
+            } else {
+                e.http_response()
+            }
+        };
+        let query = Query::parse(parts.uri.query());
+        let transport = match query
+            .transport
+            .as_deref()
+            .and_then(TransportKind::from_name)
+        {
+            Some(t) if self.0.config.accepts(t) => t,
+            _ => return fail(RequestError::UnknownTransport),
+        };
+        match query.sid.as_deref().filter(|s| !s.is_empty()) {
+            Some(sid) => {
+                let Some(shared) = self.lookup(sid) else {
+                    return fail(RequestError::UnknownSid);
+                };
+                if upgrade {
+                    return self.upgrade(parts, Some(shared), transport);
+                }
+                if shared.transport() != transport {
+                    return fail(RequestError::BadRequest);
+                }
+                match parts.method {
+                    Method::GET => {
+                        polling::get(&shared, parts, self.0.config.http_compression).await
+                    }
+                    Method::POST => {
+                        let max = self.0.config.max_http_buffer_size;
+                        polling::post(&shared, parts, body, max).await
+                    }
+                    // The reference's polling transport answers other methods with a bare 500.
+                    _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
+                }
+            }
+            None => {
+                if parts.method != Method::GET {
+                    return fail(RequestError::BadHandshakeMethod);
+                }
+                if transport == TransportKind::WebSocket && !upgrade {
+                    return fail(RequestError::BadRequest);
+                }
+                if self.0.closed.load(Ordering::Acquire) {
+                    return fail(RequestError::ShuttingDown);
+                }
+                if let Some(allow) = &self.0.config.allow_request {
+                    if let Err(message) = allow(parts).await {
+                        return fail(RequestError::Forbidden(message));
+                    }
+                }
+                if query.eio.as_deref() != Some("4") {
+                    return fail(RequestError::UnsupportedProtocolVersion);
+                }
+                if upgrade {
+                    return self.upgrade(parts, None, transport);
+                }
+                self.handshake_polling(parts).await
+            }
+        }
+    }
+
+    fn lookup(&self, sid: &str) -> Option<Arc<SessionShared>> {
+        let shared = self.0.sessions().get(sid).cloned()?;
+        // Expired deadlines first: a session past its ping timeout is unknown.
+        shared.with(|_| ());
+        (!shared.is_closed()).then_some(shared)
+    }
+
+    /// Answers a websocket handshake with 101 and finishes the work once hyper hands the
+    /// connection over: a new session, an upgrade of `existing`, or a close (as the reference
+    /// does for a refused upgrade or a websocket request naming the polling transport).
+    fn upgrade(
+        &self,
+        parts: &mut Parts,
+        existing: Option<Arc<SessionShared>>,
+        transport: TransportKind,
+    ) -> Response<EngineBody> {
+        let Some(mut response) = websocket::accept(parts) else {
+            return empty(StatusCode::BAD_REQUEST);
+        };
+        let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
+            tracing::warn!("websocket request without hyper's OnUpgrade extension");
+            return RequestError::BadRequest.upgrade_response();
+        };
+        if existing.is_none() {
+            if let Some(hook) = &self.0.config.initial_headers {
+                hook(response.headers_mut(), parts);
+            }
+        }
+        let engine = self.clone();
+        let request = HandshakeRequest::from_parts(parts);
+        let max = self.0.config.max_http_buffer_size;
+        tokio::spawn(async move {
+            let Some(ws) = websocket::open(on_upgrade, max).await else {
+                return;
+            };
+            if transport != TransportKind::WebSocket {
+                websocket::close(ws, None);
+                return;
+            }
+            match existing {
+                Some(shared) => {
+                    let refused =
+                        shared.with(|inner| match inner.machine.handle_upgrade_request(now()) {
+                            Ok(()) => {
+                                inner.probe = Some(ws);
+                                None
+                            }
+                            Err(e) => Some((e, ws)),
+                        });
+                    if let Some((e, ws)) = refused {
+                        tracing::debug!(sid = %shared.sid, error = %e, "upgrade refused");
+                        websocket::close(ws, None);
+                    }
+                }
+                None => {
+                    let (shared, incoming) =
+                        engine.create_session(request, TransportKind::WebSocket);
+                    let session = EngineSession {
+                        shared: shared.clone(),
+                    };
+                    engine.0.handler.on_open(session, incoming);
+                    let span = tracing::debug_span!("engine.io", sid = %shared.sid);
+                    drive(engine.0.clone(), shared, Some(ws))
+                        .instrument(span)
+                        .await;
+                }
+            }
+        });
+        response
+    }
+
+    async fn handshake_polling(&self, parts: &Parts) -> Response<EngineBody> {
+        let (shared, incoming) =
+            self.create_session(HandshakeRequest::from_parts(parts), TransportKind::Polling);
+        let span = tracing::debug_span!("engine.io", sid = %shared.sid);
+        tokio::spawn(drive(self.0.clone(), shared.clone(), None).instrument(span));
+        let mut response = polling::get(&shared, parts, self.0.config.http_compression).await;
+        if let Some(cookie) = &self.0.config.cookie {
+            if let Ok(v) = HeaderValue::from_str(&cookie.serialize(shared.sid.as_str())) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+        }
+        if let Some(hook) = &self.0.config.initial_headers {
+            hook(response.headers_mut(), parts);
+        }
+        // After the open packet is out, as the reference emits `connection` after flushing it.
+        self.0.handler.on_open(EngineSession { shared }, incoming);
+        response
+    }
+
+    fn create_session(
+        &self,
+        request: HandshakeRequest,
+        transport: TransportKind,
+    ) -> (Arc<SessionShared>, EngineIncoming) {
+        let config = &self.0.config;
+        let upgrades = if transport == TransportKind::Polling
+            && config.allow_upgrades
+            && config.accepts(TransportKind::WebSocket)
+        {
+            vec![TransportKind::WebSocket.as_str().to_owned()]
+        } else {
+            Vec::new()
+        };
+        let mut sessions = self.0.sessions();
+        let sid = loop {
+            let mut random = [0u8; SID_RANDOM_BYTES];
+            rand::rng().fill_bytes(&mut random);
+            let sid = Sid::from_random(&random);
+            if !sessions.contains_key(sid.as_str()) {
+                break sid;
+            }
+        };
+        let open = OpenPacket {
+            sid: sid.as_str().to_owned(),
+            upgrades,
+            ping_interval: millis(config.ping_interval),
+            ping_timeout: millis(config.ping_timeout),
+            max_payload: config.max_http_buffer_size as u64,
+        };
+        let machine = Session::new(
+            SessionConfig {
+                ping_interval: config.ping_interval,
+                ping_timeout: config.ping_timeout,
+                upgrade_timeout: config.upgrade_timeout,
+                outbox_capacity: config.outbox_capacity,
+                ..SessionConfig::default()
+            },
+            transport,
+            Packet::with_text(PacketType::Open, open.to_json()),
+            now(),
+        );
+        let (tx, rx) = mpsc::channel(config.incoming_capacity.max(1));
+        let shared = Arc::new(SessionShared::new(sid.clone(), request, machine, tx));
+        sessions.insert(sid, shared.clone());
+        drop(sessions);
+        tracing::debug!(sid = %shared.sid, transport = transport.as_str(), "engine.io session opened");
+        let incoming = EngineIncoming {
+            rx,
+            shared: shared.clone(),
+            done: false,
+        };
+        (shared, incoming)
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn append(to: &mut HeaderMap, from: HeaderMap) {
+    let mut last = None;
+    for (name, value) in from {
+        if let Some(n) = name {
+            last = Some(n);
+        }
+        if let Some(n) = &last {
+            to.append(n.clone(), value);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Tower plumbing: the engine as a service, a layer that routes the engine's path to it, and
+//! a small hyper server loop.
+
+use std::convert::Infallible;
+use std::future::{Future, poll_fn};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::Body;
+use http_body_util::Either;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::BoxError;
+use super::error::EngineBody;
+use super::server::Engine;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// The engine as a `tower::Service`: every request goes to [`Engine::handle`].
+#[derive(Clone, Debug)]
+pub struct EngineService {
+    engine: Engine,
+}
+
+impl EngineService {
+    /// A service answering every request with `engine`.
+    pub fn new(engine: Engine) -> EngineService {
+        EngineService { engine }
+    }
+}
+
+impl<B> Service<Request<B>> for EngineService
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<EngineBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let engine = self.engine.clone();
+        Box::pin(async move { Ok(engine.handle(req).await) })
+    }
+}
+
+/// A tower `Layer` that hands requests under the engine's path to the engine and every other
+/// request to the inner service untouched. Works with `axum::Router::layer`.
+#[derive(Clone, Debug)]
+pub struct EngineLayer {
+    engine: Engine,
+}
+
+impl EngineLayer {
+    /// A layer in front of `engine`.
+    pub fn new(engine: Engine) -> EngineLayer {
+        EngineLayer { engine }
+    }
+}
+
+impl<S> Layer<S> for EngineLayer {
+    type Service = EngineRouter<S>;
+
+    fn layer(&self, inner: S) -> EngineRouter<S> {
+        EngineRouter {
+            engine: self.engine.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`EngineLayer`] makes: the engine's path to the engine, the rest to `S`.
+#[derive(Clone, Debug)]
+pub struct EngineRouter<S> {
+    engine: Engine,
+    inner: S,
+}
+
+impl<S, B, ResBody> Service<Request<B>> for EngineRouter<S>
+where
+    S: Service<Request<B>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    type Response = Response<Either<EngineBody, ResBody>>;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Self::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        if self.engine.matches(&req) {
+            let engine = self.engine.clone();
+            return Box::pin(async move { Ok(engine.handle(req).await.map(Either::Left)) });
+        }
+        // The clone that was not polled ready stays here; the ready one serves this call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move { Ok(inner.call(req).await?.map(Either::Right)) })
+    }
+}
+
+/// Serves `service` on `listener` with hyper (HTTP/1.1 and HTTP/2, upgrades enabled), putting
+/// each connection's peer `SocketAddr` in its requests' extensions. Runs until accepting fails
+/// for good.
+pub async fn serve<S, ResBody>(listener: TcpListener, service: S) -> std::io::Result<()>
+where
+    S: Service<Request<hyper::body::Incoming>, Response = Response<ResBody>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    loop {
+        let (stream, addr) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) if is_transient(&e) => {
+                // Out of descriptors and the like: wait rather than spin or stop serving.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        tokio::spawn(async move {
+            let hyper_service =
+                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert::<SocketAddr>(addr);
+                    let mut service = service.clone();
+                    async move {
+                        poll_fn(|cx| service.poll_ready(cx)).await?;
+                        service.call(req).await
+                    }
+                });
+            let builder = auto::Builder::new(TokioExecutor::new());
+            if let Err(e) = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+                .await
+            {
+                tracing::debug!(error = %e, peer = %addr, "connection ended with an error");
+            }
+        });
+    }
+}
+
+fn is_transient(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | Interrupted | WouldBlock
+    ) || e.raw_os_error().is_some_and(|c| c == 23 || c == 24)
+}

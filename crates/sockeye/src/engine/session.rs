@@ -1,0 +1,254 @@
+//! One session's shared state and the handle the application holds.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use engineio_proto::{CloseReason, Outgoing, Packet, Session, Sid, TransportKind};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::frame::{Frame, join_payload};
+use super::incoming::Incoming;
+use super::request::HandshakeRequest;
+use super::websocket::WsStream;
+
+pub(crate) use engineio_proto::SendError;
+
+/// The clock sessions run on: tokio's, so that tests can pause it.
+pub(crate) fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+/// State shared by the session's driver task, its HTTP requests and the application's handles.
+#[derive(Debug)]
+pub(crate) struct SessionShared {
+    pub(crate) sid: Sid,
+    pub(crate) request: HandshakeRequest,
+    inner: Mutex<Inner>,
+    /// Wakes the driver: new output, a new websocket, or a close.
+    pub(crate) wake: Notify,
+    closed: AtomicBool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) machine: Session<Frame>,
+    /// Dropped when the session closes, which ends the application's stream after the
+    /// messages already queued.
+    incoming: Option<mpsc::Sender<Incoming>>,
+    close_reason: Option<CloseReason>,
+    /// The waiting long-polling GET: its id (to tell a stale abort) and where its body goes.
+    pending_get: Option<(u64, oneshot::Sender<Bytes>)>,
+    next_get_id: u64,
+    /// A POST is being read (the reference refuses overlapping POSTs).
+    pub(crate) post_active: bool,
+    /// A websocket to upgrade to, handed from its HTTP request to the driver.
+    pub(crate) probe: Option<WsStream>,
+}
+
+impl SessionShared {
+    pub(crate) fn new(
+        sid: Sid,
+        request: HandshakeRequest,
+        machine: Session<Frame>,
+        incoming: mpsc::Sender<Incoming>,
+    ) -> SessionShared {
+        SessionShared {
+            sid,
+            request,
+            inner: Mutex::new(Inner {
+                machine,
+                incoming: Some(incoming),
+                close_reason: None,
+                pending_get: None,
+                next_get_id: 0,
+                post_active: false,
+                probe: None,
+            }),
+            wake: Notify::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Locks the state; a poisoned lock is taken over, as every update leaves it consistent.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the machine, then dispatches what it produced.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        let mut inner = self.lock();
+        inner.catch_up();
+        let r = f(&mut inner);
+        self.dispatch(&mut inner);
+        drop(inner);
+        self.wake.notify_one();
+        r
+    }
+
+    /// Answers the waiting GET from polling output and ends the application's stream once
+    /// the session is closed. Websocket batches stay in the machine for the driver, which owns
+    /// the socket ([`take_ws_batches`](Inner::take_ws_batches)); the caller wakes it (unless it
+    /// is the driver).
+    pub(crate) fn dispatch(&self, inner: &mut Inner) {
+        while inner.machine.transmit_ready() == Some(TransportKind::Polling) {
+            let Some(t) = inner.machine.poll_transmit() else {
+                break;
+            };
+            if let Some((_, tx)) = inner.pending_get.take() {
+                let _ = tx.send(polling_body(t.items));
+            }
+        }
+        if inner.machine.transport() == TransportKind::WebSocket {
+            // A GET still waiting when the upgrade completed is refused (dropping its sender).
+            inner.pending_get = None;
+        }
+        if let Some(reason) = inner.machine.close_reason() {
+            if inner.close_reason.is_none() {
+                inner.close_reason = Some(reason);
+                inner.incoming = None;
+                inner.pending_get = None;
+                self.closed.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn close_reason(&self) -> Option<CloseReason> {
+        self.lock().close_reason
+    }
+
+    pub(crate) fn transport(&self) -> TransportKind {
+        self.lock().machine.transport()
+    }
+}
+
+impl Inner {
+    /// Runs the deadlines that have passed before the input at hand, as the reference's
+    /// timers fire before I/O: a late wake-up of the driver must not let a request through
+    /// to a session that has expired.
+    pub(crate) fn catch_up(&mut self) {
+        let now = now();
+        if self.machine.poll_timeout().is_some_and(|at| at <= now) {
+            self.machine.handle_timeout(now);
+        }
+    }
+
+    /// Everything queued for the websocket, for the driver to write in one go. Polling
+    /// output met on the way goes to the waiting GET.
+    pub(crate) fn take_ws_batches(&mut self) -> Vec<Outgoing<Frame>> {
+        let mut items = Vec::new();
+        while let Some(t) = self.machine.poll_transmit() {
+            match t.transport {
+                TransportKind::WebSocket => items.extend(t.items),
+                TransportKind::Polling => {
+                    if let Some((_, tx)) = self.pending_get.take() {
+                        let _ = tx.send(polling_body(t.items));
+                    }
+                }
+            }
+        }
+        items
+    }
+
+    /// A sender for delivering messages; held while delivering so that the close comes after.
+    pub(crate) fn incoming(&self) -> Option<mpsc::Sender<Incoming>> {
+        self.incoming.clone()
+    }
+
+    /// Registers a waiting GET; returns its id and the receiver of its body.
+    pub(crate) fn park_get(&mut self) -> (u64, oneshot::Receiver<Bytes>) {
+        let (tx, rx) = oneshot::channel();
+        self.next_get_id += 1;
+        self.pending_get = Some((self.next_get_id, tx));
+        (self.next_get_id, rx)
+    }
+
+    /// Forgets the waiting GET `id` if it is still the one waiting; returns whether it was.
+    pub(crate) fn unpark_get(&mut self, id: u64) -> bool {
+        if self
+            .pending_get
+            .as_ref()
+            .is_some_and(|(pending, _)| *pending == id)
+        {
+            self.pending_get = None;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// One polling response body: the batch's packets joined by the separator.
+pub(crate) fn polling_body(items: Vec<Outgoing<Frame>>) -> Bytes {
+    join_payload(items.into_iter().map(|item| match item {
+        Outgoing::Frame(f) => f.polling_bytes(),
+        Outgoing::Packet(p) => Bytes::from(p.encode_text()),
+    }))
+}
+
+/// The application's handle on a session: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct EngineSession {
+    pub(crate) shared: Arc<SessionShared>,
+}
+
+impl EngineSession {
+    /// The session id.
+    pub fn id(&self) -> &str {
+        self.shared.sid.as_str()
+    }
+
+    /// The handshake request.
+    pub fn request(&self) -> &HandshakeRequest {
+        &self.shared.request
+    }
+
+    /// The current transport.
+    pub fn transport(&self) -> TransportKind {
+        self.shared.transport()
+    }
+
+    /// Queues a message. [`SendError::Full`] when the outbox holds `outbox_capacity` messages
+    /// (the peer is slow), [`SendError::Closed`] once the session is closing.
+    pub fn send(&self, frame: Frame) -> Result<(), SendError> {
+        self.shared.with(|inner| inner.machine.send(frame))
+    }
+
+    /// Queues several messages, all or none (a packet and its binary attachments).
+    pub fn send_all(&self, frames: &[Frame]) -> Result<(), SendError> {
+        self.shared
+            .with(|inner| inner.machine.send_all(frames.iter().cloned()))
+    }
+
+    /// Whether a message sent now would be written at once: a websocket, or a waiting
+    /// long-polling GET. Volatile packets are dropped when this is false.
+    pub fn writable(&self) -> bool {
+        self.shared.lock().machine.writable()
+    }
+
+    /// Closes the session from the server: queued messages are written first, then the
+    /// transport closes and the incoming stream ends with `Close(reason)`.
+    pub fn close(&self, reason: CloseReason) {
+        self.shared.with(|inner| inner.machine.close(reason, now()));
+    }
+
+    /// Whether the session is closed.
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+}
+
+/// Encodes a control packet for the websocket.
+pub(crate) fn packet_message(p: &Packet) -> tokio_tungstenite::tungstenite::Message {
+    use engineio_proto::WsFrame;
+    use tokio_tungstenite::tungstenite::Message;
+    match p.encode_ws() {
+        WsFrame::Text(t) => Message::Text(t.into()),
+        WsFrame::Binary(b) => Message::Binary(b),
+    }
+}
