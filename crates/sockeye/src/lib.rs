@@ -1,4 +1,88 @@
 //! sockeye: a Socket.IO server for Rust, wire-compatible with socket.io 4.8.
-#![allow(missing_docs)] // removed once the crate is filled in
+//!
+//! The official clients (browser and Node `socket.io-client` 4.x) connect to it as to a Node
+//! server: Engine.IO protocol 4 (HTTP long-polling, WebSocket, upgrade) under Socket.IO
+//! protocol 5 (namespaces, events, acknowledgements, binary). The API reads like the
+//! reference's JavaScript:
+//!
+//! ```no_run
+//! use axum::Router;
+//! use serde::{Deserialize, Serialize};
+//! use sockeye::{Ack, SocketIo, Socket};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Message {
+//!     text: String,
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let io = SocketIo::default();
+//! io.on_connection(|socket: Socket| async move {
+//!     socket.join("lobby");
+//!     socket.on("chat", |socket: Socket, msg: Message, ack: Ack| async move {
+//!         // to everyone in the lobby but the sender
+//!         let _ = socket.to("lobby").emit("chat", &msg);
+//!         let _ = ack.send("received");
+//!     });
+//! });
+//!
+//! // Socket.IO beside the other routes of an axum app, as beside Express.
+//! let app = Router::new()
+//!     .route("/api/health", axum::routing::get(|| async { "ok" }))
+//!     .layer(io.layer());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+//!
+//! # Architecture
+//! - [`engine`]: the Engine.IO server (transports, heartbeat, upgrade) over hyper; its
+//!   protocol rules live in the sans-IO `engineio-proto` crate.
+//! - [`SocketIo`] owns the namespaces ([`Namespace`]); each Engine.IO connection is driven
+//!   by one task that decodes packets (sans-IO `socketio-proto`) and routes them to the
+//!   connection's [`Socket`]s, one per namespace. Each socket's handlers run one at a time
+//!   in arrival order, in one task per socket.
+//! - Rooms and broadcasts go through the namespace's [`Adapter`]: the in-memory
+//!   [`MemoryAdapter`] by default, a cluster adapter for several nodes. A broadcast encodes
+//!   its packet once and hands the same bytes to every socket.
 
+mod adapter;
+mod args;
+mod client_files;
+mod config;
+mod connection;
 pub mod engine;
+mod error;
+mod id;
+mod metrics;
+mod namespace;
+mod operators;
+mod packet;
+mod server;
+mod service;
+mod socket;
+
+pub use adapter::{
+    AckResponse, Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions,
+    LocalSockets, MemoryAdapter, Room,
+};
+pub use args::Args;
+pub use config::Config;
+pub use error::{
+    AckError, AdapterError, ArgsError, BroadcastAckError, BroadcastAckTimeout, ConnectError,
+    EmitError,
+};
+pub use metrics::Metrics;
+pub use namespace::Namespace;
+pub use operators::{BroadcastOperator, IntoRooms};
+pub use server::{Builder, SocketIo};
+pub use service::{SocketIoLayer, SocketIoRouter, SocketIoService};
+pub use socket::{
+    Ack, DisconnectReason, Event, EventHandler, Handshake, RemoteSocket, Socket, SocketEmitter,
+};
+pub use socketio_proto::{Map, Value};
+
+/// The README's snippets, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

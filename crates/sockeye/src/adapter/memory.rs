@@ -1,0 +1,254 @@
+//! The in-memory adapter: the rooms index of one node.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use socketio_proto::{Packet, Value};
+use tokio::sync::mpsc;
+
+use super::{AckResponse, Adapter, AdapterContext, BroadcastOptions, LocalSockets, Room};
+use crate::error::AdapterError;
+use crate::packet::frames;
+use crate::socket::{RemoteSocket, Socket};
+
+#[derive(Default)]
+struct Index {
+    rooms: HashMap<Room, HashSet<String>>,
+    sids: HashMap<String, HashSet<Room>>,
+}
+
+/// The default adapter: rooms in memory, broadcasts to this node's sockets only.
+pub struct MemoryAdapter {
+    local: LocalSockets,
+    index: RwLock<Index>,
+}
+
+impl MemoryAdapter {
+    /// The adapter for one namespace.
+    pub fn new(ctx: AdapterContext) -> Self {
+        MemoryAdapter {
+            local: ctx.local,
+            index: RwLock::new(Index::default()),
+        }
+    }
+
+    /// The ids `opts` selects, each once, in no particular order. The lock is held only
+    /// while ids are collected; sockets are looked up after.
+    fn selected_ids(&self, opts: &BroadcastOptions) -> Vec<String> {
+        let Ok(index) = self.index.read() else {
+            return Vec::new();
+        };
+        let except: HashSet<&str> = opts
+            .except
+            .iter()
+            .filter_map(|room| index.rooms.get(room))
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if opts.rooms.is_empty() {
+            return index
+                .sids
+                .keys()
+                .filter(|id| !except.contains(id.as_str()))
+                .cloned()
+                .collect();
+        }
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut ids = Vec::new();
+        for room in &opts.rooms {
+            for id in index.rooms.get(room).into_iter().flatten() {
+                if !except.contains(id.as_str()) && seen.insert(id.as_str()) {
+                    ids.push(id.clone());
+                }
+            }
+        }
+        ids
+    }
+}
+
+impl Adapter for MemoryAdapter {
+    fn add_all(&self, id: &str, rooms: &[Room]) {
+        let Ok(mut index) = self.index.write() else {
+            return;
+        };
+        for room in rooms {
+            index
+                .rooms
+                .entry(room.clone())
+                .or_default()
+                .insert(id.to_owned());
+        }
+        index
+            .sids
+            .entry(id.to_owned())
+            .or_default()
+            .extend(rooms.iter().cloned());
+    }
+
+    fn del(&self, id: &str, room: &str) {
+        let Ok(mut index) = self.index.write() else {
+            return;
+        };
+        if let Some(members) = index.rooms.get_mut(room) {
+            members.remove(id);
+            if members.is_empty() {
+                index.rooms.remove(room);
+            }
+        }
+        if let Some(rooms) = index.sids.get_mut(id) {
+            rooms.remove(room);
+        }
+    }
+
+    fn del_all(&self, id: &str) {
+        let Ok(mut index) = self.index.write() else {
+            return;
+        };
+        let Some(rooms) = index.sids.remove(id) else {
+            return;
+        };
+        for room in rooms {
+            if let Some(members) = index.rooms.get_mut(&room) {
+                members.remove(id);
+                if members.is_empty() {
+                    index.rooms.remove(&room);
+                }
+            }
+        }
+    }
+
+    fn rooms(&self) -> HashSet<Room> {
+        self.index
+            .read()
+            .map(|i| i.rooms.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn socket_rooms(&self, id: &str) -> HashSet<Room> {
+        self.index
+            .read()
+            .ok()
+            .and_then(|i| i.sids.get(id).cloned())
+            .unwrap_or_default()
+    }
+
+    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Socket> {
+        let ids = self.selected_ids(opts);
+        self.local.get_many(ids.iter().map(String::as_str))
+    }
+
+    fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> Result<(), AdapterError> {
+        let frames = frames(&packet);
+        for socket in self.local_sockets(&opts) {
+            // One socket's full outbox or closed transport is its own problem, not the
+            // broadcast's: the others still get the packet.
+            let _ = socket.deliver(&packet, &frames, opts.flags.volatile);
+        }
+        Ok(())
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: Packet,
+        opts: BroadcastOptions,
+        acks: mpsc::UnboundedSender<AckResponse>,
+    ) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        let frames = frames(&packet);
+        let id = crate::packet::ack_id(&packet);
+        let mut sent = 0;
+        for socket in self.local_sockets(&opts) {
+            if let Some(id) = id {
+                socket.expect_broadcast_ack(id, acks.clone());
+            }
+            if socket
+                .deliver(&packet, &frames, opts.flags.volatile)
+                .is_ok()
+            {
+                sent += 1;
+            } else if let Some(id) = id {
+                socket.forget_ack(id);
+            }
+        }
+        futures_util::future::ready(Ok(sent)).boxed()
+    }
+
+    fn all_rooms(&self) -> BoxFuture<'static, Result<HashSet<Room>, AdapterError>> {
+        futures_util::future::ready(Ok(self.rooms())).boxed()
+    }
+
+    fn sockets(
+        &self,
+        rooms: HashSet<Room>,
+    ) -> BoxFuture<'static, Result<HashSet<String>, AdapterError>> {
+        let opts = BroadcastOptions {
+            rooms,
+            ..Default::default()
+        };
+        let ids = self.selected_ids(&opts).into_iter().collect();
+        futures_util::future::ready(Ok(ids)).boxed()
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>> {
+        let sockets = self
+            .local_sockets(&opts)
+            .iter()
+            .map(RemoteSocket::from_local)
+            .collect();
+        futures_util::future::ready(Ok(sockets)).boxed()
+    }
+
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for socket in self.local_sockets(&opts) {
+            self.add_all(socket.id(), &rooms);
+        }
+        futures_util::future::ready(Ok(())).boxed()
+    }
+
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for socket in self.local_sockets(&opts) {
+            for room in &rooms {
+                self.del(socket.id(), room);
+            }
+        }
+        futures_util::future::ready(Ok(())).boxed()
+    }
+
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        for socket in self.local_sockets(&opts) {
+            socket.disconnect(close);
+        }
+        futures_util::future::ready(Ok(())).boxed()
+    }
+
+    fn server_side_emit(
+        &self,
+        _args: Vec<Value>,
+    ) -> BoxFuture<'static, Result<Vec<Value>, AdapterError>> {
+        futures_util::future::ready(Ok(Vec::new())).boxed()
+    }
+
+    fn server_count(&self) -> BoxFuture<'static, usize> {
+        futures_util::future::ready(1).boxed()
+    }
+
+    fn close(&self) -> BoxFuture<'static, ()> {
+        futures_util::future::ready(()).boxed()
+    }
+}

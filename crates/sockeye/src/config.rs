@@ -1,0 +1,49 @@
+//! The server's options, named and defaulted as socket.io's.
+
+use std::time::Duration;
+
+use socketio_proto::DecoderLimits;
+
+use crate::engine::EngineConfig;
+
+/// The options of a Socket.IO server. `Config::default()` is socket.io 4.8's defaults.
+#[derive(Clone)]
+pub struct Config {
+    /// The Engine.IO options (`path` defaults to `/socket.io/` here, `pingInterval`,
+    /// `pingTimeout`, `maxHttpBufferSize`, `cors`...).
+    pub engine: EngineConfig,
+    /// How long a connection may stay without joining any namespace before it is closed.
+    /// Default 45 s (`connectTimeout`).
+    pub connect_timeout: Duration,
+    /// Whether the server serves its browser client at `<path>socket.io.js` and friends.
+    /// Default true (`serveClient`).
+    pub serve_client: bool,
+    /// Limits on binary attachments of incoming packets.
+    pub decoder_limits: DecoderLimits,
+    /// How many received events of one socket may wait for its handlers before the
+    /// connection's reading pauses. Default 128.
+    pub socket_queue: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            engine: EngineConfig::default().path("/socket.io/"),
+            connect_timeout: Duration::from_secs(45),
+            serve_client: true,
+            decoder_limits: DecoderLimits::default(),
+            socket_queue: 128,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("path", &self.engine.path)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("serve_client", &self.serve_client)
+            .field("socket_queue", &self.socket_queue)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,288 @@
+//! One Engine.IO connection seen from the Socket.IO layer: it decodes packets, routes them to
+//! the connection's sockets (one per namespace), and closes them when the transport goes.
+//!
+//! The driver task reads packets in order. CONNECT runs the namespace's middlewares in a task
+//! of its own so that a slow one does not hold the connection's other namespaces; EVENT goes to
+//! the socket's task, which runs handlers in order; ACK is answered on the spot so that a
+//! handler awaiting an acknowledgement never waits behind itself.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use socketio_proto::{Decoder, Map, Packet, PacketData, Value};
+use tokio::sync::mpsc;
+
+use crate::engine::{CloseReason, EngineIncoming, EngineSession, Frame, Incoming, SendError};
+use crate::error::{ConnectError, EmitError};
+use crate::metrics::Counters;
+use crate::server::ServerInner;
+use crate::socket::{DisconnectReason, Socket, SocketEvent};
+
+/// The connection's state shared with its sockets.
+pub(crate) struct Connection {
+    session: EngineSession,
+    pub(crate) counters: Arc<Counters>,
+    /// The connected socket of each namespace.
+    sockets: Mutex<HashMap<String, Socket>>,
+    /// Namespaces whose CONNECT is still in the middlewares.
+    pending: Mutex<HashSet<String>>,
+}
+
+impl Connection {
+    pub(crate) fn session(&self) -> &EngineSession {
+        &self.session
+    }
+
+    /// Queues frames on the transport. A volatile packet is dropped when the transport is not
+    /// ready; a full outbox means the client does not keep up, and it is disconnected.
+    pub(crate) fn send(&self, frames: &[Frame], volatile: bool) -> Result<(), EmitError> {
+        if volatile && !self.session.writable() {
+            Counters::add(&self.counters.volatile_dropped, 1);
+            return Ok(());
+        }
+        match self.session.send_all(frames) {
+            Ok(()) => {
+                Counters::add(&self.counters.packets_out, 1);
+                Ok(())
+            }
+            Err(SendError::Full) => {
+                Counters::add(&self.counters.slow_consumers, 1);
+                tracing::warn!(
+                    sid = self.session.id(),
+                    "outbox full: closing a slow consumer"
+                );
+                self.session.close(CloseReason::ForcedClose);
+                Err(EmitError::OutboxFull)
+            }
+            Err(_) => Err(EmitError::Disconnected),
+        }
+    }
+
+    pub(crate) fn forget_socket(&self, nsp: &str, id: &str) {
+        if let Ok(mut sockets) = self.sockets.lock() {
+            if sockets.get(nsp).is_some_and(|s| s.id() == id) {
+                sockets.remove(nsp);
+            }
+        }
+    }
+
+    fn socket(&self, nsp: &str) -> Option<Socket> {
+        self.sockets.lock().ok()?.get(nsp).cloned()
+    }
+
+    fn all_sockets(&self) -> Vec<Socket> {
+        self.sockets
+            .lock()
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// `socket.disconnect(true)`: every socket leaves its namespace, then the connection
+    /// closes.
+    pub(crate) fn disconnect_all(&self) {
+        for socket in self.all_sockets() {
+            socket.send_disconnect_packet();
+            socket.close_with(DisconnectReason::ServerNamespaceDisconnect);
+        }
+        self.session.close(CloseReason::ForcedClose);
+    }
+
+    /// Closes every socket with `reason` (the transport is gone or the server shuts down).
+    pub(crate) fn close_sockets(&self, reason: DisconnectReason) {
+        for socket in self.all_sockets() {
+            socket.close_with(reason);
+        }
+    }
+
+    fn send_packet(&self, packet: &Packet) {
+        let _ = self.send(&crate::packet::frames(packet), false);
+    }
+}
+
+/// Drives one connection until its transport closes.
+pub(crate) async fn run(
+    server: Arc<ServerInner>,
+    session: EngineSession,
+    mut incoming: EngineIncoming,
+) {
+    let conn = Arc::new(Connection {
+        session,
+        counters: server.counters.clone(),
+        sockets: Mutex::new(HashMap::new()),
+        pending: Mutex::new(HashSet::new()),
+    });
+    server.connections.register(&conn);
+    let mut decoder = Decoder::new(server.config.decoder_limits.clone());
+    let connect_deadline = tokio::time::Instant::now() + server.config.connect_timeout;
+    let mut joined_once = false;
+
+    loop {
+        let attachments_deadline = decoder.poll_timeout().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            message = incoming.recv() => {
+                let decoded = match message {
+                    Incoming::Text(text) => decoder.decode_text(&text, std::time::Instant::now()),
+                    Incoming::Binary(bytes) => decoder.decode_binary(bytes),
+                    Incoming::Close(reason) => {
+                        conn.close_sockets(reason.into());
+                        break;
+                    }
+                };
+                match decoded {
+                    Ok(Some(packet)) => {
+                        Counters::add(&conn.counters.packets_in, 1);
+                        if !route(&server, &conn, packet).await {
+                            // The reference's "invalid state": the whole client is closed.
+                            tracing::warn!(sid = conn.session.id(), "packet invalid in this state: closing");
+                            conn.close_sockets(DisconnectReason::ForcedServerClose);
+                            conn.session.close(CloseReason::ForcedClose);
+                        }
+                        joined_once |= !conn.all_sockets().is_empty();
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        tracing::warn!(sid = conn.session.id(), %err, "invalid packet: closing");
+                        conn.session.close(CloseReason::ForcedClose);
+                    }
+                }
+            }
+            () = sleep_until(connect_deadline), if !joined_once => {
+                joined_once = true;
+                if conn.all_sockets().is_empty() {
+                    tracing::debug!(sid = conn.session.id(), "no namespace joined in time");
+                    conn.session.close(CloseReason::ForcedClose);
+                }
+            }
+            () = sleep_until_opt(attachments_deadline) => {
+                tracing::warn!(sid = conn.session.id(), "attachments did not arrive in time");
+                conn.session.close(CloseReason::ForcedClose);
+                decoder = Decoder::new(server.config.decoder_limits.clone());
+            }
+        }
+    }
+    server.connections.unregister(&conn);
+}
+
+async fn sleep_until(deadline: tokio::time::Instant) {
+    tokio::time::sleep_until(deadline).await;
+}
+
+async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Routes one packet. Returns false when the packet is not valid in the connection's state
+/// (the reference then closes the connection).
+async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet) -> bool {
+    let Packet { nsp, data } = packet;
+    match data {
+        PacketData::Connect(auth) => {
+            if conn.socket(&nsp).is_some() {
+                return false;
+            }
+            let fresh = conn
+                .pending
+                .lock()
+                .map(|mut p| p.insert(nsp.clone()))
+                .unwrap_or(false);
+            if fresh {
+                // A duplicate CONNECT while the first is in the middlewares is ignored: the
+                // middlewares run once per namespace connection.
+                let auth = auth.unwrap_or_else(|| Value::Object(Map::new()));
+                tokio::spawn(connect(server.clone(), conn.clone(), nsp, auth));
+            }
+            true
+        }
+        PacketData::Disconnect => {
+            if let Some(socket) = conn.socket(&nsp) {
+                socket.close_with(DisconnectReason::ClientNamespaceDisconnect);
+                true
+            } else {
+                false
+            }
+        }
+        PacketData::Event { args, id } => {
+            let Some(socket) = conn.socket(&nsp) else {
+                return false;
+            };
+            let tx = socket.0.events.lock().ok().and_then(|t| t.clone());
+            if let Some(tx) = tx {
+                // Backpressure: a socket whose handlers fall behind stops the reading of its
+                // connection rather than queueing without bound.
+                let _ = tx.send(SocketEvent { args, id }).await;
+            }
+            true
+        }
+        PacketData::Ack { args, id } => {
+            let Some(socket) = conn.socket(&nsp) else {
+                return false;
+            };
+            socket.on_ack(id, args);
+            true
+        }
+        PacketData::ConnectError(_) => false,
+    }
+}
+
+/// Runs a CONNECT: find or create the namespace, run its middlewares, then add the socket.
+async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, auth: Value) {
+    let done = |conn: &Connection| {
+        if let Ok(mut pending) = conn.pending.lock() {
+            pending.remove(&nsp);
+        }
+    };
+    let Some(ns) = server.namespace_for(&nsp, &auth) else {
+        done(&conn);
+        conn.send_packet(&connect_error(
+            &nsp,
+            &ConnectError::new("Invalid namespace"),
+        ));
+        return;
+    };
+    let socket = Socket::new(ns.clone(), conn.clone(), auth);
+    for middleware in ns.middlewares() {
+        if let Err(err) = middleware(socket.clone()).await {
+            done(&conn);
+            if !conn.session.is_closed() {
+                conn.send_packet(&connect_error(&nsp, &err));
+            }
+            return;
+        }
+    }
+    done(&conn);
+    if conn.session.is_closed() {
+        return;
+    }
+    let (tx, rx) = mpsc::channel(server.config.socket_queue.max(1));
+    if let Ok(mut events) = socket.0.events.lock() {
+        *events = Some(tx);
+    }
+    socket.set_connected();
+    ns.add_socket(&socket);
+    ns.adapter().add_all(socket.id(), &[socket.id().to_owned()]);
+    if let Ok(mut sockets) = conn.sockets.lock() {
+        sockets.insert(nsp.clone(), socket.clone());
+    }
+    let mut reply = Map::new();
+    reply.insert("sid", Value::String(socket.id().to_owned()));
+    conn.send_packet(&Packet {
+        nsp,
+        data: PacketData::Connect(Some(Value::Object(reply))),
+    });
+    crate::socket::run_task(socket, rx).await;
+}
+
+fn connect_error(nsp: &str, err: &ConnectError) -> Packet {
+    let mut body = Map::new();
+    body.insert("message", Value::String(err.message.clone()));
+    if let Some(data) = &err.data {
+        body.insert("data", data.clone());
+    }
+    Packet {
+        nsp: nsp.to_owned(),
+        data: PacketData::ConnectError(Value::Object(body)),
+    }
+}

@@ -1,0 +1,54 @@
+//! Counters an application can read from the `io` handle and export.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters of one server, updated with relaxed atomics on the hot paths.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) packets_in: AtomicU64,
+    pub(crate) packets_out: AtomicU64,
+    pub(crate) volatile_dropped: AtomicU64,
+    pub(crate) slow_consumers: AtomicU64,
+    pub(crate) acks_timed_out: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// A snapshot of the server's counters (see [`SocketIo::metrics`](crate::SocketIo::metrics)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Metrics {
+    /// Open Engine.IO connections.
+    pub connections: u64,
+    /// Connected sockets, over every namespace.
+    pub sockets: u64,
+    /// Socket.IO packets received.
+    pub packets_in: u64,
+    /// Socket.IO packets queued to a transport (a broadcast counts once per recipient).
+    pub packets_out: u64,
+    /// Volatile packets dropped because the transport was not writable.
+    pub volatile_dropped: u64,
+    /// Connections closed because their outbox was full.
+    pub slow_consumers: u64,
+    /// Acknowledgements that did not come before their timeout.
+    pub acks_timed_out: u64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self, connections: u64, sockets: u64) -> Metrics {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Metrics {
+            connections,
+            sockets,
+            packets_in: get(&self.packets_in),
+            packets_out: get(&self.packets_out),
+            volatile_dropped: get(&self.volatile_dropped),
+            slow_consumers: get(&self.slow_consumers),
+            acks_timed_out: get(&self.acks_timed_out),
+        }
+    }
+}

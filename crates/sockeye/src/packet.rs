@@ -1,0 +1,36 @@
+//! Building Socket.IO packets and turning them into Engine.IO frames, once per packet.
+
+use socketio_proto::{Packet, PacketData, Value};
+
+pub(crate) use socketio_proto::RESERVED_EVENTS;
+
+use crate::engine::Frame;
+
+/// The frames of one packet: its text header, then one binary frame per attachment. A
+/// broadcast builds these once and hands the same bytes to every socket.
+pub(crate) fn frames(packet: &Packet) -> Vec<Frame> {
+    let encoded = socketio_proto::encode(packet);
+    let mut frames = Vec::with_capacity(1 + encoded.attachments.len());
+    frames.push(Frame::text(encoded.text));
+    frames.extend(encoded.attachments.into_iter().map(Frame::binary));
+    frames
+}
+
+/// The ack id an EVENT packet asks to be answered with.
+pub(crate) fn ack_id(packet: &Packet) -> Option<u64> {
+    match &packet.data {
+        PacketData::Event { id, .. } => *id,
+        _ => None,
+    }
+}
+
+/// The event name and arguments of an EVENT packet (for outgoing listeners).
+pub(crate) fn event_parts(packet: &Packet) -> Option<(&str, &[Value])> {
+    match &packet.data {
+        PacketData::Event { args, .. } => match args.split_first() {
+            Some((Value::String(name), rest)) => Some((name.as_str(), rest)),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,371 @@
+//! The `io` handle: the namespaces, the engine under them, and server-wide operations.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use serde::Serialize;
+use socketio_proto::Value;
+
+use crate::adapter::{AdapterFactory, MemoryAdapter};
+use crate::config::Config;
+use crate::connection::Connection;
+use crate::engine::{Engine, EngineHandler, EngineIncoming, EngineSession};
+use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
+use crate::namespace::Namespace;
+use crate::operators::{BroadcastOperator, IntoRooms};
+use crate::socket::{DisconnectReason, RemoteSocket, Socket};
+
+/// Decides whether a dynamic namespace accepts a name (and the client's auth).
+type NamespaceMatcher = Arc<dyn Fn(&str, &Value) -> bool + Send + Sync>;
+
+/// The Socket.IO server: a cheap handle (the reference's `io`). Build it with
+/// [`SocketIo::new`] or [`SocketIo::builder`], mount it with [`SocketIo::layer`] or
+/// [`SocketIo::service`].
+#[derive(Clone)]
+pub struct SocketIo(pub(crate) Arc<ServerInner>);
+
+pub(crate) struct ServerInner {
+    pub(crate) config: Config,
+    engine: std::sync::OnceLock<Engine>,
+    namespaces: RwLock<HashMap<String, Namespace>>,
+    dynamic: RwLock<Vec<(NamespaceMatcher, Namespace)>>,
+    adapter: AdapterFactory,
+    pub(crate) connections: ConnectionRegistry,
+    pub(crate) counters: Arc<crate::metrics::Counters>,
+}
+
+/// Every live connection by Engine.IO session id, for a server-wide close.
+#[derive(Default)]
+pub(crate) struct ConnectionRegistry(Mutex<HashMap<String, Weak<Connection>>>);
+
+impl ConnectionRegistry {
+    pub(crate) fn register(&self, conn: &Arc<Connection>) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(conn.session().id().to_owned(), Arc::downgrade(conn));
+        }
+    }
+
+    pub(crate) fn unregister(&self, conn: &Arc<Connection>) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(conn.session().id());
+        }
+    }
+
+    fn all(&self) -> Vec<Arc<Connection>> {
+        self.0
+            .lock()
+            .map(|m| m.values().filter_map(Weak::upgrade).collect())
+            .unwrap_or_default()
+    }
+
+    fn len(&self) -> usize {
+        self.0.lock().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+/// Builds a [`SocketIo`] with options and an adapter.
+pub struct Builder {
+    config: Config,
+    adapter: AdapterFactory,
+}
+
+impl Builder {
+    /// Replaces all options.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Changes options in place.
+    pub fn with_config(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Uses another adapter (the default is the in-memory [`MemoryAdapter`]).
+    pub fn adapter(mut self, factory: AdapterFactory) -> Self {
+        self.adapter = factory;
+        self
+    }
+
+    /// Builds the server. The main namespace `/` exists from the start.
+    pub fn build(self) -> SocketIo {
+        let inner = Arc::new(ServerInner {
+            config: self.config.clone(),
+            engine: std::sync::OnceLock::new(),
+            namespaces: RwLock::new(HashMap::new()),
+            dynamic: RwLock::new(Vec::new()),
+            adapter: self.adapter,
+            connections: ConnectionRegistry::default(),
+            counters: Arc::default(),
+        });
+        let bridge = Arc::new(EngineBridge(Arc::downgrade(&inner)));
+        let engine = Engine::new(self.config.engine, bridge);
+        let _ = inner.engine.set(engine);
+        let io = SocketIo(inner);
+        io.of("/");
+        io
+    }
+}
+
+/// Hands new Engine.IO sessions to the Socket.IO layer.
+struct EngineBridge(Weak<ServerInner>);
+
+impl EngineHandler for EngineBridge {
+    fn on_open(&self, session: EngineSession, incoming: EngineIncoming) {
+        if let Some(server) = self.0.upgrade() {
+            tokio::spawn(crate::connection::run(server, session, incoming));
+        }
+    }
+}
+
+impl ServerInner {
+    pub(crate) fn engine(&self) -> &Engine {
+        match self.engine.get() {
+            Some(engine) => engine,
+            None => unreachable!("the engine is set in Builder::build before the handle exists"),
+        }
+    }
+
+    /// The namespace a CONNECT names: an existing one, or a new child of the first dynamic
+    /// namespace that accepts the name.
+    pub(crate) fn namespace_for(self: &Arc<Self>, name: &str, auth: &Value) -> Option<Namespace> {
+        if let Some(ns) = self.namespaces.read().ok()?.get(name) {
+            return Some(ns.clone());
+        }
+        let parent = self
+            .dynamic
+            .read()
+            .ok()?
+            .iter()
+            .find(|(matches, _)| matches(name, auth))
+            .map(|(_, parent)| parent.clone())?;
+        let mut namespaces = self.namespaces.write().ok()?;
+        let child = namespaces
+            .entry(name.to_owned())
+            .or_insert_with(|| Namespace::new(name.to_owned(), &self.adapter, Some(parent.clone())))
+            .clone();
+        parent.add_child(&child);
+        Some(child)
+    }
+}
+
+impl Default for SocketIo {
+    fn default() -> Self {
+        SocketIo::new(Config::default())
+    }
+}
+
+impl SocketIo {
+    /// A server with these options and the in-memory adapter.
+    pub fn new(config: Config) -> SocketIo {
+        SocketIo::builder().config(config).build()
+    }
+
+    /// A builder, starting from the default options.
+    pub fn builder() -> Builder {
+        Builder {
+            config: Config::default(),
+            adapter: Arc::new(|ctx| Arc::new(MemoryAdapter::new(ctx))),
+        }
+    }
+
+    /// The options the server runs with.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The Engine.IO server under this one.
+    pub fn engine(&self) -> &Engine {
+        self.0.engine()
+    }
+
+    /// The namespace `name`, created when it does not exist (`io.of("/chat")`).
+    pub fn of(&self, name: &str) -> Namespace {
+        let name = if name.starts_with('/') {
+            name.to_owned()
+        } else {
+            format!("/{name}")
+        };
+        let mut namespaces = match self.0.namespaces.write() {
+            Ok(n) => n,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        namespaces
+            .entry(name.clone())
+            .or_insert_with(|| Namespace::new(name, &self.0.adapter, None))
+            .clone()
+    }
+
+    /// A dynamic namespace: any namespace name (and auth) `matches` accepts is created on
+    /// demand as a child that shares the returned parent's middlewares and connection
+    /// handlers (`io.of((name, auth, next) => ...)`).
+    pub fn of_dynamic<F>(&self, matches: F) -> Namespace
+    where
+        F: Fn(&str, &Value) -> bool + Send + Sync + 'static,
+    {
+        let parent = Namespace::new(
+            format!("/_{}", crate::id::generate()),
+            &self.0.adapter,
+            None,
+        );
+        if let Ok(mut dynamic) = self.0.dynamic.write() {
+            dynamic.push((Arc::new(matches), parent.clone()));
+        }
+        parent
+    }
+
+    /// A dynamic namespace for every name the regular expression matches
+    /// (`io.of(/^\/dynamic-\d+$/)`).
+    pub fn of_regex(&self, pattern: regex_lite::Regex) -> Namespace {
+        self.of_dynamic(move |name, _| pattern.is_match(name))
+    }
+
+    /// The main namespace `/` (`io.sockets`).
+    pub fn sockets(&self) -> Namespace {
+        self.of("/")
+    }
+
+    /// Adds a connection handler on the main namespace (`io.on("connection", ...)`).
+    pub fn on_connection<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.sockets().on_connection(handler);
+    }
+
+    /// Adds a middleware on the main namespace (`io.use(...)`).
+    pub fn middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        self.sockets().middleware(middleware);
+    }
+
+    /// Sends `event` to every socket of the main namespace.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.sockets().emit(event, data)
+    }
+
+    /// The main namespace's sockets in `rooms`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().to(rooms)
+    }
+
+    /// Same as [`to`](SocketIo::to) (the reference's `in`).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().within(rooms)
+    }
+
+    /// Every socket of the main namespace but those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.sockets().except(rooms)
+    }
+
+    /// The main namespace, dropping packets for sockets that are not ready.
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.sockets().volatile()
+    }
+
+    /// The main namespace, this node only.
+    pub fn local(&self) -> BroadcastOperator {
+        self.sockets().local()
+    }
+
+    /// The main namespace with a time limit for acknowledgements.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.sockets().timeout(timeout)
+    }
+
+    /// The main namespace with the `compress` flag.
+    pub fn compress(&self, compress: bool) -> BroadcastOperator {
+        self.sockets().compress(compress)
+    }
+
+    /// The main namespace's sockets, on every node.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        self.sockets().fetch_sockets().await
+    }
+
+    /// Makes every socket of the main namespace join `rooms`.
+    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
+        self.sockets().sockets_join(rooms).await
+    }
+
+    /// Makes every socket of the main namespace leave `rooms`.
+    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
+        self.sockets().sockets_leave(rooms).await
+    }
+
+    /// Disconnects every socket of the main namespace.
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), AdapterError> {
+        self.sockets().disconnect_sockets(close).await
+    }
+
+    /// Sends an event to the other nodes (`io.serverSideEmit`).
+    pub async fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<Value>, BroadcastAckError> {
+        self.sockets().server_side_emit(event, data).await
+    }
+
+    /// Every namespace created so far.
+    pub fn namespaces(&self) -> Vec<Namespace> {
+        self.0
+            .namespaces
+            .read()
+            .map(|n| n.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The server's counters: connections, sockets, packets in and out, drops, timed-out
+    /// acknowledgements.
+    pub fn metrics(&self) -> crate::Metrics {
+        let sockets = self
+            .namespaces()
+            .iter()
+            .map(|ns| ns.socket_count() as u64)
+            .sum();
+        self.0
+            .counters
+            .snapshot(self.0.connections.len() as u64, sockets)
+    }
+
+    /// How many Engine.IO connections are open.
+    pub fn connection_count(&self) -> usize {
+        self.0.connections.len()
+    }
+
+    /// Closes the server: every socket disconnects with `server shutting down`, the adapters
+    /// are closed, and the engine refuses new connections. Resolves once the sockets' disconnect
+    /// handlers have run (or after 5 s).
+    pub async fn close(&self) {
+        for conn in self.0.connections.all() {
+            conn.close_sockets(DisconnectReason::ServerShuttingDown);
+        }
+        for ns in self.namespaces() {
+            ns.adapter().close().await;
+        }
+        self.engine().close();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.namespaces().iter().any(|ns| ns.socket_count() > 0)
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+impl std::fmt::Debug for SocketIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIo")
+            .field("config", &self.0.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,117 @@
+//! Emitting to one socket, with the `timeout`, `volatile` and `compress` modifiers.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+
+use super::{AckWaiter, Socket};
+use crate::args::{from_args, to_args};
+use crate::error::{AckError, EmitError};
+use crate::packet::RESERVED_EVENTS;
+
+/// Emits to one socket with modifiers; made by [`Socket::timeout`], [`Socket::volatile`] and
+/// [`Socket::compress`], and chainable like the reference's `socket.timeout(1000).emit(...)`.
+#[derive(Clone, Debug)]
+pub struct SocketEmitter {
+    socket: Socket,
+    timeout: Option<Duration>,
+    volatile: bool,
+    compress: bool,
+}
+
+impl SocketEmitter {
+    pub(crate) fn new(socket: Socket) -> Self {
+        SocketEmitter {
+            socket,
+            timeout: None,
+            volatile: false,
+            compress: true,
+        }
+    }
+
+    /// How long [`emit_with_ack`](SocketEmitter::emit_with_ack) waits for the answer.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Drops the packet when the transport is not ready to write.
+    pub fn volatile(mut self) -> Self {
+        self.volatile = true;
+        self
+    }
+
+    /// The `compress` flag (kept for API compatibility; frames are sent uncompressed).
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.compress = compress;
+        self
+    }
+
+    /// Sends `event` with `data` (a tuple for several arguments, `()` for none).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        let packet = self.packet(event, data, None)?;
+        self.socket.send_packet(&packet, self.volatile)
+    }
+
+    /// Sends `event` and resolves to the client's answer, read as `R` like a handler's data
+    /// (one argument as itself, several as a tuple). Fails with [`AckError::Timeout`] after the
+    /// timeout, if one is set, and [`AckError::Disconnected`] if the socket goes first; either
+    /// way nothing is left waiting.
+    pub fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> impl Future<Output = Result<R, AckError>> + Send + 'static + use<T, R>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned + Send + 'static,
+    {
+        let socket = self.socket.clone();
+        let timeout = self.timeout;
+        let id = socket.namespace().next_ack_id();
+        let (tx, rx) = oneshot::channel();
+        let sent = self.packet(event, data, Some(id)).and_then(|packet| {
+            socket.expect_ack(id, AckWaiter::Single(tx));
+            socket
+                .send_packet(&packet, self.volatile)
+                .inspect_err(|_| socket.forget_ack(id))
+        });
+        async move {
+            sent?;
+            let answer = match timeout {
+                Some(limit) => match tokio::time::timeout(limit, rx).await {
+                    Ok(answer) => answer,
+                    Err(_) => {
+                        socket.forget_ack(id);
+                        crate::metrics::Counters::add(&socket.0.conn.counters.acks_timed_out, 1);
+                        return Err(AckError::Timeout);
+                    }
+                },
+                None => rx.await,
+            };
+            let args = answer.map_err(|_| AckError::Disconnected)?;
+            from_args(args).map_err(|e| AckError::Decode(e.0))
+        }
+    }
+
+    fn packet<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+        id: Option<u64>,
+    ) -> Result<socketio_proto::Packet, EmitError> {
+        if RESERVED_EVENTS.contains(&event) {
+            return Err(EmitError::Reserved(event.to_owned()));
+        }
+        let args = to_args(data)?;
+        Ok(socketio_proto::Packet::event(
+            self.socket.namespace().name(),
+            event,
+            args,
+            id,
+        ))
+    }
+}

@@ -1,0 +1,492 @@
+//! The server-side socket: one client's membership of one namespace.
+
+mod ack;
+mod emitter;
+mod handler;
+mod handshake;
+mod listeners;
+mod reason;
+mod remote;
+mod task;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use socketio_proto::{Packet, PacketData, Value};
+use tokio::sync::{Notify, mpsc};
+
+pub use ack::Ack;
+pub use emitter::SocketEmitter;
+pub use handler::{Event, EventHandler};
+pub use handshake::Handshake;
+pub use reason::DisconnectReason;
+pub use remote::RemoteSocket;
+
+pub(crate) use ack::AckWaiter;
+pub(crate) use handler::{
+    AnyListener, BoxFut, ConnectionHandler, DisconnectHandler, ErrorHandler, Middleware,
+    MiddlewareFut, PacketMiddleware, PacketMiddlewareFut,
+};
+pub(crate) use listeners::Listeners;
+pub(crate) use task::{SocketEvent, run as run_task};
+
+use crate::adapter::Room;
+use crate::connection::Connection;
+use crate::engine::Frame;
+use crate::error::{AckError, ConnectError, EmitError};
+use crate::namespace::Namespace;
+use crate::operators::{BroadcastOperator, IntoRooms};
+use crate::packet::event_parts;
+
+/// A client's socket in one namespace: a cheap handle, clone it freely.
+///
+/// The API follows the reference's `Socket`: [`on`](Socket::on) for events, [`emit`](Socket::emit),
+/// [`join`](Socket::join) and [`leave`](Socket::leave) for rooms, [`to`](Socket::to) and
+/// [`broadcast`](Socket::broadcast) for everyone else, [`disconnect`](Socket::disconnect).
+#[derive(Clone)]
+pub struct Socket(pub(crate) Arc<SocketInner>);
+
+pub(crate) struct SocketInner {
+    pub(crate) id: String,
+    pub(crate) ns: Namespace,
+    pub(crate) conn: Arc<Connection>,
+    handshake: Handshake,
+    pub(crate) listeners: Mutex<Listeners>,
+    pub(crate) has_outgoing: AtomicBool,
+    acks: Mutex<HashMap<u64, AckWaiter>>,
+    data: Mutex<Value>,
+    connected: AtomicBool,
+    pub(crate) close_reason: Mutex<Option<DisconnectReason>>,
+    pub(crate) close_notify: Notify,
+    pub(crate) events: Mutex<Option<mpsc::Sender<SocketEvent>>>,
+}
+
+impl Socket {
+    pub(crate) fn new(ns: Namespace, conn: Arc<Connection>, auth: Value) -> Socket {
+        let handshake = Handshake::new(conn.session().request(), auth);
+        Socket(Arc::new(SocketInner {
+            id: crate::id::generate(),
+            ns,
+            conn,
+            handshake,
+            listeners: Mutex::new(Listeners::default()),
+            has_outgoing: AtomicBool::new(false),
+            acks: Mutex::new(HashMap::new()),
+            data: Mutex::new(Value::Null),
+            connected: AtomicBool::new(false),
+            close_reason: Mutex::new(None),
+            close_notify: Notify::new(),
+            events: Mutex::new(None),
+        }))
+    }
+
+    /// The socket's id (not the Engine.IO session id). It is also the name of a room only this
+    /// socket is in, so `io.to(id)` reaches it.
+    pub fn id(&self) -> &str {
+        &self.0.id
+    }
+
+    /// The namespace the socket belongs to.
+    pub fn namespace(&self) -> &Namespace {
+        &self.0.ns
+    }
+
+    /// The handshake details: headers, query, auth, address, time.
+    pub fn handshake(&self) -> &Handshake {
+        &self.0.handshake
+    }
+
+    /// Whether the socket is connected to its namespace.
+    pub fn connected(&self) -> bool {
+        self.0.connected.load(Ordering::Acquire)
+    }
+
+    /// The Engine.IO session id of the connection the socket uses (`socket.conn.id`).
+    pub fn transport_id(&self) -> &str {
+        self.0.conn.session().id()
+    }
+
+    /// The current transport: `"polling"` or `"websocket"`.
+    pub fn transport(&self) -> &'static str {
+        self.0.conn.session().transport().as_str()
+    }
+
+    // ----- per-socket data -------------------------------------------------------------
+
+    /// Reads the socket's `data` as `T` (`None` when unset or of another shape). The data is
+    /// kept as a serde value so that a cluster can ship it with `fetch_sockets`.
+    pub fn data<T: DeserializeOwned>(&self) -> Option<T> {
+        let value = self.0.data.lock().ok()?.clone();
+        if value == Value::Null {
+            return None;
+        }
+        socketio_proto::from_value(value).ok()
+    }
+
+    /// Replaces the socket's `data`.
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), EmitError> {
+        let value =
+            socketio_proto::to_value(data).map_err(|e| EmitError::Serialize(e.to_string()))?;
+        if let Ok(mut slot) = self.0.data.lock() {
+            *slot = value;
+        }
+        Ok(())
+    }
+
+    /// The socket's `data` as a dynamic value.
+    pub fn data_value(&self) -> Value {
+        self.0.data.lock().map(|v| v.clone()).unwrap_or(Value::Null)
+    }
+
+    // ----- listeners -------------------------------------------------------------------
+
+    /// Adds a handler for `event`; several handlers of one event run in the order added.
+    /// Returns an id for [`Socket::remove_listener`].
+    pub fn on<H: EventHandler<M>, M>(&self, event: impl Into<String>, handler: H) -> u64 {
+        self.listeners()
+            .add(event.into(), handler::erase(handler), false)
+    }
+
+    /// Adds a handler that runs for the next `event` only.
+    pub fn once<H: EventHandler<M>, M>(&self, event: impl Into<String>, handler: H) -> u64 {
+        self.listeners()
+            .add(event.into(), handler::erase(handler), true)
+    }
+
+    /// Removes every handler of `event`.
+    pub fn off(&self, event: &str) {
+        self.listeners().events.remove(event);
+    }
+
+    /// Removes the handler with this id (as returned by `on`, `once`, `on_any`...).
+    pub fn remove_listener(&self, id: u64) {
+        self.listeners().remove(id);
+    }
+
+    /// The number of handlers of `event`.
+    pub fn listener_count(&self, event: &str) -> usize {
+        self.listeners().events.get(event).map_or(0, Vec::len)
+    }
+
+    /// Adds a listener called with every incoming event's name and arguments, before the
+    /// event's own handlers (the reference's `onAny`).
+    pub fn on_any<F>(&self, listener: F) -> u64
+    where
+        F: Fn(&Socket, &str, &[Value]) + Send + Sync + 'static,
+    {
+        let mut l = self.listeners();
+        let id = l.next_id();
+        l.any.push((id, Arc::new(listener) as AnyListener));
+        id
+    }
+
+    /// Adds a listener called with every outgoing event's name and arguments, broadcasts
+    /// included (the reference's `onAnyOutgoing`).
+    pub fn on_any_outgoing<F>(&self, listener: F) -> u64
+    where
+        F: Fn(&Socket, &str, &[Value]) + Send + Sync + 'static,
+    {
+        let mut l = self.listeners();
+        let id = l.next_id();
+        l.any_outgoing.push((id, Arc::new(listener) as AnyListener));
+        self.0.has_outgoing.store(true, Ordering::Release);
+        id
+    }
+
+    /// Adds a per-packet middleware (the reference's `socket.use`): it sees each incoming
+    /// event before the handlers and may change it, or refuse it with an error that goes to
+    /// the [`on_error`](Socket::on_error) handlers instead.
+    pub fn middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(Socket, Event) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Event, ConnectError>> + Send + 'static,
+    {
+        let f: PacketMiddleware =
+            Arc::new(move |s, e| Box::pin(middleware(s, e)) as PacketMiddlewareFut);
+        self.listeners().middlewares.push(f);
+    }
+
+    /// Adds a handler for packets refused by a per-packet middleware (the `error` event).
+    pub fn on_error<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, &ConnectError) + Send + Sync + 'static,
+    {
+        self.listeners()
+            .error
+            .push(Arc::new(handler) as ErrorHandler);
+    }
+
+    /// Adds a `disconnecting` handler: it runs while the socket is still in its rooms.
+    pub fn on_disconnecting<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket, DisconnectReason) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let f: DisconnectHandler = Arc::new(move |s, r| Box::pin(handler(s, r)) as BoxFut);
+        self.listeners().disconnecting.push(f);
+    }
+
+    /// Adds a `disconnect` handler: it runs once the socket has left its rooms.
+    pub fn on_disconnect<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket, DisconnectReason) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let f: DisconnectHandler = Arc::new(move |s, r| Box::pin(handler(s, r)) as BoxFut);
+        self.listeners().disconnect.push(f);
+    }
+
+    fn listeners(&self) -> std::sync::MutexGuard<'_, Listeners> {
+        self.0
+            .listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    // ----- emitting --------------------------------------------------------------------
+
+    /// Sends `event` to this client. `data` is any serde value (`bytes::Bytes` inside it is
+    /// sent as binary); a tuple sends several arguments and `()` none.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use serde::Serialize;
+    /// use sockeye::{SocketIo, Socket};
+    ///
+    /// #[derive(Serialize)]
+    /// struct Upload { name: String, body: Bytes }
+    ///
+    /// let io = SocketIo::default();
+    /// io.on_connection(|socket: Socket| async move {
+    ///     let _ = socket.emit("hello", "world");                     // socket.emit("hello", "world")
+    ///     let _ = socket.emit("pair", &(1, "two"));                  // two arguments
+    ///     let _ = socket.emit("file", &Upload { name: "a".into(), body: Bytes::from_static(b"\x00\x01") });
+    /// });
+    /// ```
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.emitter().emit(event, data)
+    }
+
+    /// Sends `event` and waits for the client's acknowledgement, without a time limit (it
+    /// fails when the socket disconnects). See [`Socket::timeout`].
+    pub fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> impl std::future::Future<Output = Result<R, AckError>> + Send + 'static + use<T, R>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned + Send + 'static,
+    {
+        self.emitter().emit_with_ack(event, data)
+    }
+
+    /// The emitter with a time limit for acknowledgements.
+    pub fn timeout(&self, timeout: std::time::Duration) -> SocketEmitter {
+        self.emitter().timeout(timeout)
+    }
+
+    /// The emitter whose packets are dropped when the transport is not ready to write.
+    pub fn volatile(&self) -> SocketEmitter {
+        self.emitter().volatile()
+    }
+
+    /// The emitter with the `compress` flag set.
+    pub fn compress(&self, compress: bool) -> SocketEmitter {
+        self.emitter().compress(compress)
+    }
+
+    fn emitter(&self) -> SocketEmitter {
+        SocketEmitter::new(self.clone())
+    }
+
+    /// Every other socket of the namespace (the reference's `socket.broadcast`).
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.ns.clone()).except(self.0.id.clone())
+    }
+
+    /// The sockets in `rooms`, except this one (`socket.to(room)`).
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// Same as [`Socket::to`] (the reference's `socket.in`).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.to(rooms)
+    }
+
+    /// Every other socket of the namespace but those in `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// This node's sockets only (`socket.local`), except this one.
+    pub fn local(&self) -> BroadcastOperator {
+        self.broadcast().local()
+    }
+
+    // ----- rooms -----------------------------------------------------------------------
+
+    /// Joins one or several rooms.
+    pub fn join(&self, rooms: impl IntoRooms) {
+        let rooms = rooms.into_rooms();
+        self.0.ns.adapter().add_all(&self.0.id, &rooms);
+    }
+
+    /// Leaves one or several rooms.
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        for room in rooms.into_rooms() {
+            self.0.ns.adapter().del(&self.0.id, &room);
+        }
+    }
+
+    /// The rooms the socket is in, its own id's room included.
+    pub fn rooms(&self) -> HashSet<Room> {
+        self.0.ns.adapter().socket_rooms(&self.0.id)
+    }
+
+    // ----- disconnecting ---------------------------------------------------------------
+
+    /// Disconnects the socket from its namespace (reason `server namespace disconnect`), or,
+    /// with `close`, closes the whole connection and every namespace on it.
+    pub fn disconnect(&self, close: bool) {
+        if !self.connected() {
+            return;
+        }
+        if close {
+            self.0.conn.disconnect_all();
+        } else {
+            self.send_disconnect_packet();
+            self.close_with(DisconnectReason::ServerNamespaceDisconnect);
+        }
+    }
+
+    pub(crate) fn send_disconnect_packet(&self) {
+        let packet = Packet {
+            nsp: self.0.ns.name().to_owned(),
+            data: PacketData::Disconnect,
+        };
+        let _ = self.0.conn.send(&crate::packet::frames(&packet), false);
+    }
+
+    /// Marks the socket closed and wakes its task, which runs the `disconnecting` handlers,
+    /// leaves the rooms, and runs the `disconnect` handlers. Idempotent.
+    pub(crate) fn close_with(&self, reason: DisconnectReason) {
+        if !self.0.connected.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        self.0.conn.forget_socket(self.0.ns.name(), &self.0.id);
+        if let Ok(mut slot) = self.0.close_reason.lock() {
+            *slot = Some(reason);
+        }
+        // Dropping the sender ends the task's event stream once the queue is drained.
+        if let Ok(mut events) = self.0.events.lock() {
+            events.take();
+        }
+        self.0.close_notify.notify_one();
+    }
+
+    pub(crate) fn set_connected(&self) {
+        self.0.connected.store(true, Ordering::Release);
+    }
+
+    // ----- sending ---------------------------------------------------------------------
+
+    /// Sends a packet built for this socket alone.
+    pub(crate) fn send_packet(&self, packet: &Packet, volatile: bool) -> Result<(), EmitError> {
+        self.deliver(packet, &crate::packet::frames(packet), volatile)
+    }
+
+    /// Sends already encoded frames of `packet` (shared by a broadcast's recipients).
+    pub(crate) fn deliver(
+        &self,
+        packet: &Packet,
+        frames: &[Frame],
+        volatile: bool,
+    ) -> Result<(), EmitError> {
+        if !self.connected() {
+            return Err(EmitError::Disconnected);
+        }
+        if self.0.has_outgoing.load(Ordering::Acquire) {
+            if let Some((event, args)) = event_parts(packet) {
+                let listeners: Vec<AnyListener> = self
+                    .listeners()
+                    .any_outgoing
+                    .iter()
+                    .map(|(_, l)| l.clone())
+                    .collect();
+                for listener in listeners {
+                    listener(self, event, args);
+                }
+            }
+        }
+        self.0.conn.send(frames, volatile)
+    }
+
+    // ----- acknowledgements ------------------------------------------------------------
+
+    pub(crate) fn expect_ack(&self, id: u64, waiter: AckWaiter) {
+        if let Ok(mut acks) = self.0.acks.lock() {
+            acks.insert(id, waiter);
+        }
+    }
+
+    pub(crate) fn expect_broadcast_ack(
+        &self,
+        id: u64,
+        tx: mpsc::UnboundedSender<crate::adapter::AckResponse>,
+    ) {
+        self.expect_ack(id, AckWaiter::Broadcast(tx));
+    }
+
+    pub(crate) fn forget_ack(&self, id: u64) {
+        if let Ok(mut acks) = self.0.acks.lock() {
+            acks.remove(&id);
+        }
+    }
+
+    /// The number of acknowledgements this socket still owes.
+    pub fn pending_acks(&self) -> usize {
+        self.0.acks.lock().map(|a| a.len()).unwrap_or(0)
+    }
+
+    /// An ACK packet arrived: hand it to whoever waits. An unknown id is ignored, as in the
+    /// reference.
+    pub(crate) fn on_ack(&self, id: u64, args: Vec<Value>) {
+        let waiter = self.0.acks.lock().ok().and_then(|mut a| a.remove(&id));
+        match waiter {
+            Some(AckWaiter::Single(tx)) => {
+                let _ = tx.send(args);
+            }
+            Some(AckWaiter::Broadcast(tx)) => {
+                let _ = tx.send((self.0.id.clone(), args));
+            }
+            None => tracing::debug!(sid = %self.0.id, id, "ack for an unknown id ignored"),
+        }
+    }
+
+    pub(crate) fn drop_acks(&self) {
+        if let Ok(mut acks) = self.0.acks.lock() {
+            acks.clear();
+        }
+    }
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.0.id)
+            .field("nsp", &self.0.ns.name())
+            .field("connected", &self.connected())
+            .finish()
+    }
+}
+
+impl PartialEq for Socket {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}

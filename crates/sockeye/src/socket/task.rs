@@ -1,0 +1,115 @@
+//! The task of one socket: it runs the connection handlers, then each event's handlers one
+//! at a time in arrival order, then the disconnect handlers. One task per socket, none per
+//! event.
+
+use socketio_proto::Value;
+use tokio::sync::mpsc;
+
+use super::{Ack, AnyListener, DisconnectReason, Event, Socket};
+
+/// An incoming EVENT packet for the socket.
+pub(crate) struct SocketEvent {
+    /// The event name first, then the arguments.
+    pub(crate) args: Vec<Value>,
+    /// The ack id the client asked to be answered with.
+    pub(crate) id: Option<u64>,
+}
+
+pub(crate) async fn run(socket: Socket, mut events: mpsc::Receiver<SocketEvent>) {
+    for handler in socket.namespace().connection_handlers() {
+        handler(socket.clone()).await;
+    }
+    loop {
+        tokio::select! {
+            biased;
+            () = socket.0.close_notify.notified() => break,
+            event = events.recv() => match event {
+                Some(event) if socket.connected() => dispatch(&socket, event).await,
+                Some(_) => {}
+                None => break,
+            },
+        }
+    }
+    close(&socket).await;
+}
+
+async fn dispatch(socket: &Socket, event: SocketEvent) {
+    let ack_id = event.id;
+    let mut args = event.args.into_iter();
+    // The reference accepts a number as an event name; listeners see it as its string.
+    let name = match args.next() {
+        Some(Value::String(name)) => name,
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return,
+    };
+    let args: Vec<Value> = args.collect();
+
+    let any: Vec<AnyListener> = socket
+        .listeners()
+        .any
+        .iter()
+        .map(|(_, l)| l.clone())
+        .collect();
+    for listener in any {
+        listener(socket, &name, &args);
+    }
+
+    let mut event = Event { name, args };
+    let middlewares = socket.listeners().middlewares.clone();
+    for middleware in middlewares {
+        match middleware(socket.clone(), event).await {
+            Ok(next) => event = next,
+            Err(err) => {
+                let handlers = socket.listeners().error.clone();
+                if handlers.is_empty() {
+                    tracing::debug!(sid = socket.id(), %err, "packet refused by a middleware");
+                }
+                for handler in handlers {
+                    handler(socket, &err);
+                }
+                return;
+            }
+        }
+    }
+    if !socket.connected() {
+        return;
+    }
+
+    let handlers = socket.listeners().take_for(&event.name);
+    if handlers.is_empty() {
+        tracing::debug!(sid = socket.id(), event = %event.name, "no handler for event");
+        return;
+    }
+    // Only the first handler gets the callback: an acknowledgement is answered once.
+    let mut ack = Some(Ack::new(socket, ack_id));
+    for handler in handlers {
+        let ack = ack.take().unwrap_or_else(|| Ack::new(socket, None));
+        if let Some(fut) = handler(socket.clone(), event.args.clone(), ack) {
+            fut.await;
+        }
+    }
+}
+
+async fn close(socket: &Socket) {
+    let reason = socket
+        .0
+        .close_reason
+        .lock()
+        .ok()
+        .and_then(|r| *r)
+        .unwrap_or(DisconnectReason::TransportClose);
+    let disconnecting = socket.listeners().disconnecting.clone();
+    for handler in disconnecting {
+        handler(socket.clone(), reason).await;
+    }
+    let ns = socket.namespace();
+    ns.adapter().del_all(socket.id());
+    ns.remove_socket(socket.id());
+    socket.drop_acks();
+    let disconnect = socket.listeners().disconnect.clone();
+    for handler in disconnect {
+        handler(socket.clone(), reason).await;
+    }
+    // Break the cycles through the handlers' captured sockets.
+    *socket.listeners() = super::Listeners::default();
+}

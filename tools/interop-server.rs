@@ -1,0 +1,299 @@
+//! The server the Socket.IO interop tests drive with the official `socket.io-client`: each
+//! event exercises one feature of the server API, so that a test can provoke it from the
+//! client and see the result. Listens on `PORT` (0 picks a free port) and prints its URL.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::json;
+use sockeye::engine::{CorsConfig, CorsOrigin};
+use sockeye::{Ack, Args, ConnectError, DisconnectReason, Socket, SocketIo, Value};
+
+#[derive(Deserialize)]
+struct RoomMessage {
+    #[serde(default)]
+    room: String,
+    #[serde(default)]
+    rooms: Vec<String>,
+    data: Value,
+}
+
+#[derive(Deserialize)]
+struct AckRequest {
+    timeout: u64,
+}
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn install(io: &SocketIo, log: Log) {
+    let io2 = io.clone();
+    io.on_connection(move |socket: Socket| {
+        let io = io2.clone();
+        let log = log.clone();
+        async move { on_connection(io, log, socket) }
+    });
+
+    // A namespace whose middleware refuses clients without the right token.
+    io.of("/private")
+        .middleware(|socket: Socket| async move {
+            let token = socket.handshake().auth.get("token").and_then(Value::as_str);
+            if token == Some("secret") {
+                Ok(())
+            } else {
+                Err(ConnectError::new("not authorized").with_data(&json!({ "code": 42 })))
+            }
+        })
+        .on_connection(|socket: Socket| async move {
+            let _ = socket.emit("welcome", "private");
+        });
+
+    // Dynamic namespaces: /dyn-<digits> are created on demand.
+    if let Ok(pattern) = regex_lite::Regex::new(r"^/dyn-\d+$") {
+        io.of_regex(pattern)
+            .on_connection(|socket: Socket| async move {
+                let name = socket.namespace().name().to_owned();
+                let _ = socket.emit("welcome", &name);
+            });
+    }
+}
+
+fn on_connection(io: SocketIo, log: Log, socket: Socket) {
+    let (l, s) = (log.clone(), socket.id().to_owned());
+    socket.on_disconnect(move |_socket: Socket, reason: DisconnectReason| {
+        let (log, id) = (l.clone(), s.clone());
+        async move {
+            if let Ok(mut log) = log.lock() {
+                log.push(format!("{id} {reason}"));
+            }
+        }
+    });
+    let l = log.clone();
+    socket.on("disconnect-log", move |_s: Socket, _d: Value, ack: Ack| {
+        let log = l.clone();
+        async move {
+            let entries = log.lock().map(|l| l.clone()).unwrap_or_default();
+            let _ = ack.send(&entries);
+        }
+    });
+
+    socket.on(
+        "handshake",
+        |socket: Socket, _d: Value, ack: Ack| async move {
+            let h = socket.handshake();
+            let _ = ack.send(&json!({
+                "auth": h.auth,
+                "query": h.query,
+                "header": h.headers.get("x-test").and_then(|v| v.to_str().ok()),
+                "url": h.url,
+                "secure": h.secure,
+                "xdomain": h.xdomain,
+                "id": socket.id(),
+            }));
+        },
+    );
+
+    socket.on(
+        "join",
+        |socket: Socket, room: String, ack: Ack| async move {
+            socket.join(room);
+            let _ = ack.send(&());
+        },
+    );
+    socket.on(
+        "leave",
+        |socket: Socket, room: String, ack: Ack| async move {
+            socket.leave(room);
+            let _ = ack.send(&());
+        },
+    );
+    socket.on("rooms", |socket: Socket, _d: Value, ack: Ack| async move {
+        let mut rooms: Vec<String> = socket.rooms().into_iter().collect();
+        rooms.sort();
+        let _ = ack.send(&rooms);
+    });
+
+    // The reference's emit cheatsheet.
+    socket.on("to-self", |socket: Socket, data: Value| async move {
+        let _ = socket.emit("msg", &data);
+    });
+    let i = io.clone();
+    socket.on("to-all", move |_s: Socket, data: Value| {
+        let io = i.clone();
+        async move {
+            let _ = io.emit("msg", &data);
+        }
+    });
+    socket.on(
+        "to-all-but-sender",
+        |socket: Socket, data: Value| async move {
+            let _ = socket.broadcast().emit("msg", &data);
+        },
+    );
+    let i = io.clone();
+    socket.on("to-room", move |_s: Socket, m: RoomMessage| {
+        let io = i.clone();
+        async move {
+            let _ = io.to(m.room).emit("msg", &m.data);
+        }
+    });
+    socket.on(
+        "to-room-but-sender",
+        |socket: Socket, m: RoomMessage| async move {
+            let _ = socket.to(m.room).emit("msg", &m.data);
+        },
+    );
+    let i = io.clone();
+    socket.on("to-rooms", move |_s: Socket, m: RoomMessage| {
+        let io = i.clone();
+        async move {
+            let mut op = io.to(Vec::<String>::new());
+            for room in m.rooms {
+                op = op.to(room);
+            }
+            let _ = op.emit("msg", &m.data);
+        }
+    });
+    let i = io.clone();
+    socket.on("to-socket", move |_s: Socket, m: RoomMessage| {
+        let io = i.clone();
+        async move {
+            let _ = io.to(m.room).emit("msg", &m.data);
+        }
+    });
+    let i = io.clone();
+    socket.on("except-room", move |_s: Socket, m: RoomMessage| {
+        let io = i.clone();
+        async move {
+            let _ = io.except(m.room).emit("msg", &m.data);
+        }
+    });
+
+    // Acknowledgements.
+    socket.on("echo-ack", |_s: Socket, args: Args, ack: Ack| async move {
+        let _ = ack.send(&args);
+    });
+    socket.on("echo", |socket: Socket, args: Args| async move {
+        let _ = socket.emit("echo-back", &args);
+    });
+    socket.on(
+        "server-ack",
+        |socket: Socket, req: AckRequest, ack: Ack| async move {
+            let answer = socket
+                .timeout(Duration::from_millis(req.timeout))
+                .emit_with_ack::<_, Value>("ack-me", "question")
+                .await;
+            let _ = match answer {
+                Ok(value) => ack.send(&json!({ "answer": value })),
+                Err(err) => ack.send(&json!({ "error": err.to_string() })),
+            };
+        },
+    );
+    let i = io.clone();
+    socket.on(
+        "broadcast-ack",
+        move |_s: Socket, req: AckRequest, ack: Ack| {
+            let io = i.clone();
+            async move {
+                let result = io
+                    .timeout(Duration::from_millis(req.timeout))
+                    .emit_with_ack::<_, Value>("ack-me", "broadcast")
+                    .await;
+                let _ = match result {
+                    Ok(mut answers) => {
+                        answers.sort_by_key(|v| format!("{v:?}"));
+                        ack.send(&json!({ "answers": answers }))
+                    }
+                    Err(sockeye::BroadcastAckError::Timeout(t)) => ack.send(&json!({
+                        "error": "timeout",
+                        "answered": t.responses.len(),
+                        "missing": t.missing.len(),
+                    })),
+                    Err(err) => ack.send(&json!({ "error": err.to_string() })),
+                };
+            }
+        },
+    );
+
+    // Ordering: a slow handler must not be overtaken by the next event of the same socket.
+    let order: Log = Arc::new(Mutex::new(Vec::new()));
+    let o = order.clone();
+    socket.on("slow", move |_s: Socket, tag: String| {
+        let order = o.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if let Ok(mut order) = order.lock() {
+                order.push(tag);
+            }
+        }
+    });
+    let o = order.clone();
+    socket.on("fast", move |_s: Socket, tag: String| {
+        let order = o.clone();
+        async move {
+            if let Ok(mut order) = order.lock() {
+                order.push(tag);
+            }
+        }
+    });
+    socket.on("order", move |_s: Socket, _d: Value, ack: Ack| {
+        let order = order.clone();
+        async move {
+            let seen = order.lock().map(|o| o.clone()).unwrap_or_default();
+            let _ = ack.send(&seen);
+        }
+    });
+
+    socket.on("volatile-burst", |socket: Socket, count: u32| async move {
+        for i in 0..count {
+            let _ = socket.volatile().emit("volatile", &i);
+        }
+        let _ = socket.emit("volatile-done", &count);
+    });
+
+    socket.on("disconnect-me", |socket: Socket, close: bool| async move {
+        socket.disconnect(close);
+    });
+}
+
+#[tokio::main]
+async fn main() {
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let io = SocketIo::builder()
+        .with_config(|config| {
+            config.engine.cors = Some(
+                CorsConfig::default()
+                    .origin(CorsOrigin::Exact("http://example.test".to_owned()))
+                    .credentials(true),
+            );
+            if let Some(ms) = std::env::var("PING_INTERVAL")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                config.engine.ping_interval = Duration::from_millis(ms);
+            }
+            if let Some(ms) = std::env::var("PING_TIMEOUT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                config.engine.ping_timeout = Duration::from_millis(ms);
+            }
+        })
+        .build();
+    install(&io, Arc::new(Mutex::new(Vec::new())));
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(l) => l,
+        Err(err) => {
+            eprintln!("cannot listen: {err}");
+            std::process::exit(1);
+        }
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+    println!("interop server listening on http://localhost:{port}");
+    if let Err(err) = sockeye::engine::serve(listener, io.service()).await {
+        eprintln!("server error: {err}");
+    }
+}
