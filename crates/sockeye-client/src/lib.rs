@@ -1,0 +1,95 @@
+//! sockeye-client: a Socket.IO client for Rust, for any socket.io 4.x server (Engine.IO
+//! protocol 4, Socket.IO protocol 5).
+//!
+//! It reads like the reference's JavaScript client:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use bytes::Bytes;
+//! use serde::{Deserialize, Serialize};
+//! use sockeye_client::{Ack, Manager, Options, Socket};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Upload {
+//!     name: String,
+//!     body: Bytes, // sent as a binary attachment
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // Reconnection is on by default; these are the reference's option names and defaults.
+//! let options = Options::default()
+//!     .reconnection_delay(Duration::from_millis(1000))
+//!     .reconnection_delay_max(Duration::from_millis(5000))
+//!     .randomization_factor(0.5)
+//!     .auth(&serde_json::json!({ "token": "abc" }));
+//! let manager = Manager::new("http://localhost:3000", options)?;
+//!
+//! let socket = manager.socket("/");
+//! socket.on_connect(|socket: Socket| async move {
+//!     println!("connected as {:?}", socket.id());
+//! });
+//! socket.on("greeting", |_socket: Socket, text: String| async move {
+//!     println!("server says {text}");
+//! });
+//! // The server asks for an acknowledgement: answer through `Ack`.
+//! socket.on("ping", |_socket: Socket, n: u32, ack: Ack| async move {
+//!     let _ = ack.send(&(n + 1));
+//! });
+//! socket.connect();
+//!
+//! // Emitted while connecting: buffered, then sent once connected.
+//! socket.emit("hello", &("several", "arguments"))?;
+//! let reply: String = socket
+//!     .timeout(Duration::from_secs(5))
+//!     .emit_with_ack("upload", &Upload { name: "a.bin".into(), body: Bytes::from_static(b"\x00\x01") })
+//!     .await?;
+//! println!("{reply}");
+//!
+//! // A second namespace shares the same connection.
+//! let chat = manager.socket("/chat");
+//! chat.connect();
+//! chat.emit("join", "lobby")?;
+//!
+//! socket.disconnect(); // for good: no reconnection
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Architecture
+//! - [`Manager`] owns one connection, driven by one task: the sans-IO Engine.IO client
+//!   session (`engineio_proto::ClientSession`: handshake, heartbeat watchdog, upgrade from
+//!   long-polling to websocket, close) over the transports (hyper HTTP/1.1 for polling,
+//!   tungstenite for websocket, rustls for `https`/`wss`), the sans-IO Socket.IO codec of
+//!   `socketio-proto`, and reconnection with exponential backoff and jitter.
+//! - Each [`Socket`] is one namespace on that connection; its handlers run one at a time, in
+//!   arrival order, in a task of its own. Emits made while it is not connected are buffered
+//!   and flushed on (re)connection; volatile ones are dropped.
+//! - Dropping the last handle (manager or socket) leaves every namespace and closes the
+//!   connection.
+
+mod args;
+mod error;
+mod manager;
+mod options;
+mod socket;
+mod transport;
+
+pub use error::{AckError, ConnectError, DisconnectReason, EmitError, Error};
+pub use manager::Manager;
+pub use options::{Options, Transport};
+pub use socket::handler::{Ack, EventHandler};
+pub use socket::{Emitter, Socket};
+pub use socketio_proto::{Map, Value};
+
+/// The socket for `url` with default options (the reference's `io(url)`): the URL's path
+/// names the namespace (`http://host/chat` is `/chat`). Call [`Socket::connect`] after
+/// registering its handlers.
+pub fn io(url: &str) -> Result<Socket, Error> {
+    io_with(url, Options::default())
+}
+
+/// [`io`] with options.
+pub fn io_with(url: &str, options: Options) -> Result<Socket, Error> {
+    let (_, nsp) = transport::target::parse(url, &options)?;
+    Ok(Manager::new(url, options)?.socket(&nsp))
+}

@@ -1,0 +1,357 @@
+//! The one task per manager that owns the connection: the sans-IO Engine.IO session, the
+//! transports under it, the Socket.IO decoder, the namespaces' state and reconnection.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use engineio_proto::{PacketData, Via};
+use socketio_proto::{Decoder, DecoderLimits, Packet, Value};
+use tokio::sync::mpsc;
+
+use super::backoff::Backoff;
+use super::{Command, ManagerListeners, ManagerShared};
+use crate::error::{ConnectError, DisconnectReason};
+use crate::socket::listeners::SocketEvent;
+use crate::transport::TransportEvent;
+use crate::transport::target::Target;
+
+mod engine;
+
+use engine::Engine;
+
+/// A namespace as the driver sees it.
+#[derive(Default)]
+struct Nsp {
+    /// The application wants it joined (until `disconnect` or a refusal).
+    active: bool,
+    connected: bool,
+    /// Packets emitted while not joined.
+    buffer: VecDeque<Packet>,
+}
+
+struct Driver {
+    shared: Arc<ManagerShared>,
+    target: Arc<Target>,
+    nsps: HashMap<String, Nsp>,
+    engine: Option<Engine>,
+    attempts: u64,
+    events_tx: mpsc::Sender<TransportEvent>,
+    auth_tx: mpsc::UnboundedSender<(u64, String, Option<Value>)>,
+    decoder: Decoder,
+    backoff: Backoff,
+    reconnect_at: Option<tokio::time::Instant>,
+    /// A lost connection is followed by reconnection attempts.
+    reconnecting: bool,
+}
+
+/// Runs the manager's connection until every handle is dropped.
+pub(crate) async fn run(
+    shared: Arc<ManagerShared>,
+    target: Arc<Target>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let (events_tx, mut events) = mpsc::channel(64);
+    let (auth_tx, mut auths) = mpsc::unbounded_channel();
+    let o = shared.options.clone();
+    let mut d = Driver {
+        shared,
+        target,
+        nsps: HashMap::new(),
+        engine: None,
+        attempts: 0,
+        events_tx,
+        auth_tx,
+        // The reference client sets no limits; these only keep a broken server from making
+        // the client hold without bound.
+        decoder: Decoder::new(
+            DecoderLimits::default()
+                .max_attachments(1024)
+                .max_attachment_bytes(100 << 20),
+        ),
+        backoff: Backoff::new(
+            o.reconnection_delay,
+            o.reconnection_delay_max,
+            o.randomization_factor,
+        ),
+        reconnect_at: None,
+        reconnecting: false,
+    };
+    loop {
+        let deadline = d.deadline();
+        tokio::select! {
+            command = commands.recv() => match command {
+                Some(Command::Dropped) | None => {
+                    d.close_all();
+                    d.flush().await;
+                    d.shared.shutdown_sockets();
+                    return;
+                }
+                Some(command) => d.on_command(command),
+            },
+            Some(event) = events.recv() => d.on_transport(event),
+            Some((attempt, nsp, auth)) = auths.recv() => d.send_connect(attempt, &nsp, auth),
+            () = sleep_until(deadline) => d.on_timeout(),
+        }
+        d.flush().await;
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn to_tokio(at: Instant) -> tokio::time::Instant {
+    let now = Instant::now();
+    tokio::time::Instant::now() + at.saturating_duration_since(now)
+}
+
+impl Driver {
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        let engine = self.engine.as_ref().and_then(|e| {
+            [
+                e.session.poll_timeout(),
+                e.open_deadline,
+                self.decoder.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+        });
+        [engine.map(to_tokio), self.reconnect_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn socket_event(&self, nsp: &str, event: SocketEvent) {
+        if let Some(s) = self.shared.socket(nsp) {
+            s.send_event(event);
+        }
+    }
+
+    fn set_socket_state(&self, nsp: &str, connected: bool, id: Option<String>) {
+        if let Some(s) = self.shared.socket(nsp) {
+            let mut state = s.state();
+            state.connected = connected;
+            if id.is_some() || !connected {
+                state.id = id;
+            }
+        }
+    }
+
+    fn manager_event<A: Clone>(
+        &self,
+        pick: impl Fn(&ManagerListeners) -> &Vec<Arc<dyn Fn(A) + Send + Sync>>,
+        arg: A,
+    ) {
+        self.shared.emit(pick, arg);
+    }
+
+    // ----- commands ---------------------------------------------------------------------
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Connect(nsp) => {
+                let entry = self.nsps.entry(nsp.clone()).or_default();
+                let was_active = std::mem::replace(&mut entry.active, true);
+                match &self.engine {
+                    Some(e) if e.opened && !was_active => {
+                        let attempt = e.attempt;
+                        self.request_connect(attempt, nsp);
+                    }
+                    Some(_) => {}
+                    None if self.reconnect_at.is_some() => {}
+                    // Also after reconnection gave up: connecting again starts afresh.
+                    None => {
+                        self.backoff.reset();
+                        self.open_engine();
+                    }
+                }
+            }
+            Command::Disconnect(nsp) => {
+                let Some(entry) = self.nsps.get_mut(&nsp) else {
+                    return;
+                };
+                let was_connected = entry.connected;
+                entry.active = false;
+                entry.connected = false;
+                entry.buffer.clear();
+                if was_connected {
+                    self.send_packet(&Packet::disconnect(nsp.clone()));
+                    self.left(&nsp, DisconnectReason::IoClientDisconnect);
+                }
+                self.close_if_idle();
+            }
+            Command::Packet { packet, volatile } => {
+                let Some(entry) = self.nsps.get_mut(&packet.nsp) else {
+                    if !volatile {
+                        self.nsps
+                            .entry(packet.nsp.clone())
+                            .or_default()
+                            .buffer
+                            .push_back(packet);
+                    }
+                    return;
+                };
+                if entry.connected {
+                    self.send_packet(&packet);
+                } else if !volatile {
+                    entry.buffer.push_back(packet);
+                }
+            }
+            Command::Close => self.close_all(),
+            Command::Dropped => {}
+        }
+    }
+
+    /// The namespace was left: its sent acks fail and its handlers hear `reason`.
+    fn left(&mut self, nsp: &str, reason: DisconnectReason) {
+        self.set_socket_state(nsp, false, None);
+        if let Some(s) = self.shared.socket(nsp) {
+            let buffered: Vec<u64> = self
+                .nsps
+                .get(nsp)
+                .map(|e| e.buffer.iter().filter_map(ack_id).collect())
+                .unwrap_or_default();
+            s.fail_sent_acks(&buffered);
+            s.send_event(SocketEvent::Disconnect(reason));
+        }
+    }
+
+    /// Closes the connection for good: every joined namespace is left first.
+    fn close_all(&mut self) {
+        self.reconnect_at = None;
+        self.reconnecting = false;
+        self.backoff.reset();
+        let joined: Vec<String> = self
+            .nsps
+            .iter()
+            .filter(|(_, e)| e.connected)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for nsp in &joined {
+            self.send_packet(&Packet::disconnect(nsp.clone()));
+        }
+        for (_, entry) in self.nsps.iter_mut() {
+            entry.active = false;
+            entry.connected = false;
+        }
+        for nsp in joined {
+            self.left(&nsp, DisconnectReason::IoClientDisconnect);
+        }
+        self.close_engine();
+    }
+
+    /// No namespace wants the connection any more: close it and do not reconnect.
+    fn close_if_idle(&mut self) {
+        if self.nsps.values().all(|e| !e.active) {
+            self.reconnect_at = None;
+            self.reconnecting = false;
+            self.close_engine();
+        }
+    }
+
+    fn close_engine(&mut self) {
+        if let Some(engine) = &mut self.engine {
+            engine.session.close(Instant::now());
+        }
+    }
+
+    fn schedule_reconnect(&mut self) {
+        let options = &self.shared.options;
+        if !options.reconnection || !self.nsps.values().any(|e| e.active) {
+            self.reconnecting = false;
+            return;
+        }
+        if options
+            .reconnection_attempts
+            .is_some_and(|max| self.backoff.attempts() >= max)
+        {
+            self.reconnecting = false;
+            self.backoff.reset();
+            self.manager_event(ManagerListeners::reconnect_failed, ());
+            return;
+        }
+        let delay = self.backoff.next_delay(rand::random::<f64>());
+        tracing::debug!(?delay, attempt = self.backoff.attempts(), "reconnecting");
+        self.reconnecting = true;
+        self.reconnect_at = Some(tokio::time::Instant::now() + delay);
+    }
+
+    fn on_message(&mut self, data: PacketData, now: Instant) {
+        let decoded = match data {
+            PacketData::Text(text) => self.decoder.decode_text(&text, now),
+            PacketData::Binary(bytes) => self.decoder.decode_binary(bytes),
+            PacketData::Empty => return,
+        };
+        match decoded {
+            Ok(Some(packet)) => self.on_packet(packet),
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(%err, "undecodable packet from the server");
+                if let Some(engine) = &mut self.engine {
+                    engine.session.handle_decode_error(Via::Current, now);
+                }
+            }
+        }
+    }
+
+    fn on_packet(&mut self, packet: Packet) {
+        use socketio_proto::PacketData as P;
+        let nsp = packet.nsp;
+        let Some(entry) = self.nsps.get_mut(&nsp) else {
+            return;
+        };
+        match packet.data {
+            P::Connect(payload) if entry.active && !entry.connected => {
+                entry.connected = true;
+                let buffered: Vec<Packet> = entry.buffer.drain(..).collect();
+                let sid = payload
+                    .as_ref()
+                    .and_then(|p| p.get("sid"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                self.set_socket_state(&nsp, true, sid);
+                self.socket_event(&nsp, SocketEvent::Connect);
+                for p in &buffered {
+                    self.send_packet(p);
+                }
+            }
+            P::ConnectError(payload) if entry.active => {
+                entry.active = false;
+                entry.connected = false;
+                self.socket_event(
+                    &nsp,
+                    SocketEvent::ConnectError(ConnectError::from_payload(payload)),
+                );
+                self.close_if_idle();
+            }
+            P::Disconnect if entry.connected => {
+                entry.active = false;
+                entry.connected = false;
+                self.left(&nsp, DisconnectReason::IoServerDisconnect);
+                self.close_if_idle();
+            }
+            P::Event { args, id } if entry.connected => {
+                self.socket_event(&nsp, SocketEvent::Event { args, id });
+            }
+            P::Ack { args, id } => {
+                if let Some(s) = self.shared.socket(&nsp) {
+                    s.resolve_ack(id, args);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn ack_id(packet: &Packet) -> Option<u64> {
+    match packet.data {
+        socketio_proto::PacketData::Event { id, .. } => id,
+        _ => None,
+    }
+}

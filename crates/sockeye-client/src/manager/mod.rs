@@ -1,0 +1,301 @@
+//! The manager: one Engine.IO connection shared by the sockets of every namespace, with
+//! reconnection.
+
+mod backoff;
+mod driver;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use socketio_proto::{Packet, Value};
+use tokio::sync::mpsc;
+
+use crate::error::{EmitError, Error};
+use crate::options::{Options, Transport};
+use crate::socket::listeners::{SocketEvent, dispatch};
+use crate::socket::{Socket, SocketShared};
+
+/// What handles ask of the driver.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Join the namespace (opening the connection if needed).
+    Connect(String),
+    /// Leave the namespace for good.
+    Disconnect(String),
+    /// Send a packet, or buffer it while the namespace is not joined.
+    Packet { packet: Packet, volatile: bool },
+    /// Close the connection and stop reconnecting (`manager.disconnect()`).
+    Close,
+    /// Every user handle is gone: close and stop.
+    Dropped,
+}
+
+/// Sends [`Command::Dropped`] when the last user handle goes.
+#[derive(Debug)]
+pub(crate) struct Guard {
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Command::Dropped);
+    }
+}
+
+/// A manager event listener.
+type Listener<A> = Arc<dyn Fn(A) + Send + Sync>;
+
+/// The manager's event listeners (called synchronously from the driver: keep them short).
+#[derive(Default)]
+pub(crate) struct ManagerListeners {
+    open: Vec<Listener<()>>,
+    close: Vec<Listener<&'static str>>,
+    error: Vec<Listener<String>>,
+    reconnect_attempt: Vec<Listener<u32>>,
+    reconnect: Vec<Listener<u32>>,
+    reconnect_error: Vec<Listener<String>>,
+    reconnect_failed: Vec<Listener<()>>,
+}
+
+/// What the driver last reported about the connection.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Status {
+    pub(crate) sid: Option<String>,
+    pub(crate) transport: Option<Transport>,
+}
+
+/// State shared by the manager's handles and its driver.
+pub(crate) struct ManagerShared {
+    tx: mpsc::UnboundedSender<Command>,
+    options: Arc<Options>,
+    sockets: Mutex<HashMap<String, Arc<SocketShared>>>,
+    listeners: Mutex<ManagerListeners>,
+    status: Mutex<Status>,
+}
+
+impl ManagerShared {
+    fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn socket(&self, nsp: &str) -> Option<Arc<SocketShared>> {
+        Self::lock(&self.sockets).get(nsp).cloned()
+    }
+
+    /// Ends every socket's dispatch task (the driver is stopping).
+    pub(crate) fn shutdown_sockets(&self) {
+        for socket in Self::lock(&self.sockets).drain() {
+            socket.1.send_event(SocketEvent::Shutdown);
+        }
+    }
+
+    pub(crate) fn set_status(&self, status: Status) {
+        *Self::lock(&self.status) = status;
+    }
+
+    /// Calls the listeners picked by `pick` with `arg`, outside the lock.
+    pub(crate) fn emit<A: Clone>(
+        &self,
+        pick: impl Fn(&ManagerListeners) -> &Vec<Listener<A>>,
+        arg: A,
+    ) {
+        let listeners: Vec<Listener<A>> = pick(&Self::lock(&self.listeners)).clone();
+        for l in listeners {
+            l(arg.clone());
+        }
+    }
+}
+
+/// One connection to a server, shared by the sockets of every namespace (the reference's
+/// `Manager`). Cheap to clone. The connection opens when a socket connects, reconnects with
+/// backoff after it is lost, and closes when the last socket disconnects, on
+/// [`disconnect`](Self::disconnect), or when the last handle (manager or socket) is dropped.
+///
+/// Must be created inside a tokio runtime: it spawns the connection's driver task. A handler
+/// that stores a clone of its socket or manager keeps the connection open until the handler
+/// is removed or [`disconnect`](Self::disconnect) is called.
+#[derive(Clone)]
+pub struct Manager {
+    shared: Arc<ManagerShared>,
+    guard: Arc<Guard>,
+}
+
+/// A manager reference that does not keep the connection open.
+#[derive(Clone)]
+pub(crate) struct WeakManager {
+    shared: Weak<ManagerShared>,
+    guard: Weak<Guard>,
+}
+
+impl WeakManager {
+    pub(crate) fn upgrade(&self) -> Option<Manager> {
+        Some(Manager {
+            shared: self.shared.upgrade()?,
+            guard: self.guard.upgrade()?,
+        })
+    }
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager")
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
+impl Manager {
+    /// A manager for the server at `url` (`http`, `https`, `ws` or `wss`; the URL's path is
+    /// ignored here, see [`crate::io`]).
+    pub fn new(url: &str, options: Options) -> Result<Manager, Error> {
+        let (target, _) = crate::transport::target::parse(url, &options)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let options = Arc::new(options);
+        let shared = Arc::new(ManagerShared {
+            tx: tx.clone(),
+            options: options.clone(),
+            sockets: Mutex::new(HashMap::new()),
+            listeners: Mutex::new(ManagerListeners::default()),
+            status: Mutex::new(Status::default()),
+        });
+        tokio::spawn(driver::run(shared.clone(), Arc::new(target), rx));
+        Ok(Manager {
+            shared,
+            guard: Arc::new(Guard { tx }),
+        })
+    }
+
+    /// The socket of namespace `nsp` (`manager.socket(nsp)`): the same socket each time for
+    /// the same namespace. Call [`Socket::connect`] to join.
+    pub fn socket(&self, nsp: &str) -> Socket {
+        let nsp = if nsp.starts_with('/') {
+            nsp.to_owned()
+        } else {
+            format!("/{nsp}")
+        };
+        let mut sockets = ManagerShared::lock(&self.shared.sockets);
+        let shared = match sockets.get(&nsp) {
+            Some(shared) => shared.clone(),
+            None => {
+                let (shared, rx) = SocketShared::new(nsp.clone(), self.shared.options.clone());
+                sockets.insert(nsp, shared.clone());
+                tokio::spawn(dispatch(shared.clone(), self.downgrade(), rx));
+                shared
+            }
+        };
+        Socket {
+            shared,
+            manager: self.clone(),
+        }
+    }
+
+    fn downgrade(&self) -> WeakManager {
+        WeakManager {
+            shared: Arc::downgrade(&self.shared),
+            guard: Arc::downgrade(&self.guard),
+        }
+    }
+
+    pub(crate) fn command(&self, command: Command) -> Result<(), EmitError> {
+        self.shared.tx.send(command).map_err(|_| EmitError::Closed)
+    }
+
+    /// Closes the connection and stops reconnecting; every connected socket sees
+    /// `io client disconnect`. A later [`Socket::connect`] opens it again.
+    pub fn disconnect(&self) {
+        let _ = self.command(Command::Close);
+    }
+
+    fn status(&self) -> Status {
+        ManagerShared::lock(&self.shared.status).clone()
+    }
+
+    /// The Engine.IO session id while connected (one per connection, whatever the number of
+    /// namespaces).
+    pub fn engine_id(&self) -> Option<String> {
+        self.status().sid
+    }
+
+    /// The current transport while connected.
+    pub fn transport(&self) -> Option<Transport> {
+        self.status().transport
+    }
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.shared.options
+    }
+
+    fn listen(&self, f: impl FnOnce(&mut ManagerListeners)) {
+        f(&mut ManagerShared::lock(&self.shared.listeners));
+    }
+
+    /// Called when the connection opens (`open`).
+    pub fn on_open(&self, f: impl Fn() + Send + Sync + 'static) {
+        self.listen(|l| l.open.push(Arc::new(move |()| f())));
+    }
+
+    /// Called when the connection closes, with the reason (`close`).
+    pub fn on_close(&self, f: impl Fn(&'static str) + Send + Sync + 'static) {
+        self.listen(|l| l.close.push(Arc::new(f)));
+    }
+
+    /// Called when opening the connection fails (`error`).
+    pub fn on_error(&self, f: impl Fn(String) + Send + Sync + 'static) {
+        self.listen(|l| l.error.push(Arc::new(f)));
+    }
+
+    /// Called before each reconnection attempt with its number, from 1 (`reconnect_attempt`).
+    pub fn on_reconnect_attempt(&self, f: impl Fn(u32) + Send + Sync + 'static) {
+        self.listen(|l| l.reconnect_attempt.push(Arc::new(f)));
+    }
+
+    /// Called when a reconnection succeeded, with the number of attempts (`reconnect`).
+    pub fn on_reconnect(&self, f: impl Fn(u32) + Send + Sync + 'static) {
+        self.listen(|l| l.reconnect.push(Arc::new(f)));
+    }
+
+    /// Called when a reconnection attempt failed (`reconnect_error`).
+    pub fn on_reconnect_error(&self, f: impl Fn(String) + Send + Sync + 'static) {
+        self.listen(|l| l.reconnect_error.push(Arc::new(f)));
+    }
+
+    /// Called when `reconnection_attempts` ran out (`reconnect_failed`).
+    pub fn on_reconnect_failed(&self, f: impl Fn() + Send + Sync + 'static) {
+        self.listen(|l| l.reconnect_failed.push(Arc::new(move |()| f())));
+    }
+}
+
+/// The listener lists, for the driver.
+impl ManagerListeners {
+    pub(crate) fn open(&self) -> &Vec<Listener<()>> {
+        &self.open
+    }
+    pub(crate) fn close(&self) -> &Vec<Listener<&'static str>> {
+        &self.close
+    }
+    pub(crate) fn error(&self) -> &Vec<Listener<String>> {
+        &self.error
+    }
+    pub(crate) fn reconnect_attempt(&self) -> &Vec<Listener<u32>> {
+        &self.reconnect_attempt
+    }
+    pub(crate) fn reconnect(&self) -> &Vec<Listener<u32>> {
+        &self.reconnect
+    }
+    pub(crate) fn reconnect_error(&self) -> &Vec<Listener<String>> {
+        &self.reconnect_error
+    }
+    pub(crate) fn reconnect_failed(&self) -> &Vec<Listener<()>> {
+        &self.reconnect_failed
+    }
+}
+
+/// Makes the auth payload for a CONNECT: the static value or the callback's answer.
+pub(crate) async fn resolve_auth(options: &Options) -> Option<Value> {
+    match &options.auth {
+        None => None,
+        Some(crate::options::Auth::Static(v)) => Some(v.clone()),
+        Some(crate::options::Auth::Dynamic(f)) => Some(f().await),
+    }
+}

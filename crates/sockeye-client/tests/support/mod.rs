@@ -1,0 +1,208 @@
+//! The two servers the client is tested against, with the same handlers: the Node reference
+//! (`interop/rust-client/server.js`, socket.io 4.8) and sockeye in-process.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use serde_json::json;
+use sockeye::{Ack, Args, ConnectError, Socket, SocketIo};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+/// Which server a scenario runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Node,
+    Sockeye,
+}
+
+/// A running server that can be stopped and started again on the same port.
+pub enum Server {
+    Node {
+        child: Child,
+        port: u16,
+    },
+    Sockeye {
+        io: SocketIo,
+        task: tokio::task::JoinHandle<()>,
+        port: u16,
+    },
+}
+
+impl Server {
+    pub async fn start(kind: Kind) -> Server {
+        Self::start_on(kind, 0).await
+    }
+
+    pub async fn start_on(kind: Kind, port: u16) -> Server {
+        match kind {
+            Kind::Node => start_node(port).await,
+            Kind::Sockeye => start_sockeye(port).await,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        match self {
+            Server::Node { port, .. } | Server::Sockeye { port, .. } => *port,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port())
+    }
+
+    /// Stops the server: every connection drops.
+    pub async fn stop(self) {
+        match self {
+            Server::Node { mut child, .. } => {
+                let _ = child.kill().await;
+            }
+            Server::Sockeye { io, task, .. } => {
+                io.close().await;
+                task.abort();
+                let _ = task.await;
+            }
+        }
+    }
+}
+
+async fn start_node(port: u16) -> Server {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../interop/rust-client/server.js"
+    );
+    let mut child = Command::new("node")
+        .arg(script)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs (install Node.js and `npm ci` in interop/)");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .expect("the node server prints its URL within 10 s")
+        .unwrap()
+        .expect("a line");
+    let port = line.rsplit(':').next().unwrap().trim().parse().unwrap();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Server::Node { child, port }
+}
+
+async fn start_sockeye(port: u16) -> Server {
+    let io = SocketIo::default();
+    install(&io, "/");
+    install(&io, "/admin");
+    let listener = bind(port).await;
+    let port = listener.local_addr().unwrap().port();
+    let service = io.service();
+    let task = tokio::spawn(async move {
+        let _ = sockeye::engine::serve(listener, service).await;
+    });
+    Server::Sockeye { io, task, port }
+}
+
+/// Binds 127.0.0.1:`port`, retrying briefly while the previous server's socket goes away.
+pub async fn bind(port: u16) -> tokio::net::TcpListener {
+    for _ in 0..100 {
+        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(l) => return l,
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    panic!("cannot bind 127.0.0.1:{port}");
+}
+
+/// The handlers of `server.js`, on sockeye.
+fn install(io: &SocketIo, nsp: &str) {
+    let ns = io.of(nsp);
+    ns.middleware(|socket: Socket| async move {
+        if socket
+            .handshake()
+            .auth
+            .get("token")
+            .and_then(|t| t.as_str())
+            == Some("bad")
+        {
+            return Err(ConnectError::new("not authorized").with_data(&json!({ "code": 7 })));
+        }
+        Ok(())
+    });
+    ns.on_connection(|socket: Socket| async move {
+        socket.on("echo", |socket: Socket, args: Args, ack: Ack| async move {
+            if ack.requested() {
+                let _ = ack.send(&args);
+            } else {
+                let _ = socket.emit("echo", &args);
+            }
+        });
+        socket.on(
+            "ask",
+            |socket: Socket, data: serde_json::Value, ack: Ack| async move {
+                let answer: Result<serde_json::Value, _> = socket
+                    .timeout(Duration::from_secs(2))
+                    .emit_with_ack("question", &data)
+                    .await;
+                let _ = match answer {
+                    Ok(answer) => ack.send(&json!({ "answer": answer })),
+                    Err(e) => ack.send(&json!({ "error": e.to_string() })),
+                };
+            },
+        );
+        socket.on("ignore", |_socket: Socket| async move {});
+        let flaky = Arc::new(AtomicU32::new(0));
+        socket.on("flaky", move |_socket: Socket, _: Args, ack: Ack| {
+            let n = flaky.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                if n % 2 == 0 {
+                    let _ = ack.send(&n);
+                }
+            }
+        });
+        socket.on("whoami", |socket: Socket, _: Args, ack: Ack| async move {
+            let auth = serde_json::to_value(&socket.handshake().auth).unwrap_or_default();
+            let _ = ack.send(&json!({
+                "engine": socket.transport_id(),
+                "transport": socket.transport(),
+                "auth": auth,
+            }));
+        });
+        socket.on("kick", |socket: Socket| async move {
+            socket.disconnect(false);
+        });
+    });
+}
+
+/// The next item of `rx`, within 10 s.
+pub async fn next<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> T {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an event within 10 s")
+        .expect("channel open")
+}
+
+/// Asserts nothing arrives on `rx` for `d`.
+pub async fn nothing_for<T: std::fmt::Debug>(rx: &mut mpsc::UnboundedReceiver<T>, d: Duration) {
+    if let Ok(Some(v)) = tokio::time::timeout(d, rx.recv()).await {
+        panic!("unexpected {v:?}");
+    }
+}
+
+/// Logs to the test output when `RUST_LOG` is set.
+pub fn trace() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+pub fn addr(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
