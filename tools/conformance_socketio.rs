@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use sockeye::engine::CorsConfig;
-use sockeye::{Ack, Args, SocketIo, Socket};
+use sockeye::{Ack, Args, Socket, SocketIo};
 
 /// On connection, emit `auth` with the handshake's auth; answer `message` with
 /// `message-back` and the same arguments; ack `message-with-ack` with the same arguments.
@@ -13,9 +13,12 @@ fn install(socket: &Socket) {
     socket.on("message", |socket: Socket, args: Args| async move {
         let _ = socket.emit("message-back", &args);
     });
-    socket.on("message-with-ack", |_socket: Socket, args: Args, ack: Ack| async move {
-        let _ = ack.send(&args);
-    });
+    socket.on(
+        "message-with-ack",
+        |_socket: Socket, args: Args, ack: Ack| async move {
+            let _ = ack.send(&args);
+        },
+    );
 }
 
 /// The server: connectTimeout 1000 ms, pingInterval 300 ms, pingTimeout 200 ms, the main
@@ -30,7 +33,8 @@ pub(crate) fn server() -> SocketIo {
         })
         .build();
     for name in ["/", "/custom"] {
-        io.of(name).on_connection(|socket: Socket| async move { install(&socket) });
+        io.of(name)
+            .on_connection(|socket: Socket| async move { install(&socket) });
     }
     io
 }

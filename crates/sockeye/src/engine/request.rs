@@ -27,7 +27,7 @@ impl HandshakeRequest {
         HandshakeRequest {
             headers: parts.headers.clone(),
             uri: parts.uri.clone(),
-            remote_addr: parts.extensions.get::<SocketAddr>().copied(),
+            remote_addr: remote_addr(&parts.extensions),
             secure: matches!(parts.uri.scheme_str(), Some("https" | "wss")),
             issued: SystemTime::now(),
         }
@@ -106,4 +106,18 @@ mod tests {
         );
         assert_eq!(Query::parse(Some("sid")).sid.as_deref(), Some(""));
     }
+}
+
+/// The peer address: a bare `SocketAddr` extension (as [`serve`](super::serve) inserts), or
+/// axum's `ConnectInfo<SocketAddr>` (as `into_make_service_with_connect_info` inserts) when
+/// the `axum` feature is on.
+fn remote_addr(extensions: &http::Extensions) -> Option<SocketAddr> {
+    if let Some(addr) = extensions.get::<SocketAddr>() {
+        return Some(*addr);
+    }
+    #[cfg(feature = "axum")]
+    if let Some(info) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
+        return Some(info.0);
+    }
+    None
 }
