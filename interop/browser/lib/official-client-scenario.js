@@ -75,6 +75,25 @@ async function officialClientChat(url, { transports = ["polling", "websocket"] }
     assert.equal(typeof m1.timestamp, "number");
     assert.equal(bobToldOfSelf, false);
 
+    // Bad input: an empty name is ignored (still not joined); a message above
+    // maxHttpBufferSize (1 MB) costs its sender the connection, not the server or the others.
+    const mallory = await connect(url, transports);
+    mallory.emit("user-join", "   ");
+    assert.deepEqual(
+      await mallory.timeout(5000).emitWithAck("chat-message", { text: "x" }),
+      { error: "Not authenticated" }
+    );
+    const gone = next(mallory, "disconnect");
+    mallory.emit("chat-message", { text: "x".repeat(1_100_000) });
+    await gone;
+    mallory.disconnect();
+    const stillAlive = next(bob, "chat-message", (m) => m.text === "after the flood");
+    assert.equal(
+      (await alice.timeout(5000).emitWithAck("chat-message", { text: "after the flood" })).status,
+      "ok"
+    );
+    await stillAlive;
+
     const left = next(alice, "system-message", (m) => m.text === "bob left the chat");
     const listAfter = next(alice, "user-list", (l) => l.length === 1);
     bob.disconnect();

@@ -89,6 +89,20 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The peer address: a bare `SocketAddr` extension (as [`serve`](super::serve) inserts), or
+/// axum's `ConnectInfo<SocketAddr>` (as `into_make_service_with_connect_info` inserts) when
+/// the `axum` feature is on.
+fn remote_addr(extensions: &http::Extensions) -> Option<SocketAddr> {
+    if let Some(addr) = extensions.get::<SocketAddr>() {
+        return Some(*addr);
+    }
+    #[cfg(feature = "axum")]
+    if let Some(info) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
+        return Some(info.0);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,18 +120,4 @@ mod tests {
         );
         assert_eq!(Query::parse(Some("sid")).sid.as_deref(), Some(""));
     }
-}
-
-/// The peer address: a bare `SocketAddr` extension (as [`serve`](super::serve) inserts), or
-/// axum's `ConnectInfo<SocketAddr>` (as `into_make_service_with_connect_info` inserts) when
-/// the `axum` feature is on.
-fn remote_addr(extensions: &http::Extensions) -> Option<SocketAddr> {
-    if let Some(addr) = extensions.get::<SocketAddr>() {
-        return Some(*addr);
-    }
-    #[cfg(feature = "axum")]
-    if let Some(info) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
-        return Some(info.0);
-    }
-    None
 }
