@@ -26,9 +26,12 @@ async fn a_disconnected_socket_leaves_no_room_and_no_pending_ack() {
         }
     });
     let addr = serve(&io).await;
+    let tasks = tokio::runtime::Handle::current().metrics();
+    let idle_tasks = tasks.num_alive_tasks();
     let (mut raw, _id) = Raw::join(addr).await;
     let socket = rx.recv().await.unwrap();
     assert_eq!(socket.rooms().len(), 3);
+    let connected_tasks = tasks.num_alive_tasks();
     // An ack the client never answers, pending when the client leaves.
     let pending = tokio::spawn(socket.emit_with_ack::<_, Value>("question", &1));
     assert!(raw.recv().await.unwrap().starts_with("20[\"question\""));
@@ -40,6 +43,11 @@ async fn a_disconnected_socket_leaves_no_room_and_no_pending_ack() {
     assert_eq!(socket.pending_acks(), 0);
     assert!(socket.rooms().is_empty());
     assert_eq!(rooms_of(&io), 0);
+    // The socket's task has ended; the connection's remain until the transport closes.
+    eventually(|| tasks.num_alive_tasks() == connected_tasks - 1).await;
+    drop(raw);
+    eventually(|| tasks.num_alive_tasks() == idle_tasks).await;
+    assert_eq!(io.connection_count(), 0);
 }
 
 #[tokio::test]
