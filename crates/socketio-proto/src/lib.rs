@@ -13,6 +13,8 @@
 //! - [`Decoder`] reassembles packets from frames, validates them as the reference parser
 //!   does, and bounds what a peer can make it hold ([`DecoderLimits`]).
 //! - [`AckTable`] tracks the acknowledgements a side awaits, with deadlines.
+//! - [`to_args`] and [`from_args`] map a Rust value to an event's argument list and back (a
+//!   tuple is several arguments, `()` none); [`Args`] is the list as it came.
 //!
 //! # Quick start
 //! ```
@@ -51,10 +53,12 @@
 //! ```
 
 mod ack;
+mod args;
 mod packet;
 mod value;
 
 pub use ack::AckTable;
+pub use args::{Args, from_args, to_args};
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, Packet, PacketData, PacketType,
     RESERVED_EVENTS, encode, encode_event,

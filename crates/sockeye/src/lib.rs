@@ -66,7 +66,6 @@ pub use adapter::{
     AckResponse, Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions,
     LocalSockets, MemoryAdapter, Room,
 };
-pub use args::Args;
 pub use config::Config;
 pub use error::{
     AckError, AdapterError, ArgsError, BroadcastAckError, BroadcastAckTimeout, ConnectError,
@@ -80,7 +79,7 @@ pub use service::{SocketIoLayer, SocketIoRouter, SocketIoService};
 pub use socket::{
     Ack, DisconnectReason, Event, EventHandler, Handshake, RemoteSocket, Socket, SocketEmitter,
 };
-pub use socketio_proto::{Map, Value};
+pub use socketio_proto::{Args, Map, Value};
 
 /// The README's snippets, compiled as doctests so that they stay true.
 #[cfg(doctest)]

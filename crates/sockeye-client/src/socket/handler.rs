@@ -73,7 +73,7 @@ where
     }
 }
 
-fn decode<T: DeserializeOwned>(socket: &Socket, args: Vec<Value>) -> Option<T> {
+fn decode<T: DeserializeOwned + 'static>(socket: &Socket, args: Vec<Value>) -> Option<T> {
     match from_args(args) {
         Ok(data) => Some(data),
         Err(err) => {
