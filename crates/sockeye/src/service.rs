@@ -1,22 +1,25 @@
 //! Mounting the server: a `tower::Service` for the Socket.IO path (the engine, and the served
-//! browser client), and a `Layer` that puts it in front of an app's other routes.
+//! browser client), and a `Layer` that puts it in front of an app's other routes. The tower
+//! plumbing is the engine's ([`Mount`]); this file says what the Socket.IO server answers.
 
-use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::{Either, Full};
-use tower_layer::Layer;
-use tower_service::Service;
+use http_body_util::Full;
 
-use crate::engine::{BoxError, EngineBody};
+use crate::engine::{BoxError, EngineBody, Mount, MountLayer, MountRouter, MountService};
 use crate::server::SocketIo;
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+/// The Socket.IO server as a service; see [`SocketIo::service`].
+pub type SocketIoService = MountService<SocketIo>;
+
+/// The layer of [`SocketIo::layer`].
+pub type SocketIoLayer = MountLayer<SocketIo>;
+
+/// The service [`SocketIoLayer`] makes: the Socket.IO path to the server, the rest to `S`.
+pub type SocketIoRouter<S> = MountRouter<S, SocketIo>;
 
 impl SocketIo {
     /// The server as a `tower::Service` answering everything under its path, for hyper or
@@ -29,7 +32,7 @@ impl SocketIo {
     /// # }
     /// ```
     pub fn service(&self) -> SocketIoService {
-        SocketIoService { io: self.clone() }
+        MountService::new(self.clone())
     }
 
     /// A `tower::Layer` that answers requests under the server's path (`/socket.io/` by
@@ -54,103 +57,30 @@ impl SocketIo {
     /// # }
     /// ```
     pub fn layer(&self) -> SocketIoLayer {
-        SocketIoLayer { io: self.clone() }
+        MountLayer::new(self.clone())
+    }
+}
+
+impl Mount for SocketIo {
+    fn matches_uri(&self, uri: &http::Uri) -> bool {
+        self.engine().matches_uri(uri)
     }
 
-    async fn handle<B>(&self, req: Request<B>) -> Response<EngineBody>
+    /// The browser client's files when serving them is on, everything else to the engine.
+    fn respond<B>(&self, req: Request<B>) -> impl Future<Output = Response<EngineBody>> + Send
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        if self.config().serve_client && req.method() == http::Method::GET {
-            if let Some(file) =
-                crate::client_files::lookup(&self.config().engine.path, req.uri().path())
-            {
-                return crate::client_files::respond(file, &req).map(Full::new);
+        let io = self.clone();
+        async move {
+            if io.config().serve_client && req.method() == http::Method::GET {
+                let path = &io.config().engine.path;
+                if let Some(file) = crate::client_files::lookup(path, req.uri().path()) {
+                    return crate::client_files::respond(file, &req).map(Full::new);
+                }
             }
+            io.engine().handle(req).await
         }
-        self.engine().handle(req).await
-    }
-
-    fn matches_uri(&self, uri: &http::Uri) -> bool {
-        self.engine().matches_uri(uri)
-    }
-}
-
-/// The Socket.IO server as a service; see [`SocketIo::service`].
-#[derive(Clone, Debug)]
-pub struct SocketIoService {
-    io: SocketIo,
-}
-
-impl<B> Service<Request<B>> for SocketIoService
-where
-    B: Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    type Response = Response<EngineBody>;
-    type Error = Infallible;
-    type Future = BoxFuture<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        let io = self.io.clone();
-        Box::pin(async move { Ok(io.handle(req).await) })
-    }
-}
-
-/// The layer of [`SocketIo::layer`].
-#[derive(Clone, Debug)]
-pub struct SocketIoLayer {
-    io: SocketIo,
-}
-
-impl<S> Layer<S> for SocketIoLayer {
-    type Service = SocketIoRouter<S>;
-
-    fn layer(&self, inner: S) -> SocketIoRouter<S> {
-        SocketIoRouter {
-            io: self.io.clone(),
-            inner,
-        }
-    }
-}
-
-/// The service [`SocketIoLayer`] makes: the Socket.IO path to the server, the rest to `S`.
-#[derive(Clone, Debug)]
-pub struct SocketIoRouter<S> {
-    io: SocketIo,
-    inner: S,
-}
-
-impl<S, B, ResBody> Service<Request<B>> for SocketIoRouter<S>
-where
-    S: Service<Request<B>, Response = Response<ResBody>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    B: Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-    ResBody: Body<Data = Bytes> + Send + 'static,
-    ResBody::Error: Into<BoxError>,
-{
-    type Response = Response<Either<EngineBody, ResBody>>;
-    type Error = S::Error;
-    type Future = BoxFuture<Result<Self::Response, S::Error>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        if self.io.matches_uri(req.uri()) {
-            let io = self.io.clone();
-            return Box::pin(async move { Ok(io.handle(req).await.map(Either::Left)) });
-        }
-        // The clone that was not polled ready stays; the ready one serves this call.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move { Ok(inner.call(req).await?.map(Either::Right)) })
     }
 }

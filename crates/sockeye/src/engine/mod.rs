@@ -57,7 +57,9 @@ pub use frame::Frame;
 pub use incoming::{EngineIncoming, Incoming};
 pub use request::HandshakeRequest;
 pub use server::{Engine, EngineHandler};
-pub use service::{EngineLayer, EngineRouter, EngineService, serve};
+pub use service::{
+    EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService, serve,
+};
 pub use session::EngineSession;
 
 /// The boxed error type of request and response bodies.

@@ -23,21 +23,53 @@ use super::server::Engine;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// The engine as a `tower::Service`: every request goes to [`Engine::handle`].
-#[derive(Clone, Debug)]
-pub struct EngineService {
-    engine: Engine,
+/// What answers the requests under one path: the [`Engine`], or a server built on it (the
+/// Socket.IO server, which also serves its browser client there). The service, layer and
+/// router below work for any of them.
+pub trait Mount: Clone + Send + Sync + 'static {
+    /// Whether this request path is for the mount.
+    fn matches_uri(&self, uri: &http::Uri) -> bool;
+
+    /// Answers a request for the mount.
+    fn respond<B>(&self, req: Request<B>) -> impl Future<Output = Response<EngineBody>> + Send
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>;
 }
 
-impl EngineService {
-    /// A service answering every request with `engine`.
-    pub fn new(engine: Engine) -> EngineService {
-        EngineService { engine }
+impl Mount for Engine {
+    fn matches_uri(&self, uri: &http::Uri) -> bool {
+        Engine::matches_uri(self, uri)
+    }
+
+    fn respond<B>(&self, req: Request<B>) -> impl Future<Output = Response<EngineBody>> + Send
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.handle(req)
     }
 }
 
-impl<B> Service<Request<B>> for EngineService
+/// A mount as a `tower::Service`: every request goes to it.
+#[derive(Clone, Debug)]
+pub struct MountService<M> {
+    mount: M,
+}
+
+/// The engine as a `tower::Service`: every request goes to [`Engine::handle`].
+pub type EngineService = MountService<Engine>;
+
+impl<M: Mount> MountService<M> {
+    /// A service answering every request with `mount`.
+    pub fn new(mount: M) -> MountService<M> {
+        MountService { mount }
+    }
+}
+
+impl<M, B> Service<Request<B>> for MountService<M>
 where
+    M: Mount,
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
@@ -50,47 +82,54 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let engine = self.engine.clone();
-        Box::pin(async move { Ok(engine.handle(req).await) })
+        let mount = self.mount.clone();
+        Box::pin(async move { Ok(mount.respond(req).await) })
     }
 }
 
-/// A tower `Layer` that hands requests under the engine's path to the engine and every other
-/// request to the inner service untouched. Works with `axum::Router::layer`.
+/// A tower `Layer` that hands requests under the mount's path to it and every other request
+/// to the inner service untouched. Works with `axum::Router::layer`.
 #[derive(Clone, Debug)]
-pub struct EngineLayer {
-    engine: Engine,
+pub struct MountLayer<M> {
+    mount: M,
 }
 
-impl EngineLayer {
-    /// A layer in front of `engine`.
-    pub fn new(engine: Engine) -> EngineLayer {
-        EngineLayer { engine }
+/// The layer in front of an [`Engine`].
+pub type EngineLayer = MountLayer<Engine>;
+
+impl<M: Mount> MountLayer<M> {
+    /// A layer in front of `mount`.
+    pub fn new(mount: M) -> MountLayer<M> {
+        MountLayer { mount }
     }
 }
 
-impl<S> Layer<S> for EngineLayer {
-    type Service = EngineRouter<S>;
+impl<S, M: Mount> Layer<S> for MountLayer<M> {
+    type Service = MountRouter<S, M>;
 
-    fn layer(&self, inner: S) -> EngineRouter<S> {
-        EngineRouter {
-            engine: self.engine.clone(),
+    fn layer(&self, inner: S) -> MountRouter<S, M> {
+        MountRouter {
+            mount: self.mount.clone(),
             inner,
         }
     }
 }
 
-/// The service [`EngineLayer`] makes: the engine's path to the engine, the rest to `S`.
+/// The service [`MountLayer`] makes: the mount's path to the mount, the rest to `S`.
 #[derive(Clone, Debug)]
-pub struct EngineRouter<S> {
-    engine: Engine,
+pub struct MountRouter<S, M> {
+    mount: M,
     inner: S,
 }
 
-impl<S, B, ResBody> Service<Request<B>> for EngineRouter<S>
+/// The router of an [`EngineLayer`].
+pub type EngineRouter<S> = MountRouter<S, Engine>;
+
+impl<S, M, B, ResBody> Service<Request<B>> for MountRouter<S, M>
 where
     S: Service<Request<B>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    M: Mount,
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
     ResBody: Body<Data = Bytes> + Send + 'static,
@@ -105,9 +144,9 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        if self.engine.matches(&req) {
-            let engine = self.engine.clone();
-            return Box::pin(async move { Ok(engine.handle(req).await.map(Either::Left)) });
+        if self.mount.matches_uri(req.uri()) {
+            let mount = self.mount.clone();
+            return Box::pin(async move { Ok(mount.respond(req).await.map(Either::Left)) });
         }
         // The clone that was not polled ready stays here; the ready one serves this call.
         let clone = self.inner.clone();
