@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use socketio_proto::{Decoder, Map, Packet, PacketData, Value};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::engine::{CloseReason, EngineIncoming, EngineSession, Frame, Incoming, SendError};
 use crate::error::{ConnectError, EmitError};
@@ -177,6 +178,7 @@ async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
 /// Routes one packet. Returns false when the packet is not valid in the connection's state
 /// (the reference then closes the connection).
 async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet) -> bool {
+    tracing::debug!(kind = ?packet.packet_type(), nsp = %packet.nsp, "packet in");
     let Packet { nsp, data } = packet;
     match data {
         PacketData::Connect(auth) => {
@@ -192,7 +194,8 @@ async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet
                 // A duplicate CONNECT while the first is in the middlewares is ignored: the
                 // middlewares run once per namespace connection.
                 let auth = auth.unwrap_or_else(|| Value::Object(Map::new()));
-                tokio::spawn(connect(server.clone(), conn.clone(), nsp, auth));
+                let span = tracing::debug_span!("socket", nsp = %nsp, id = tracing::field::Empty);
+                tokio::spawn(connect(server.clone(), conn.clone(), nsp, auth).instrument(span));
             }
             true
         }
@@ -243,6 +246,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
         return;
     };
     let socket = Socket::new(ns.clone(), conn.clone(), auth);
+    tracing::Span::current().record("id", socket.id());
     for middleware in ns.middlewares() {
         if let Err(err) = middleware(socket.clone()).await {
             done(&conn);

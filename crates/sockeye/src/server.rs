@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use socketio_proto::Value;
+use tracing::Instrument;
 
 use crate::adapter::{AdapterFactory, MemoryAdapter};
 use crate::config::Config;
@@ -116,7 +117,8 @@ struct EngineBridge(Weak<ServerInner>);
 impl EngineHandler for EngineBridge {
     fn on_open(&self, session: EngineSession, incoming: EngineIncoming) {
         if let Some(server) = self.0.upgrade() {
-            tokio::spawn(crate::connection::run(server, session, incoming));
+            let span = tracing::debug_span!("connection", sid = session.id());
+            tokio::spawn(crate::connection::run(server, session, incoming).instrument(span));
         }
     }
 }
