@@ -52,6 +52,9 @@ impl Connection {
                     sid = self.session.id(),
                     "outbox full: closing a slow consumer"
                 );
+                // The sockets go now: a polling transport may take its close timeout (30 s)
+                // to learn of the close, and a slow consumer must not hold rooms meanwhile.
+                self.close_sockets(DisconnectReason::ForcedClose);
                 self.session.close(CloseReason::ForcedClose);
                 Err(EmitError::OutboxFull)
             }
