@@ -1,0 +1,66 @@
+//! The benchmark server: the same four handlers as every peer in `bench/peers/`, so that
+//! `sockeye-loadgen` measures the servers and not the applications.
+//!
+//! - `echo` (data): emits `echo` back to the sender with the same argument;
+//! - `ack` (data, ack): acknowledges with the same argument;
+//! - `join` (room, ack): joins the room, then acknowledges;
+//! - `bcast` (room, data): emits `b` with the data to everyone in the room.
+//!
+//! Listens on 127.0.0.1:`PORT` (default 3000; 0 picks a free port) and prints its URL once
+//! it accepts connections.
+
+use sockeye::{Ack, Socket, SocketIo, Value};
+
+fn install(io: &SocketIo) {
+    let io2 = io.clone();
+    io.on_connection(move |socket: Socket| {
+        let io = io2.clone();
+        async move {
+            socket.on("echo", |socket: Socket, data: Value| async move {
+                let _ = socket.emit("echo", &data);
+            });
+            socket.on("ack", |_socket: Socket, data: Value, ack: Ack| async move {
+                let _ = ack.send(&data);
+            });
+            socket.on(
+                "join",
+                |socket: Socket, room: String, ack: Ack| async move {
+                    socket.join(room);
+                    let _ = ack.send(&());
+                },
+            );
+            socket.on(
+                "bcast",
+                move |_socket: Socket, (room, data): (String, Value)| {
+                    let io = io.clone();
+                    async move {
+                        let _ = io.to(room).emit("b", &data);
+                    }
+                },
+            );
+        }
+    });
+}
+
+#[tokio::main]
+async fn main() {
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let io = SocketIo::default();
+    install(&io);
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(l) => l,
+        Err(err) => {
+            eprintln!("cannot listen: {err}");
+            std::process::exit(1);
+        }
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+    println!("bench server listening on http://127.0.0.1:{port}");
+    if let Err(err) = sockeye::engine::serve(listener, io.service()).await {
+        eprintln!("server error: {err}");
+        std::process::exit(1);
+    }
+}
