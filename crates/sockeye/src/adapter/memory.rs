@@ -13,9 +13,11 @@ use crate::error::AdapterError;
 use crate::packet::frames;
 use crate::socket::{RemoteSocket, Socket};
 
+/// Rooms to their sockets (the handles themselves, so that a broadcast to a room hashes
+/// nothing per recipient), and sockets to their rooms.
 #[derive(Default)]
 struct Index {
-    rooms: HashMap<Room, HashSet<String>>,
+    rooms: HashMap<Room, HashMap<String, Socket>>,
     sids: HashMap<String, HashSet<Room>>,
 }
 
@@ -34,9 +36,9 @@ impl MemoryAdapter {
         }
     }
 
-    /// The ids `opts` selects, each once, in no particular order. The lock is held only
-    /// while ids are collected; sockets are looked up after.
-    fn selected_ids(&self, opts: &BroadcastOptions) -> Vec<String> {
+    /// The sockets `opts` selects, each once, in no particular order. The index lock is held
+    /// only while they are collected; the caller sends after.
+    fn selected(&self, opts: &BroadcastOptions) -> Vec<Socket> {
         let Ok(index) = self.index.read() else {
             return Vec::new();
         };
@@ -44,32 +46,44 @@ impl MemoryAdapter {
             .except
             .iter()
             .filter_map(|room| index.rooms.get(room))
-            .flatten()
+            .flat_map(HashMap::keys)
             .map(String::as_str)
             .collect();
+        let kept = |id: &str| except.is_empty() || !except.contains(id);
         if opts.rooms.is_empty() {
-            return index
-                .sids
-                .keys()
-                .filter(|id| !except.contains(id.as_str()))
-                .cloned()
+            // Lock order: index, then the namespace's sockets (never the other way round).
+            return self
+                .local
+                .all()
+                .into_iter()
+                .filter(|s| index.sids.contains_key(s.id()) && kept(s.id()))
+                .collect();
+        }
+        let mut members = opts.rooms.iter().filter_map(|room| index.rooms.get(room));
+        if opts.rooms.len() == 1 {
+            return members
+                .next()
+                .into_iter()
+                .flat_map(HashMap::iter)
+                .filter(|(id, _)| kept(id))
+                .map(|(_, socket)| socket.clone())
                 .collect();
         }
         let mut seen: HashSet<&str> = HashSet::new();
-        let mut ids = Vec::new();
-        for room in &opts.rooms {
-            for id in index.rooms.get(room).into_iter().flatten() {
-                if !except.contains(id.as_str()) && seen.insert(id.as_str()) {
-                    ids.push(id.clone());
-                }
-            }
-        }
-        ids
+        members
+            .flat_map(HashMap::iter)
+            .filter(|(id, _)| kept(id) && seen.insert(id.as_str()))
+            .map(|(_, socket)| socket.clone())
+            .collect()
     }
 }
 
 impl Adapter for MemoryAdapter {
     fn add_all(&self, id: &str, rooms: &[Room]) {
+        // Only this node's sockets have rooms here; look the handle up before locking.
+        let Some(socket) = self.local.get(id) else {
+            return;
+        };
         let Ok(mut index) = self.index.write() else {
             return;
         };
@@ -78,7 +92,7 @@ impl Adapter for MemoryAdapter {
                 .rooms
                 .entry(room.clone())
                 .or_default()
-                .insert(id.to_owned());
+                .insert(id.to_owned(), socket.clone());
         }
         index
             .sids
@@ -135,8 +149,7 @@ impl Adapter for MemoryAdapter {
     }
 
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Socket> {
-        let ids = self.selected_ids(opts);
-        self.local.get_many(ids.iter().map(String::as_str))
+        self.selected(opts)
     }
 
     fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> Result<(), AdapterError> {
@@ -186,7 +199,11 @@ impl Adapter for MemoryAdapter {
             rooms,
             ..Default::default()
         };
-        let ids = self.selected_ids(&opts).into_iter().collect();
+        let ids = self
+            .selected(&opts)
+            .iter()
+            .map(|s| s.id().to_owned())
+            .collect();
         futures_util::future::ready(Ok(ids)).boxed()
     }
 
