@@ -2,11 +2,13 @@
 //! output in batches, reads the websocket(s), and removes the session once it is closed.
 
 use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
 
 use engineio_proto::{CloseReason, Event, Outgoing, Packet, PacketData, Via};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc::{self, Permit};
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
@@ -26,6 +28,12 @@ pub(crate) async fn drive(
 ) {
     let write_limit = engine.config.ping_interval + engine.config.ping_timeout;
     let mut probe: Option<WsStream> = None;
+    // One timer for the session, moved only when the deadline moves: making a new one on
+    // every wake registered and cancelled a timer entry per message.
+    let far = || Instant::now() + Duration::from_secs(86_400 * 365);
+    let sleep = tokio::time::sleep_until(far());
+    tokio::pin!(sleep);
+    let mut armed: Option<std::time::Instant> = None;
     loop {
         let (events, writes, new_probe, upgrading, deadline, tx) = {
             let mut inner = shared.lock();
@@ -89,7 +97,13 @@ pub(crate) async fn drive(
                     ws.flush().await
                 };
                 // Bounded: a peer that stopped reading must not stall the timers for good.
-                let written = matches!(timeout(write_limit, batch).await, Ok(Ok(())));
+                // Most batches go out at once; only one that waits gets a timer.
+                let mut batch = std::pin::pin!(batch);
+                let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
+                let written = match first {
+                    Poll::Ready(result) => result.is_ok(),
+                    Poll::Pending => matches!(timeout(write_limit, batch).await, Ok(Ok(()))),
+                };
                 if !written && closed.is_none() {
                     shared
                         .lock()
@@ -104,20 +118,24 @@ pub(crate) async fn drive(
             break;
         }
 
-        let sleep = async {
-            match deadline {
-                Some(d) => sleep_until(Instant::from_std(d)).await,
-                None => std::future::pending().await,
-            }
-        };
+        if deadline != armed {
+            armed = deadline;
+            sleep
+                .as_mut()
+                .reset(deadline.map(Instant::from_std).unwrap_or_else(far));
+        }
         let woke = tokio::select! {
-            _ = sleep => Wake::Timeout,
+            () = sleep.as_mut() => Wake::Timeout,
             _ = shared.wake.notified() => Wake::Notified,
             (permit, item) = next_with_room(&mut current, tx.as_ref()) => Wake::Read(Via::Current, item, permit),
             item = next(&mut probe) => Wake::Read(Via::Upgrade, item, None),
         };
         match woke {
-            Wake::Timeout => shared.lock().machine.handle_timeout(now()),
+            Wake::Timeout => {
+                // A fired timer stays fired: re-arm it on the next pass.
+                armed = None;
+                shared.lock().machine.handle_timeout(now());
+            }
             Wake::Notified => {}
             Wake::Read(via, item, permit) => {
                 let ws = match via {

@@ -35,27 +35,27 @@ pub(crate) async fn run(socket: Socket, mut events: mpsc::Receiver<SocketEvent>)
 
 async fn dispatch(socket: &Socket, event: SocketEvent) {
     let ack_id = event.id;
-    let mut args = event.args.into_iter();
+    let mut args = event.args;
+    if args.is_empty() {
+        return;
+    }
     // The reference accepts a number as an event name; listeners see it as its string.
-    let name = match args.next() {
-        Some(Value::String(name)) => name,
-        Some(Value::Number(n)) => n.to_string(),
+    let name = match args.remove(0) {
+        Value::String(name) => name,
+        Value::Number(n) => n.to_string(),
         _ => return,
     };
-    let args: Vec<Value> = args.collect();
 
-    let any: Vec<AnyListener> = socket
-        .listeners()
-        .any
-        .iter()
-        .map(|(_, l)| l.clone())
-        .collect();
+    let (any, middlewares) = {
+        let listeners = socket.listeners();
+        let any: Vec<AnyListener> = listeners.any.iter().map(|(_, l)| l.clone()).collect();
+        (any, listeners.middlewares.clone())
+    };
     for listener in any {
         listener(socket, &name, &args);
     }
 
     let mut event = Event { name, args };
-    let middlewares = socket.listeners().middlewares.clone();
     for middleware in middlewares {
         match middleware(socket.clone(), event).await {
             Ok(next) => event = next,
@@ -80,11 +80,19 @@ async fn dispatch(socket: &Socket, event: SocketEvent) {
         tracing::debug!(sid = socket.id(), event = %event.name, "no handler for event");
         return;
     }
-    // Only the first handler gets the callback: an acknowledgement is answered once.
+    // Only the first handler gets the callback: an acknowledgement is answered once. The
+    // last one takes the arguments; the others get copies.
     let mut ack = Some(Ack::new(socket, ack_id));
-    for handler in handlers {
+    let last = handlers.len() - 1;
+    let mut args = Some(event.args);
+    for (i, handler) in handlers.into_iter().enumerate() {
         let ack = ack.take().unwrap_or_else(|| Ack::new(socket, None));
-        if let Some(fut) = handler(socket.clone(), event.args.clone(), ack) {
+        let args = if i == last {
+            args.take().unwrap_or_default()
+        } else {
+            args.clone().unwrap_or_default()
+        };
+        if let Some(fut) = handler(socket.clone(), args, ack) {
             fut.await;
         }
     }
