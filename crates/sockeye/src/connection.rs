@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use socketio_proto::{Decoder, Map, Packet, PacketData, Value};
-use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::engine::{CloseReason, EngineIncoming, EngineSession, Frame, Incoming, SendError};
@@ -214,12 +213,9 @@ async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet
             let Some(socket) = conn.socket(&nsp) else {
                 return false;
             };
-            let tx = socket.0.events.lock().ok().and_then(|t| t.clone());
-            if let Some(tx) = tx {
-                // Backpressure: a socket whose handlers fall behind stops the reading of its
-                // connection rather than queueing without bound.
-                let _ = tx.send(SocketEvent { args, id }).await;
-            }
+            // Backpressure: a socket whose handlers fall behind stops the reading of its
+            // connection rather than queueing without bound. A closed socket drops it.
+            let _ = socket.0.events.push(SocketEvent { args, id }).await;
             true
         }
         PacketData::Ack { args, id } => {
@@ -248,7 +244,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
         ));
         return;
     };
-    let socket = Socket::new(ns.clone(), conn.clone(), auth);
+    let socket = Socket::new(ns.clone(), conn.clone(), auth, server.config.socket_queue);
     tracing::Span::current().record("id", socket.id());
     for middleware in ns.middlewares() {
         if let Err(err) = middleware(socket.clone()).await {
@@ -263,10 +259,6 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     if conn.session.is_closed() {
         return;
     }
-    let (tx, rx) = mpsc::channel(server.config.socket_queue.max(1));
-    if let Ok(mut events) = socket.0.events.lock() {
-        *events = Some(tx);
-    }
     socket.set_connected();
     ns.add_socket(&socket);
     ns.adapter().add_all(socket.id(), &[socket.id().to_owned()]);
@@ -279,7 +271,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
         nsp,
         data: PacketData::Connect(Some(Value::Object(reply))),
     });
-    crate::socket::run_task(socket, rx).await;
+    crate::socket::run_task(socket).await;
 }
 
 fn connect_error(nsp: &str, err: &ConnectError) -> Packet {

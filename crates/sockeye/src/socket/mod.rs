@@ -5,6 +5,7 @@ mod emitter;
 mod handler;
 mod handshake;
 mod listeners;
+mod queue;
 mod reason;
 mod remote;
 mod task;
@@ -31,6 +32,7 @@ pub(crate) use handler::{
     MiddlewareFut, PacketMiddleware, PacketMiddlewareFut,
 };
 pub(crate) use listeners::Listeners;
+pub(crate) use queue::EventQueue;
 pub(crate) use task::{SocketEvent, run as run_task};
 
 use crate::adapter::Room;
@@ -61,11 +63,16 @@ pub(crate) struct SocketInner {
     connected: AtomicBool,
     pub(crate) close_reason: Mutex<Option<DisconnectReason>>,
     pub(crate) close_notify: Notify,
-    pub(crate) events: Mutex<Option<mpsc::Sender<SocketEvent>>>,
+    pub(crate) events: EventQueue,
 }
 
 impl Socket {
-    pub(crate) fn new(ns: Namespace, conn: Arc<Connection>, auth: Value) -> Socket {
+    pub(crate) fn new(
+        ns: Namespace,
+        conn: Arc<Connection>,
+        auth: Value,
+        queue_capacity: usize,
+    ) -> Socket {
         let handshake = Handshake::new(conn.session().request(), auth);
         Socket(Arc::new(SocketInner {
             id: crate::id::generate(),
@@ -79,7 +86,7 @@ impl Socket {
             connected: AtomicBool::new(false),
             close_reason: Mutex::new(None),
             close_notify: Notify::new(),
-            events: Mutex::new(None),
+            events: EventQueue::new(queue_capacity),
         }))
     }
 
@@ -382,10 +389,7 @@ impl Socket {
         if let Ok(mut slot) = self.0.close_reason.lock() {
             *slot = Some(reason);
         }
-        // Dropping the sender ends the task's event stream once the queue is drained.
-        if let Ok(mut events) = self.0.events.lock() {
-            events.take();
-        }
+        self.0.events.close();
         self.0.close_notify.notify_one();
     }
 

@@ -3,11 +3,11 @@
 //! event.
 
 use socketio_proto::Value;
-use tokio::sync::mpsc;
 
 use super::{Ack, AnyListener, DisconnectReason, Event, Socket};
 
 /// An incoming EVENT packet for the socket.
+#[derive(Debug)]
 pub(crate) struct SocketEvent {
     /// The event name first, then the arguments.
     pub(crate) args: Vec<Value>,
@@ -15,7 +15,16 @@ pub(crate) struct SocketEvent {
     pub(crate) id: Option<u64>,
 }
 
-pub(crate) async fn run(socket: Socket, mut events: mpsc::Receiver<SocketEvent>) {
+impl SocketEvent {
+    pub(crate) fn empty() -> Self {
+        SocketEvent {
+            args: Vec::new(),
+            id: None,
+        }
+    }
+}
+
+pub(crate) async fn run(socket: Socket) {
     for handler in socket.namespace().connection_handlers() {
         handler(socket.clone()).await;
     }
@@ -23,7 +32,7 @@ pub(crate) async fn run(socket: Socket, mut events: mpsc::Receiver<SocketEvent>)
         tokio::select! {
             biased;
             () = socket.0.close_notify.notified() => break,
-            event = events.recv() => match event {
+            event = socket.0.events.pop() => match event {
                 Some(event) if socket.connected() => dispatch(&socket, event).await,
                 Some(_) => {}
                 None => break,
