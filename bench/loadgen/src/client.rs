@@ -219,6 +219,20 @@ impl Client {
         self.phase == Phase::Closed
     }
 
+    /// The polling sockets that are idle and reusable (keep-alive), taken out of the client.
+    pub(crate) fn take_idle_http(&mut self) -> Vec<TcpStream> {
+        let mut out = Vec::new();
+        for which in [GET, POST] {
+            let reusable = self.streams[which].as_ref().is_some_and(|s| {
+                s.http == Http::Idle && !s.closing && s.rbuf.is_empty() && s.wbuf.is_empty()
+            });
+            if reusable && let Some(s) = self.streams[which].take() {
+                out.push(s.sock);
+            }
+        }
+        out
+    }
+
     /// Hands a freshly connected socket to the client, which writes its first request.
     pub(crate) fn attach(&mut self, which: usize, sock: TcpStream) {
         let mut s = Stream::new(

@@ -18,6 +18,8 @@ mod http;
 mod modes;
 mod net;
 mod stats;
+#[cfg(test)]
+mod tests;
 mod ws;
 
 use std::io::BufRead;
@@ -57,6 +59,7 @@ pub(crate) struct Config {
     pub(crate) max_ops: u64,
     pub(crate) procs: Option<usize>,
     pub(crate) child: bool,
+    pub(crate) new_connections: bool,
 }
 
 const USAGE: &str = "usage: sockeye-loadgen idle|handshake|echo|ack|fanout [options]
@@ -65,7 +68,7 @@ const USAGE: &str = "usage: sockeye-loadgen idle|handshake|echo|ack|fanout [opti
   --server-pid PID  measure this process's CPU and RSS
   --clients N       connections (idle, echo, ack) or receivers (fanout)      [100]
   --inflight W      requests in flight per client; fanout: broadcasts       [1]
-  --payload P       payload bytes (at least the 21-byte timestamp)          [32]
+  --payload P       payload bytes, timestamp included (text: 21 at least)   [32]
   --binary          send the payload as a binary attachment
   --transport T     websocket | polling | upgrade                           [websocket]
   --duration S      measured seconds                                        [5]
@@ -74,6 +77,8 @@ const USAGE: &str = "usage: sockeye-loadgen idle|handshake|echo|ack|fanout [opti
   --rooms R         fanout: rooms the receivers are spread over             [1]
   --rate R          fanout: broadcasts per second instead of closed loop
   --concurrency C   handshakes in flight at once                            [64]
+  --new-connections handshake --transport polling: new TCP connections for every
+                    handshake (default: keep-alive reuse, as browsers do)
   --max-ops N       stop measuring after N operations
   --procs K         idle: split the connections over K processes (default: as the
                     file-descriptor limit requires)";
@@ -111,6 +116,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
         max_ops: u64::MAX,
         procs: None,
         child: false,
+        new_connections: false,
     };
     let mut it = args[1..].iter();
     while let Some(flag) = it.next() {
@@ -155,6 +161,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
             "--max-ops" => cfg.max_ops = num(flag, value()?)?,
             "--procs" => cfg.procs = Some(num(flag, value()?)?),
             "--child" => cfg.child = true,
+            "--new-connections" => cfg.new_connections = true,
             other => return Err(format!("unknown option {other:?}\n{USAGE}")),
         }
     }

@@ -49,12 +49,15 @@ struct Load {
 
 impl Load {
     fn new(cfg: &Config) -> Result<Load, String> {
-        let min = if cfg.mode == Mode::Fanout {
-            TS_DIGITS + SEQ_DIGITS + 3
-        } else {
-            TS_DIGITS + 1
+        // What the payload carries before its padding: `t<ts>;` (and `s<seq>;` for fan-out) as
+        // text, or the little-endian numbers as binary.
+        let header = match (cfg.binary, cfg.mode == Mode::Fanout) {
+            (false, false) => TS_DIGITS + 2,
+            (false, true) => TS_DIGITS + SEQ_DIGITS + 4,
+            (true, false) => 8,
+            (true, true) => 16,
         };
-        let pad_len = cfg.payload.saturating_sub(min).max(1);
+        let pad_len = cfg.payload.saturating_sub(header);
         Ok(Load {
             mode: cfg.mode,
             binary: cfg.binary,
@@ -397,6 +400,7 @@ pub(crate) fn idle(cfg: &Config) -> Result<Report, String> {
 /// `handshake`: connect and close in a loop, `cfg.concurrency` at a time.
 pub(crate) fn handshake(cfg: &Config) -> Result<Report, String> {
     let mut net = Net::new(cfg.addr, &cfg.path, cfg.concurrency)?;
+    net.keep_alive = !cfg.new_connections;
     let mut load = Load::new(cfg)?;
     load.close_on_connect = true;
     let mut fails = Failures::default();

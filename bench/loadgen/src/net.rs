@@ -33,6 +33,9 @@ pub(crate) struct Net {
     /// Clients that ended since the mode last looked: index, and the error if it failed.
     pub(crate) ended: Vec<(usize, Option<String>)>,
     pub(crate) live: usize,
+    /// Reuse the HTTP connections of finished polling clients (keep-alive, as browsers do).
+    pub(crate) keep_alive: bool,
+    idle_http: Vec<TcpStream>,
 }
 
 impl Net {
@@ -48,6 +51,8 @@ impl Net {
             seed: 0x9E37_79B9,
             ended: Vec::new(),
             live: 0,
+            keep_alive: false,
+            idle_http: Vec::new(),
         })
     }
 
@@ -79,11 +84,27 @@ impl Net {
             return;
         };
         while let Some(req) = c.want_open.pop() {
+            let token = Token(ci * 3 + req.which);
+            if req.which != crate::client::WS
+                && let Some(mut sock) = self.idle_http.pop()
+            {
+                match self.poll.registry().reregister(
+                    &mut sock,
+                    token,
+                    Interest::READABLE | Interest::WRITABLE,
+                ) {
+                    Ok(()) => {
+                        c.attach(req.which, sock);
+                        continue;
+                    }
+                    Err(_) => continue,
+                }
+            }
             let result = TcpStream::connect(self.addr).and_then(|mut sock| {
                 let _ = sock.set_nodelay(true);
                 self.poll.registry().register(
                     &mut sock,
-                    Token(ci * 3 + req.which),
+                    token,
                     Interest::READABLE | Interest::WRITABLE,
                 )?;
                 Ok(sock)
@@ -175,10 +196,14 @@ impl Net {
             }
         }
         for ci in touched {
-            let Some(Some(c)) = self.clients.get(ci) else {
+            let Some(Some(c)) = self.clients.get_mut(ci) else {
                 continue;
             };
             if c.is_closed() {
+                if self.keep_alive {
+                    let socks = c.take_idle_http();
+                    self.idle_http.extend(socks);
+                }
                 self.end(ci, None);
             } else if !c.want_open.is_empty() {
                 self.open_streams(ci);

@@ -1,0 +1,25 @@
+// The Node socket.io 4.8 peer of the benchmarks: the same handlers as tools/bench-server.rs
+// (echo, ack, join, bcast) on 127.0.0.1:PORT, with socket.io's default engine (ws).
+"use strict";
+const http = require("http");
+const { Server } = require("socket.io");
+
+const port = Number(process.env.PORT || 3000);
+const httpServer = http.createServer();
+const io = new Server(httpServer);
+
+io.on("connection", (socket) => {
+  socket.on("echo", (data) => socket.emit("echo", data));
+  socket.on("ack", (data, ack) => {
+    if (typeof ack === "function") ack(data);
+  });
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    if (typeof ack === "function") ack();
+  });
+  socket.on("bcast", (room, data) => io.to(room).emit("b", data));
+});
+
+httpServer.listen(port, "127.0.0.1", () => {
+  console.log(`node socket.io bench server listening on http://127.0.0.1:${httpServer.address().port}`);
+});

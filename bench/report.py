@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Turns the RESULT lines of a bench/run into docs/benchmarks.md: the targets, then every
+scenario's figures for every peer with the ratios sockeye / peer.
+
+usage: report.py results.tsv machine.md "command" head.md [notes.md]
+"""
+import sys
+
+results_path, machine_path, command, head_path = sys.argv[1:5]
+notes_path = sys.argv[5] if len(sys.argv) > 5 else None
+
+PEERS = ["sockeye", "socketioxide", "node"]
+PEER_NAMES = {"sockeye": "sockeye", "socketioxide": "socketioxide", "node": "Node socket.io"}
+
+# metric -> (label, lower is better)
+METRICS = {
+    "server_rss_per_conn_kib": ("server RSS per connection (KiB)", True),
+    "handshakes_per_s": ("handshakes/s", False),
+    "server_us_per_handshake": ("server CPU per handshake (µs)", True),
+    "round_trips_per_s": ("round trips/s", False),
+    "server_us_per_round_trip": ("server CPU per round trip (µs)", True),
+    "deliveries_per_s": ("deliveries/s", False),
+    "server_us_per_delivery": ("server CPU per delivery (µs)", True),
+    "server_cpu": ("server CPU (cores)", True),
+    "p50_us": ("latency p50 (µs)", True),
+    "p99_us": ("latency p99 (µs)", True),
+    "p999_us": ("latency p99.9 (µs)", True),
+}
+SCENARIO_METRICS = {
+    "idle": ["server_rss_per_conn_kib", "handshakes_per_s", "server_us_per_handshake"],
+    "handshake": ["handshakes_per_s", "server_us_per_handshake", "server_cpu"],
+    "echo": ["round_trips_per_s", "server_us_per_round_trip", "server_cpu", "p50_us", "p99_us", "p999_us"],
+    "ack": ["round_trips_per_s", "server_us_per_round_trip", "server_cpu", "p50_us", "p99_us", "p999_us"],
+    "fanout": ["deliveries_per_s", "server_us_per_delivery", "server_cpu", "p50_us", "p99_us", "p999_us"],
+}
+
+results = {}  # scenario -> peer -> dict
+order = []
+with open(results_path) as f:
+    for line in f:
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) != 3:
+            continue
+        peer, scenario, res = parts
+        kv = {}
+        for tok in res.split()[1:]:
+            if "=" in tok:
+                k, v = tok.split("=", 1)
+                kv[k] = v
+        if scenario not in results:
+            results[scenario] = {}
+            order.append(scenario)
+        results[scenario][peer] = kv
+
+
+def num(scenario, peer, key):
+    try:
+        return float(results[scenario][peer][key])
+    except (KeyError, ValueError):
+        return None
+
+
+def fmt(v):
+    if v is None:
+        return "–"
+    if v >= 100:
+        return f"{v:,.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+out = []
+with open(head_path) as f:
+    out.append(f.read().rstrip() + "\n")
+
+out.append("\n## The run\n")
+out.append("```\n" + command + "\n```\n")
+with open(machine_path) as f:
+    out.append(f.read())
+
+# Targets.
+peers_present = [p for p in PEERS if any(p in results[s] for s in results)]
+TARGETS = [
+    ("idle websocket RSS per connection, 10k connections", "idle-ws", "server_rss_per_conn_kib", "abs<=", 8.0, "KiB"),
+    ("idle websocket RSS per connection vs socketioxide", "idle-ws", "server_rss_per_conn_kib", "ratio<=", 0.35, ""),
+    ("echo 100x1 32 B: server CPU per round trip vs socketioxide", "echo-ws-100x1-32B", "server_us_per_round_trip", "ratio<=", 0.7, ""),
+    ("fan-out to 1000: server CPU per delivery vs socketioxide", "fanout-1000x1-32B", "server_us_per_delivery", "ratio<=", 0.5, ""),
+    ("websocket connect: server CPU per handshake vs socketioxide", "handshake-ws", "server_us_per_handshake", "ratio<=", 0.65, ""),
+    ("polling handshakes/s vs socketioxide", "handshake-polling", "handshakes_per_s", "ratio>=", 1.3, ""),
+]
+out.append("\n## Targets (sockeye against socketioxide, same run)\n\n")
+out.append("| target | sockeye | socketioxide | measured | limit | met |\n|---|---:|---:|---:|---:|:---:|\n")
+for label, scen, key, kind, limit, unit in TARGETS:
+    s = num(scen, "sockeye", key)
+    x = num(scen, "socketioxide", key)
+    if kind == "abs<=":
+        measured = s
+        ok = s is not None and s <= limit
+        m = f"{fmt(s)} {unit}"
+        lim = f"≤ {limit:g} {unit}"
+    else:
+        measured = ratio(s, x)
+        ok = measured is not None and (measured <= limit if kind == "ratio<=" else measured >= limit)
+        m = f"{measured:.2f}x" if measured is not None else "–"
+        lim = ("≤ " if kind == "ratio<=" else "≥ ") + f"{limit:g}x"
+    out.append(f"| {label} | {fmt(s)} | {fmt(x)} | {m} | {lim} | {'yes' if ok else '**no**'} |\n")
+incomplete = [
+    f"{p} {s}" for s in order for p in results[s] if results[s][p].get("complete") != "1"
+]
+out.append(
+    f"| 100% delivery in every run | | | {len(incomplete)} incomplete | 0 | {'yes' if not incomplete else '**no**'} |\n"
+)
+if incomplete:
+    out.append("\nIncomplete runs: " + ", ".join(incomplete) + "\n")
+
+# How much of each CPU target is the kernel's (see the notes: loopback charges the peer's TCP
+# input to the sender).
+FLOORS = [
+    ("echo 100x1 32 B, per round trip", "echo-ws-100x1-32B", "server_us_per_round_trip", 0.7),
+    ("fan-out to 1000, per delivery", "fanout-1000x1-32B", "server_us_per_delivery", 0.5),
+    ("websocket connect, per handshake", "handshake-ws", "server_us_per_handshake", 0.65),
+]
+out.append("\n### Kernel and user time behind the CPU targets (this run)\n\n")
+out.append(
+    "Server CPU per operation split by the kernel's share of the server's CPU time "
+    "(`server_sys_share`, from `/proc/<pid>/stat`). A target below the peer's kernel time "
+    "cannot be met by user-space work alone.\n\n"
+)
+out.append(
+    "| operation | target (µs) | socketioxide: total / kernel / user (µs) "
+    "| sockeye: total / kernel / user (µs) |\n|---|---:|---:|---:|\n"
+)
+for label, scen, key, limit in FLOORS:
+    cells = []
+    for p in ("socketioxide", "sockeye"):
+        t, share = num(scen, p, key), num(scen, p, "server_sys_share")
+        if t is None or share is None:
+            cells.append("–")
+        else:
+            cells.append(f"{fmt(t)} / {fmt(t * share)} / {fmt(t * (1 - share))}")
+    x = num(scen, "socketioxide", key)
+    tgt = fmt(x * limit) if x is not None else "–"
+    out.append(f"| {label} | {tgt} ({limit:g}x) | {cells[0]} | {cells[1]} |\n")
+
+# Every scenario.
+out.append("\n## All scenarios\n\n")
+out.append(
+    "Ratios are sockeye / peer: below 1 is better for CPU, memory and latency, above 1 for rates. "
+    "`*` marks a run where the generator used more than 90% of its core (the server was not the "
+    "only limit), `!` a run that lost messages or connections.\n\n"
+)
+head = "| scenario | metric | " + " | ".join(PEER_NAMES[p] for p in peers_present)
+others = [p for p in peers_present if p != "sockeye"]
+head += "".join(f" | sockeye / {PEER_NAMES[p]}" for p in others) + " |\n"
+out.append(head)
+out.append("|---|---|" + "---:|" * (len(peers_present) + len(others)) + "\n")
+for scen in order:
+    kind = scen.split("-")[0]
+    for i, key in enumerate(SCENARIO_METRICS.get(kind, [])):
+        label, _lower = METRICS[key]
+        row = f"| {scen if i == 0 else ''} | {label} |"
+        for p in peers_present:
+            v = num(scen, p, key)
+            mark = ""
+            r = results[scen].get(p, {})
+            if i == 0 and r.get("gen_saturated") == "1":
+                mark += "*"
+            if i == 0 and r.get("complete") != "1":
+                mark += "!"
+            row += f" {fmt(v)}{mark} |"
+        for p in others:
+            rr = ratio(num(scen, "sockeye", key), num(scen, p, key))
+            row += f" {rr:.2f} |" if rr is not None else " – |"
+        out.append(row + "\n")
+
+if notes_path:
+    with open(notes_path) as f:
+        out.append("\n" + f.read().rstrip() + "\n")
+
+sys.stdout.write("".join(out))
