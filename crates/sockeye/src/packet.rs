@@ -2,7 +2,9 @@
 
 use socketio_proto::{Packet, PacketData, Value};
 
-pub(crate) use socketio_proto::RESERVED_EVENTS;
+use socketio_proto::RESERVED_EVENTS;
+
+use crate::error::EmitError;
 
 use crate::engine::Frame;
 
@@ -33,4 +35,12 @@ pub(crate) fn event_parts(packet: &Packet) -> Option<(&str, &[Value])> {
         },
         _ => None,
     }
+}
+
+/// Refuses the event names the reference refuses to emit (`connect`, `disconnect`, ...).
+pub(crate) fn check_event_name(event: &str) -> Result<(), EmitError> {
+    if RESERVED_EVENTS.contains(&event) {
+        return Err(EmitError::Reserved(event.to_owned()));
+    }
+    Ok(())
 }

@@ -128,19 +128,6 @@ impl LocalSockets {
         self.0.upgrade()?.sockets.read().ok()?.get(id).cloned()
     }
 
-    /// The local sockets with these ids (those still connected), under one lock.
-    pub fn get_many<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Vec<Socket> {
-        let Some(ns) = self.0.upgrade() else {
-            return Vec::new();
-        };
-        let Ok(sockets) = ns.sockets.read() else {
-            return Vec::new();
-        };
-        ids.into_iter()
-            .filter_map(|id| sockets.get(id).cloned())
-            .collect()
-    }
-
     /// Every local socket of the namespace.
     pub fn all(&self) -> Vec<Socket> {
         match self.0.upgrade() {

@@ -296,9 +296,7 @@ impl Namespace {
         event: &str,
         data: &T,
     ) -> Result<Vec<Value>, BroadcastAckError> {
-        if crate::packet::RESERVED_EVENTS.contains(&event) {
-            return Err(EmitError::Reserved(event.to_owned()).into());
-        }
+        crate::packet::check_event_name(event)?;
         let mut args = vec![Value::String(event.to_owned())];
         args.extend(crate::args::to_args(data)?);
         Ok(self.0.adapter.server_side_emit(args).await?)

@@ -16,7 +16,6 @@ use crate::adapter::{BroadcastOptions, Room};
 use crate::args::{from_args, to_args};
 use crate::error::{AdapterError, BroadcastAckError, BroadcastAckTimeout, EmitError};
 use crate::namespace::Namespace;
-use crate::packet::RESERVED_EVENTS;
 use crate::socket::RemoteSocket;
 
 /// A selection of sockets of one namespace and how to send to them. Chain the selectors,
@@ -105,9 +104,7 @@ impl BroadcastOperator {
 
     /// Sends `event` to every selected socket. The packet is encoded once.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        if RESERVED_EVENTS.contains(&event) {
-            return Err(EmitError::Reserved(event.to_owned()));
-        }
+        crate::packet::check_event_name(event)?;
         let packet = socketio_proto::Packet::event(self.ns.name(), event, to_args(data)?, None);
         self.ns.adapter().broadcast(packet, self.opts.clone())?;
         Ok(())
@@ -126,9 +123,7 @@ impl BroadcastOperator {
         T: Serialize + ?Sized,
         R: DeserializeOwned + 'static,
     {
-        if RESERVED_EVENTS.contains(&event) {
-            return Err(EmitError::Reserved(event.to_owned()).into());
-        }
+        crate::packet::check_event_name(event)?;
         let id = self.ns.next_ack_id();
         let packet = socketio_proto::Packet::event(self.ns.name(), event, to_args(data)?, Some(id));
         let adapter = self.ns.adapter();

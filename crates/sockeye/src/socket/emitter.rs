@@ -10,7 +10,6 @@ use tokio::sync::oneshot;
 use super::{AckWaiter, Socket};
 use crate::args::{from_args, to_args};
 use crate::error::{AckError, EmitError};
-use crate::packet::RESERVED_EVENTS;
 
 /// Emits to one socket with modifiers; made by [`Socket::timeout`], [`Socket::volatile`] and
 /// [`Socket::compress`], and chainable like the reference's `socket.timeout(1000).emit(...)`.
@@ -103,9 +102,7 @@ impl SocketEmitter {
         data: &T,
         id: Option<u64>,
     ) -> Result<socketio_proto::Packet, EmitError> {
-        if RESERVED_EVENTS.contains(&event) {
-            return Err(EmitError::Reserved(event.to_owned()));
-        }
+        crate::packet::check_event_name(event)?;
         let args = to_args(data)?;
         Ok(socketio_proto::Packet::event(
             self.socket.namespace().name(),
