@@ -58,6 +58,7 @@ mod metrics;
 mod namespace;
 mod operators;
 mod packet;
+mod queue;
 mod server;
 mod service;
 mod socket;

@@ -6,19 +6,16 @@ use std::task::Poll;
 use std::time::Duration;
 
 use engineio_proto::{CloseReason, Event, Outgoing, Packet, PacketData, Via};
-use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc::{self, Permit};
 use tokio::time::{Instant, timeout};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{self, Message};
+use websocket_proto::Message;
 
 use super::incoming::Incoming;
 use super::server::EngineShared;
-use super::session::{SessionShared, now, packet_message};
-use super::websocket::{self, WsStream};
+use super::session::{SessionShared, now, queue_packet};
+use super::websocket::{self, WsError, WsStream};
+use crate::queue::Sender;
 
-type WsItem = Option<Result<Message, tungstenite::Error>>;
+type WsItem = Option<Result<Message, WsError>>;
 
 /// Drives `shared` until it closes. `current` is its websocket when it handshook over one.
 pub(crate) async fn drive(
@@ -47,7 +44,7 @@ pub(crate) async fn drive(
                 inner.probe.take(),
                 inner.machine.is_upgrading(),
                 inner.machine.poll_timeout(),
-                inner.incoming(),
+                shared.sender(&inner),
             )
         };
         let mut closed = None;
@@ -55,7 +52,8 @@ pub(crate) async fn drive(
             match event {
                 Event::UpgradeTransmit(p) => {
                     if let Some(ws) = probe.as_mut() {
-                        let sent = timeout(write_limit, ws.send(packet_message(&p))).await;
+                        queue_packet(ws, &p);
+                        let sent = timeout(write_limit, ws.flush()).await;
                         if !matches!(sent, Ok(Ok(()))) {
                             shared
                                 .lock()
@@ -83,34 +81,35 @@ pub(crate) async fn drive(
                 websocket::close(ws, None);
             }
         }
-        if !writes.is_empty() {
-            if let Some(ws) = current.as_mut() {
-                // Feed the whole batch, flush once.
-                let batch = async {
-                    for item in writes {
-                        let msg = match item {
-                            Outgoing::Frame(f) => f.ws_message(),
-                            Outgoing::Packet(p) => packet_message(&p),
-                        };
-                        ws.feed(msg).await?;
+        if let Some(ws) = current
+            .as_mut()
+            .filter(|ws| !writes.is_empty() || ws.has_output())
+        {
+            // Encode the whole batch, write it at once.
+            for item in writes {
+                match item {
+                    Outgoing::Frame(f) => {
+                        let (opcode, payload) = f.ws_parts();
+                        ws.queue(opcode, payload);
                     }
-                    ws.flush().await
-                };
-                // Bounded: a peer that stopped reading must not stall the timers for good.
-                // Most batches go out at once; only one that waits gets a timer.
-                let mut batch = std::pin::pin!(batch);
-                let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
-                let written = match first {
-                    Poll::Ready(result) => result.is_ok(),
-                    Poll::Pending => matches!(timeout(write_limit, batch).await, Ok(Ok(()))),
-                };
-                if !written && closed.is_none() {
-                    shared
-                        .lock()
-                        .machine
-                        .handle_transport_error(Via::Current, now());
-                    continue;
+                    Outgoing::Packet(p) => queue_packet(ws, &p),
                 }
+            }
+            let batch = ws.flush();
+            // Bounded: a peer that stopped reading must not stall the timers for good.
+            // Most batches go out at once; only one that waits gets a timer.
+            let mut batch = std::pin::pin!(batch);
+            let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
+            let written = match first {
+                Poll::Ready(result) => result.is_ok(),
+                Poll::Pending => matches!(timeout(write_limit, batch).await, Ok(Ok(()))),
+            };
+            if !written && closed.is_none() {
+                shared
+                    .lock()
+                    .machine
+                    .handle_transport_error(Via::Current, now());
+                continue;
             }
         }
         if let Some(reason) = closed {
@@ -127,8 +126,8 @@ pub(crate) async fn drive(
         let woke = tokio::select! {
             () = sleep.as_mut() => Wake::Timeout,
             _ = shared.wake.notified() => Wake::Notified,
-            (permit, item) = next_with_room(&mut current, tx.as_ref()) => Wake::Read(Via::Current, item, permit),
-            item = next(&mut probe) => Wake::Read(Via::Upgrade, item, None),
+            (room, item) = next_with_room(&mut current, tx.as_ref()) => Wake::Read(Via::Current, item, room),
+            item = next(&mut probe) => Wake::Read(Via::Upgrade, item, false),
         };
         match woke {
             Wake::Timeout => {
@@ -137,38 +136,40 @@ pub(crate) async fn drive(
                 shared.lock().machine.handle_timeout(now());
             }
             Wake::Notified => {}
-            Wake::Read(via, item, permit) => {
+            Wake::Read(via, item, room) => {
                 let ws = match via {
                     Via::Current => &mut current,
                     Via::Upgrade => &mut probe,
                 };
-                on_read(&shared, via, item, ws, permit);
+                let tx = tx.as_ref().filter(|_| room);
+                on_read(&shared, via, item, ws, tx);
             }
         }
     }
     engine.remove(&shared);
 }
 
-enum Wake<'a> {
+enum Wake {
     Timeout,
     Notified,
-    Read(Via, WsItem, Option<Permit<'a, Incoming>>),
+    /// A websocket read, and whether the application's queue had room for it.
+    Read(Via, WsItem, bool),
 }
 
 /// The next message of the current websocket, read only once the application's queue has
 /// room for it: a slow application slows the peer down, while the timers keep running.
-async fn next_with_room<'a>(
+async fn next_with_room(
     ws: &mut Option<WsStream>,
-    tx: Option<&'a mpsc::Sender<Incoming>>,
-) -> (Option<Permit<'a, Incoming>>, WsItem) {
+    tx: Option<&Sender<'_, Incoming>>,
+) -> (bool, WsItem) {
     let Some(ws) = ws else {
         return std::future::pending().await;
     };
-    let permit = match tx {
-        Some(tx) => tx.reserve().await.ok(),
-        None => None,
+    let room = match tx {
+        Some(tx) => tx.reserve().await.is_ok(),
+        None => false,
     };
-    (permit, ws.next().await)
+    (room, ws.next().await)
 }
 
 /// The next websocket message, or never when there is no websocket.
@@ -184,31 +185,43 @@ fn on_read(
     via: Via,
     item: WsItem,
     ws: &mut Option<WsStream>,
-    permit: Option<Permit<'_, Incoming>>,
+    tx: Option<&Sender<'_, Incoming>>,
 ) {
     let packet = match item {
-        Some(Ok(Message::Text(t))) => match Packet::decode_text(t.as_str()) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::debug!(sid = %shared.sid, error = %e, "undecodable websocket frame");
-                shared.lock().machine.handle_decode_error(via, now());
-                return;
+        Some(Ok(Message::Text(t))) => {
+            // The framing layer validated the UTF-8 already; checking again is cheap.
+            match std::str::from_utf8(&t).map(Packet::decode_text) {
+                Ok(Ok(p)) => p,
+                Ok(Err(e)) => {
+                    tracing::debug!(sid = %shared.sid, error = %e, "undecodable websocket frame");
+                    shared.lock().machine.handle_decode_error(via, now());
+                    return;
+                }
+                Err(_) => {
+                    shared.lock().machine.handle_decode_error(via, now());
+                    return;
+                }
             }
-        },
+        }
         Some(Ok(Message::Binary(b))) => Packet::decode_binary(b),
-        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return,
+        // A ping's pong is queued by the stream and written on the next pass.
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return,
         Some(Ok(Message::Close(_))) | None => {
             shared.lock().machine.handle_transport_closed(via, now());
             return;
         }
-        Some(Err(tungstenite::Error::Capacity(e))) => {
-            tracing::warn!(sid = %shared.sid, error = %e, "websocket message above maxHttpBufferSize");
+        Some(Err(WsError::Protocol(e))) => {
+            if e == websocket_proto::Error::TooBig {
+                tracing::warn!(sid = %shared.sid, "websocket message above maxHttpBufferSize");
+            } else {
+                tracing::debug!(sid = %shared.sid, error = %e, "websocket protocol error");
+            }
             if let Some(ws) = ws.take() {
-                let frame = CloseFrame {
-                    code: CloseCode::Size,
-                    reason: "Max payload size exceeded".into(),
+                let close = match e {
+                    websocket_proto::Error::TooBig => websocket::TOO_BIG,
+                    _ => (e.close_code(), ""),
                 };
-                websocket::close(ws, Some(frame));
+                websocket::close(ws, Some(close));
             }
             shared.lock().machine.handle_transport_error(via, now());
             return;
@@ -224,8 +237,9 @@ fn on_read(
         inner.catch_up();
         inner.machine.handle_packet(packet, via, now())
     };
-    if let (Some(permit), Some(data)) = (permit, data) {
-        permit.send(to_incoming(data));
+    if let (Some(tx), Some(data)) = (tx, data) {
+        // A refusal means the application dropped its stream: the message has nobody to go to.
+        let _ = tx.push_now(to_incoming(data));
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use engineio_proto::{PacketType, base64_encode_into};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use websocket_proto::OpCode;
 
 /// An encoded Engine.IO message packet. Cloning is cheap (reference counted): a broadcast
 /// encodes its frame once and hands clones to every session.
@@ -14,8 +14,8 @@ pub struct Frame(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// `4<text>`: both the websocket text frame and the polling payload piece.
-    Text(Utf8Bytes),
+    /// `4<text>` (UTF-8): both the websocket text frame and the polling payload piece.
+    Text(Bytes),
     Binary(Arc<BinaryFrame>),
 }
 
@@ -32,7 +32,7 @@ impl Frame {
         let mut s = String::with_capacity(text.len() + 1);
         s.push(PacketType::Message.as_char());
         s.push_str(text);
-        Frame(Repr::Text(Utf8Bytes::from(s)))
+        Frame(Repr::Text(Bytes::from(s)))
     }
 
     /// A binary message.
@@ -51,21 +51,22 @@ impl Frame {
     /// The message's payload without the packet type: the text's bytes, or the binary data.
     pub fn payload(&self) -> Bytes {
         match &self.0 {
-            Repr::Text(t) => Bytes::from(t.clone()).slice(1..),
+            Repr::Text(t) => t.slice(1..),
             Repr::Binary(b) => b.raw.clone(),
         }
     }
 
-    pub(crate) fn ws_message(&self) -> Message {
+    /// The websocket frame's opcode and payload.
+    pub(crate) fn ws_parts(&self) -> (OpCode, &[u8]) {
         match &self.0 {
-            Repr::Text(t) => Message::Text(t.clone()),
-            Repr::Binary(b) => Message::Binary(b.raw.clone()),
+            Repr::Text(t) => (OpCode::Text, t),
+            Repr::Binary(b) => (OpCode::Binary, &b.raw),
         }
     }
 
     pub(crate) fn polling_bytes(&self) -> Bytes {
         match &self.0 {
-            Repr::Text(t) => Bytes::from(t.clone()),
+            Repr::Text(t) => t.clone(),
             Repr::Binary(b) => b
                 .polling
                 .get_or_init(|| {
@@ -82,7 +83,10 @@ impl Frame {
 impl fmt::Debug for Frame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Repr::Text(t) => f.debug_tuple("Frame::Text").field(&t.as_str()).finish(),
+            Repr::Text(t) => f
+                .debug_tuple("Frame::Text")
+                .field(&String::from_utf8_lossy(t))
+                .finish(),
             Repr::Binary(b) => f.debug_tuple("Frame::Binary").field(&b.raw.len()).finish(),
         }
     }
@@ -118,10 +122,8 @@ mod tests {
         assert_eq!(t.payload(), "hello");
         let b = Frame::binary(Bytes::from_static(&[1, 2, 3, 4]));
         assert_eq!(b.polling_bytes(), "bAQIDBA==");
-        assert_eq!(
-            b.ws_message(),
-            Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))
-        );
+        assert_eq!(b.ws_parts(), (OpCode::Binary, &[1u8, 2, 3, 4][..]));
+        assert_eq!(t.ws_parts(), (OpCode::Text, &b"4hello"[..]));
     }
 
     #[test]

@@ -4,8 +4,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use engineio_proto::CloseReason;
-use tokio::sync::mpsc;
-
 use super::session::SessionShared;
 
 /// One thing received from the peer.
@@ -23,7 +21,6 @@ pub enum Incoming {
 /// application does not read, the transport stops reading too.
 #[derive(Debug)]
 pub struct EngineIncoming {
-    pub(crate) rx: mpsc::Receiver<Incoming>,
     pub(crate) shared: Arc<SessionShared>,
     pub(crate) done: bool,
 }
@@ -32,7 +29,7 @@ impl EngineIncoming {
     /// The next message, or the close. After the close, every call returns it again.
     pub async fn recv(&mut self) -> Incoming {
         if !self.done {
-            if let Some(msg) = self.rx.recv().await {
+            if let Some(msg) = self.shared.incoming.pop().await {
                 return msg;
             }
             self.done = true;
@@ -42,5 +39,12 @@ impl EngineIncoming {
                 .close_reason()
                 .unwrap_or(CloseReason::TransportClose),
         )
+    }
+}
+
+impl Drop for EngineIncoming {
+    /// Nobody reads any more: later messages are refused rather than kept.
+    fn drop(&mut self) {
+        self.shared.incoming.close();
     }
 }

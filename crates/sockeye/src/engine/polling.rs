@@ -159,7 +159,7 @@ where
     let text = String::from_utf8_lossy(&bytes);
     let (tx, messages, failed) = shared.with(|inner| {
         inner.post_active = false;
-        let tx = inner.incoming();
+        let tx = shared.sender(inner);
         let mut messages = Vec::new();
         let mut failed = false;
         for packet in decode_payload(&text) {
@@ -181,7 +181,7 @@ where
     if let Some(tx) = tx {
         for m in messages {
             // Waiting here holds the POST until the application reads: backpressure.
-            if tx.send(m).await.is_err() {
+            if tx.push(m).await.is_err() {
                 break;
             }
         }

@@ -14,7 +14,6 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, h
 use http_body::Body;
 use hyper::upgrade::OnUpgrade;
 use rand::RngCore;
-use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::BoxError;
@@ -343,13 +342,16 @@ impl Engine {
             Packet::with_text(PacketType::Open, open.to_json()),
             now(),
         );
-        let (tx, rx) = mpsc::channel(config.incoming_capacity.max(1));
-        let shared = Arc::new(SessionShared::new(sid.clone(), request, machine, tx));
+        let shared = Arc::new(SessionShared::new(
+            sid.clone(),
+            request,
+            machine,
+            config.incoming_capacity,
+        ));
         sessions.insert(sid, shared.clone());
         drop(sessions);
         tracing::debug!(sid = %shared.sid, transport = transport.as_str(), "engine.io session opened");
         let incoming = EngineIncoming {
-            rx,
             shared: shared.clone(),
             done: false,
         };

@@ -5,13 +5,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use engineio_proto::{CloseReason, Outgoing, Packet, Session, Sid, TransportKind};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
 use super::frame::{Frame, join_payload};
 use super::incoming::Incoming;
 use super::request::HandshakeRequest;
 use super::websocket::WsStream;
+use crate::queue::{Queue, Sender};
 
 pub(crate) use engineio_proto::SendError;
 
@@ -25,6 +26,8 @@ pub(crate) fn now() -> std::time::Instant {
 pub(crate) struct SessionShared {
     pub(crate) sid: Sid,
     pub(crate) request: HandshakeRequest,
+    /// The peer's messages on their way to the application.
+    pub(crate) incoming: Queue<Incoming>,
     inner: Mutex<Inner>,
     /// Wakes the driver: new output, a new websocket, or a close.
     pub(crate) wake: Notify,
@@ -34,9 +37,9 @@ pub(crate) struct SessionShared {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) machine: Session<Frame>,
-    /// Dropped when the session closes, which ends the application's stream after the
-    /// messages already queued.
-    incoming: Option<mpsc::Sender<Incoming>>,
+    /// Until the session closes, messages may be delivered: it then gives up its sender of
+    /// `incoming`, which ends the application's stream after the messages already queued.
+    delivering: bool,
     close_reason: Option<CloseReason>,
     /// The waiting long-polling GET: its id (to tell a stale abort) and where its body goes.
     pending_get: Option<(u64, oneshot::Sender<Bytes>)>,
@@ -52,14 +55,15 @@ impl SessionShared {
         sid: Sid,
         request: HandshakeRequest,
         machine: Session<Frame>,
-        incoming: mpsc::Sender<Incoming>,
+        incoming_capacity: usize,
     ) -> SessionShared {
         SessionShared {
             sid,
             request,
+            incoming: Queue::new(incoming_capacity),
             inner: Mutex::new(Inner {
                 machine,
-                incoming: Some(incoming),
+                delivering: true,
                 close_reason: None,
                 pending_get: None,
                 next_get_id: 0,
@@ -69,6 +73,12 @@ impl SessionShared {
             wake: Notify::new(),
             closed: AtomicBool::new(false),
         }
+    }
+
+    /// A sender for delivering messages while the session is open; held while delivering so
+    /// that the end of the stream comes after.
+    pub(crate) fn sender(&self, inner: &Inner) -> Option<Sender<'_, Incoming>> {
+        inner.delivering.then(|| self.incoming.sender())
     }
 
     /// Locks the state; a poisoned lock is taken over, as every update leaves it consistent.
@@ -107,7 +117,9 @@ impl SessionShared {
         if let Some(reason) = inner.machine.close_reason() {
             if inner.close_reason.is_none() {
                 inner.close_reason = Some(reason);
-                inner.incoming = None;
+                if std::mem::take(&mut inner.delivering) {
+                    self.incoming.release_sender();
+                }
                 inner.pending_get = None;
                 self.closed.store(true, Ordering::Release);
             }
@@ -155,10 +167,6 @@ impl Inner {
         items
     }
 
-    /// A sender for delivering messages; held while delivering so that the close comes after.
-    pub(crate) fn incoming(&self) -> Option<mpsc::Sender<Incoming>> {
-        self.incoming.clone()
-    }
 
     /// Registers a waiting GET; returns its id and the receiver of its body.
     pub(crate) fn park_get(&mut self) -> (u64, oneshot::Receiver<Bytes>) {
@@ -243,12 +251,12 @@ impl EngineSession {
     }
 }
 
-/// Encodes a control packet for the websocket.
-pub(crate) fn packet_message(p: &Packet) -> tokio_tungstenite::tungstenite::Message {
+/// Queues a control packet on the websocket.
+pub(crate) fn queue_packet(ws: &mut WsStream, p: &Packet) {
     use engineio_proto::WsFrame;
-    use tokio_tungstenite::tungstenite::Message;
+    use websocket_proto::OpCode;
     match p.encode_ws() {
-        WsFrame::Text(t) => Message::Text(t.into()),
-        WsFrame::Binary(b) => Message::Binary(b),
+        WsFrame::Text(t) => ws.queue(OpCode::Text, t.as_bytes()),
+        WsFrame::Binary(b) => ws.queue(OpCode::Binary, &b),
     }
 }

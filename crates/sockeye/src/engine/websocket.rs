@@ -1,20 +1,172 @@
-//! The websocket transport: the opening handshake over hyper's upgrade, and the stream.
+//! The websocket transport: the opening handshake over hyper's upgrade, and the stream, framed
+//! by `websocket-proto`.
+//!
+//! An idle websocket holds no buffer: input is read into a buffer on the stack and only what
+//! is left of an incomplete frame is kept on the heap; output is encoded into a buffer that is
+//! released once written. A batch of outgoing messages is one write.
 
-use futures_util::StreamExt;
+use std::future::poll_fn;
+use std::io;
+use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::{Buf, BytesMut};
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode, header};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
-use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use websocket_proto::{Decoder, Message, OpCode, Role};
 
 use super::error::{EngineBody, empty};
 
+/// The close code for a message above the size limit, and the reference's reason.
+pub(crate) const TOO_BIG: (u16, &str) = (1009, "Max payload size exceeded");
+
+/// Input is read through a buffer of this size on the stack.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// How long a closed websocket may linger to finish its closing handshake.
+const LINGER: Duration = Duration::from_secs(2);
+
 /// A server websocket over a connection hyper handed over.
-pub(crate) type WsStream = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+pub(crate) struct WsStream {
+    io: TokioIo<hyper::upgrade::Upgraded>,
+    decoder: Decoder,
+    /// Input not yet decoded: empty, and unallocated, between messages.
+    input: BytesMut,
+    /// Encoded output not yet written: unallocated once written.
+    output: BytesMut,
+}
+
+impl std::fmt::Debug for WsStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsStream")
+            .field("input", &self.input.len())
+            .field("output", &self.output.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a websocket cannot be read any more.
+#[derive(Debug)]
+pub(crate) enum WsError {
+    /// The connection failed.
+    Io(io::Error),
+    /// The peer broke the framing rules (or sent a message above the limit).
+    Protocol(websocket_proto::Error),
+}
+
+impl std::fmt::Display for WsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WsError::Io(e) => write!(f, "websocket i/o: {e}"),
+            WsError::Protocol(e) => write!(f, "websocket protocol: {e}"),
+        }
+    }
+}
+
+impl WsStream {
+    fn new(io: TokioIo<hyper::upgrade::Upgraded>, max_message: usize) -> WsStream {
+        WsStream {
+            io,
+            decoder: Decoder::new(Role::Server, max_message),
+            input: BytesMut::new(),
+            output: BytesMut::new(),
+        }
+    }
+
+    /// Queues one message; [`WsStream::flush`] writes what is queued.
+    pub(crate) fn queue(&mut self, opcode: OpCode, payload: &[u8]) {
+        self.output
+            .reserve(websocket_proto::header_len(payload.len(), false) + payload.len());
+        websocket_proto::encode(&mut self.output, opcode, payload, None);
+    }
+
+    /// Whether output is waiting to be written (a pong, or a batch cut short).
+    pub(crate) fn has_output(&self) -> bool {
+        !self.output.is_empty()
+    }
+
+    /// Writes everything queued, then releases the buffer.
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.output.is_empty() {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.output))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.output.advance(n);
+        }
+        self.output = BytesMut::new();
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    /// The next message; `None` once the peer closed the connection. Pings are answered
+    /// (the pong is queued: see [`WsStream::has_output`]) and returned too.
+    pub(crate) async fn next(&mut self) -> Option<Result<Message, WsError>> {
+        poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
+        loop {
+            if !self.input.is_empty() {
+                match self.decoder.decode(&mut self.input) {
+                    Ok(Some(message)) => {
+                        if let Message::Ping(data) = &message {
+                            let data = data.clone();
+                            self.queue(OpCode::Pong, &data);
+                        }
+                        return Poll::Ready(Some(Ok(message)));
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Poll::Ready(Some(Err(WsError::Protocol(e)))),
+                }
+            }
+            if self.input.is_empty() {
+                // Whatever the decoder took out still owns its part of the allocation.
+                self.input = BytesMut::new();
+            }
+            let missing = self
+                .decoder
+                .wanted(&self.input)
+                .saturating_sub(self.input.len());
+            let read = if !self.input.is_empty() && missing > READ_CHUNK {
+                // The rest of a large frame: straight into the buffer that holds its start.
+                self.input.reserve(missing);
+                ready!(self.poll_read_into_input(cx))
+            } else {
+                ready!(self.poll_read_chunk(cx))
+            };
+            match read {
+                Ok(0) => return Poll::Ready(None),
+                Ok(_) => {}
+                Err(e) => return Poll::Ready(Some(Err(WsError::Io(e)))),
+            }
+        }
+    }
+
+    /// Reads up to [`READ_CHUNK`] bytes through the stack and appends them to the input, so
+    /// that a wake-up that finds nothing to read allocates nothing.
+    fn poll_read_chunk(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let mut chunk = [const { MaybeUninit::<u8>::uninit() }; READ_CHUNK];
+        let mut buf = ReadBuf::uninit(&mut chunk);
+        ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf))?;
+        let filled = buf.filled();
+        self.input.extend_from_slice(filled);
+        Poll::Ready(Ok(filled.len()))
+    }
+
+    /// Reads into the input buffer's spare capacity.
+    fn poll_read_into_input(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.input)
+    }
+}
 
 /// Whether the request asks for a websocket (`Upgrade: websocket`).
 pub(crate) fn is_upgrade_request(parts: &Parts) -> bool {
@@ -37,7 +189,7 @@ pub(crate) fn accept(parts: &Parts) -> Option<Response<EngineBody>> {
         return None;
     }
     let key = parts.headers.get(header::SEC_WEBSOCKET_KEY)?;
-    let accept = derive_accept_key(key.as_bytes());
+    let accept = websocket_proto::accept_key(key.as_bytes());
     let mut r = empty(StatusCode::SWITCHING_PROTOCOLS);
     let h = r.headers_mut();
     h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
@@ -48,32 +200,11 @@ pub(crate) fn accept(parts: &Parts) -> Option<Response<EngineBody>> {
     Some(r)
 }
 
-/// Buffers stay small so that an idle websocket costs little, yet a batch of small frames
-/// still goes out in few writes; messages above `max_message` fail the read (the driver then
-/// closes with 1009). tungstenite zero-fills up to `read_buffer_size` on every read attempt,
-/// and the driver attempts one each time it wakes (for a write too): at 4 KiB that memset was
-/// a third of the instructions of a broadcast delivery (callgrind, `bench/profile`). 512
-/// bytes keeps it cheap; a large message is then read in more, smaller reads.
-fn config(max_message: usize) -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(512)
-        .write_buffer_size(16 * 1024)
-        .max_write_buffer_size(usize::MAX)
-        .max_message_size(Some(max_message))
-        .max_frame_size(Some(max_message))
-}
-
-/// Waits for hyper to hand the connection over, and wraps it.
+/// Waits for hyper to hand the connection over, and wraps it. Messages above `max_message`
+/// fail the read (the driver then closes with 1009).
 pub(crate) async fn open(on_upgrade: OnUpgrade, max_message: usize) -> Option<WsStream> {
     match on_upgrade.await {
-        Ok(upgraded) => Some(
-            WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config(max_message)),
-            )
-            .await,
-        ),
+        Ok(upgraded) => Some(WsStream::new(TokioIo::new(upgraded), max_message)),
         Err(e) => {
             tracing::debug!(error = %e, "websocket upgrade failed");
             None
@@ -81,35 +212,40 @@ pub(crate) async fn open(on_upgrade: OnUpgrade, max_message: usize) -> Option<Ws
     }
 }
 
-/// How long a closed websocket may linger to finish its closing handshake.
-const LINGER: Duration = Duration::from_secs(2);
-
-/// Closes `ws` in the background. With `frame`, the stream is unusable (a message above the
-/// limit was cut off mid-read): the close frame is sent and raw input is discarded until the
-/// peer goes quiet, so that closing the socket does not reset it before the peer has read
-/// the close frame. Otherwise the close handshake is completed as usual. Bounded by
-/// [`LINGER`] either way.
-pub(crate) fn close(mut ws: WsStream, frame: Option<CloseFrame>) {
+/// Closes `ws` in the background. With `error`, the stream is unusable (the peer broke the
+/// framing, or a message above the limit was cut off mid-read): the close frame with that
+/// code is sent and raw input is discarded until the peer goes quiet, so that closing the
+/// socket does not reset it before the peer has read the close frame. Otherwise a normal
+/// close frame is sent and the peer's answer awaited. Bounded by [`LINGER`] either way.
+pub(crate) fn close(mut ws: WsStream, error: Option<(u16, &'static str)>) {
     tokio::spawn(async move {
         let _ = tokio::time::timeout(LINGER, async {
-            let broken = frame.is_some();
-            if ws.close(frame).await.is_err() {
+            match error {
+                Some((code, reason)) => {
+                    websocket_proto::encode_close(&mut ws.output, code, reason, None)
+                }
+                None => websocket_proto::encode(&mut ws.output, OpCode::Close, &[], None),
+            }
+            if ws.flush().await.is_err() {
                 return;
             }
-            if broken {
+            if error.is_some() {
                 let mut scratch = [0u8; 4096];
-                let io = ws.get_mut();
                 while let Ok(Ok(n)) =
-                    tokio::time::timeout(Duration::from_millis(100), io.read(&mut scratch)).await
+                    tokio::time::timeout(Duration::from_millis(100), ws.io.read(&mut scratch)).await
                 {
                     if n == 0 {
                         break;
                     }
                 }
-                let _ = io.shutdown().await;
             } else {
-                while let Some(Ok(_)) = ws.next().await {}
+                while let Some(Ok(message)) = ws.next().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
             }
+            let _ = ws.io.shutdown().await;
         })
         .await;
     });

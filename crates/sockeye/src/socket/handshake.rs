@@ -32,9 +32,9 @@ pub struct Handshake {
 }
 
 impl Handshake {
-    pub(crate) fn new(request: &HandshakeRequest, auth: Value) -> Handshake {
-        let now = SystemTime::now();
-        let issued = now
+    /// The handshake of a socket created at `created`.
+    pub(crate) fn new(request: &HandshakeRequest, auth: Value, created: SystemTime) -> Handshake {
+        let issued = created
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);

@@ -1,13 +1,12 @@
 //! The functions registered on one socket.
 
-use std::collections::HashMap;
-
 use super::handler::{
     AnyListener, DisconnectHandler, ErasedHandler, ErrorHandler, PacketMiddleware,
 };
 
 /// One event handler with the id `on` returned.
 pub(crate) struct Listener {
+    pub(crate) event: Box<str>,
     pub(crate) id: u64,
     pub(crate) once: bool,
     pub(crate) handler: ErasedHandler,
@@ -17,7 +16,9 @@ pub(crate) struct Listener {
 /// handlers they need and release it before running any.
 #[derive(Default)]
 pub(crate) struct Listeners {
-    pub(crate) events: HashMap<String, Vec<Listener>>,
+    /// In the order added. A socket has a few events: a scan is cheaper than a map, in time
+    /// and in memory (one allocation for all of them).
+    pub(crate) events: Vec<Listener>,
     pub(crate) any: Vec<(u64, AnyListener)>,
     pub(crate) any_outgoing: Vec<(u64, AnyListener)>,
     pub(crate) middlewares: Vec<PacketMiddleware>,
@@ -35,31 +36,41 @@ impl Listeners {
 
     pub(crate) fn add(&mut self, event: String, handler: ErasedHandler, once: bool) -> u64 {
         let id = self.next_id();
-        self.events
-            .entry(event)
-            .or_default()
-            .push(Listener { id, once, handler });
+        self.events.push(Listener {
+            event: event.into_boxed_str(),
+            id,
+            once,
+            handler,
+        });
         id
     }
 
+    /// Removes every handler of `event`.
+    pub(crate) fn remove_event(&mut self, event: &str) {
+        self.events.retain(|l| &*l.event != event);
+    }
+
+    /// The number of handlers of `event`.
+    pub(crate) fn count(&self, event: &str) -> usize {
+        self.events.iter().filter(|l| &*l.event == event).count()
+    }
+
     pub(crate) fn remove(&mut self, id: u64) {
-        for list in self.events.values_mut() {
-            list.retain(|l| l.id != id);
-        }
-        self.events.retain(|_, list| !list.is_empty());
+        self.events.retain(|l| l.id != id);
         self.any.retain(|(i, _)| *i != id);
         self.any_outgoing.retain(|(i, _)| *i != id);
     }
 
     /// The handlers of `event`, removing the `once` ones as they are taken.
     pub(crate) fn take_for(&mut self, event: &str) -> Vec<ErasedHandler> {
-        let Some(list) = self.events.get_mut(event) else {
-            return Vec::new();
-        };
-        let handlers = list.iter().map(|l| l.handler.clone()).collect();
-        list.retain(|l| !l.once);
-        if list.is_empty() {
-            self.events.remove(event);
+        let mut handlers = Vec::new();
+        let mut once = false;
+        for l in self.events.iter().filter(|l| &*l.event == event) {
+            handlers.push(l.handler.clone());
+            once |= l.once;
+        }
+        if once {
+            self.events.retain(|l| !(l.once && &*l.event == event));
         }
         handlers
     }

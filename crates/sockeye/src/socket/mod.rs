@@ -5,14 +5,14 @@ mod emitter;
 mod handler;
 mod handshake;
 mod listeners;
-mod queue;
 mod reason;
 mod remote;
 mod task;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,7 +32,6 @@ pub(crate) use handler::{
     MiddlewareFut, PacketMiddleware, PacketMiddlewareFut,
 };
 pub(crate) use listeners::Listeners;
-pub(crate) use queue::EventQueue;
 pub(crate) use task::{SocketEvent, run as run_task};
 
 use crate::adapter::Room;
@@ -42,6 +41,7 @@ use crate::error::{AckError, ConnectError, EmitError};
 use crate::namespace::Namespace;
 use crate::operators::{BroadcastOperator, IntoRooms};
 use crate::packet::event_parts;
+use crate::queue::Queue;
 
 /// A client's socket in one namespace: a cheap handle, clone it freely.
 ///
@@ -55,7 +55,11 @@ pub(crate) struct SocketInner {
     pub(crate) id: String,
     pub(crate) ns: Namespace,
     pub(crate) conn: Arc<Connection>,
-    handshake: Handshake,
+    /// `socket.handshake`, built on first use from the session's request (most applications
+    /// never read it, and every socket would otherwise hold a copy of the headers).
+    handshake: OnceLock<Handshake>,
+    auth: Value,
+    created: SystemTime,
     pub(crate) listeners: Mutex<Listeners>,
     pub(crate) has_outgoing: AtomicBool,
     acks: Mutex<HashMap<u64, AckWaiter>>,
@@ -63,7 +67,7 @@ pub(crate) struct SocketInner {
     connected: AtomicBool,
     pub(crate) close_reason: Mutex<Option<DisconnectReason>>,
     pub(crate) close_notify: Notify,
-    pub(crate) events: EventQueue,
+    pub(crate) events: Queue<SocketEvent>,
 }
 
 impl Socket {
@@ -73,12 +77,13 @@ impl Socket {
         auth: Value,
         queue_capacity: usize,
     ) -> Socket {
-        let handshake = Handshake::new(conn.session().request(), auth);
         Socket(Arc::new(SocketInner {
             id: crate::id::generate(),
             ns,
             conn,
-            handshake,
+            handshake: OnceLock::new(),
+            auth,
+            created: SystemTime::now(),
             listeners: Mutex::new(Listeners::default()),
             has_outgoing: AtomicBool::new(false),
             acks: Mutex::new(HashMap::new()),
@@ -86,7 +91,7 @@ impl Socket {
             connected: AtomicBool::new(false),
             close_reason: Mutex::new(None),
             close_notify: Notify::new(),
-            events: EventQueue::new(queue_capacity),
+            events: Queue::new(queue_capacity),
         }))
     }
 
@@ -103,7 +108,14 @@ impl Socket {
 
     /// The handshake details: headers, query, auth, address, time.
     pub fn handshake(&self) -> &Handshake {
-        &self.0.handshake
+        let inner = &*self.0;
+        inner.handshake.get_or_init(|| {
+            Handshake::new(
+                inner.conn.session().request(),
+                inner.auth.clone(),
+                inner.created,
+            )
+        })
     }
 
     /// Whether the socket is connected to its namespace.
@@ -165,7 +177,7 @@ impl Socket {
 
     /// Removes every handler of `event`.
     pub fn off(&self, event: &str) {
-        self.listeners().events.remove(event);
+        self.listeners().remove_event(event);
     }
 
     /// Removes the handler with this id (as returned by `on`, `once`, `on_any`...).
@@ -175,7 +187,7 @@ impl Socket {
 
     /// The number of handlers of `event`.
     pub fn listener_count(&self, event: &str) -> usize {
-        self.listeners().events.get(event).map_or(0, Vec::len)
+        self.listeners().count(event)
     }
 
     /// Adds a listener called with every incoming event's name and arguments, before the

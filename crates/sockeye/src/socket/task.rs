@@ -15,15 +15,6 @@ pub(crate) struct SocketEvent {
     pub(crate) id: Option<u64>,
 }
 
-impl SocketEvent {
-    pub(crate) fn empty() -> Self {
-        SocketEvent {
-            args: Vec::new(),
-            id: None,
-        }
-    }
-}
-
 pub(crate) async fn run(socket: Socket) {
     for handler in socket.namespace().connection_handlers() {
         handler(socket.clone()).await;

@@ -94,6 +94,17 @@ impl TestServer {
         }
     }
 
+    /// The next message the handler saw (skipping opens; failing on a close).
+    pub async fn next_message(&mut self) -> (String, Incoming) {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.seen.recv()).await {
+                Ok(Some(Seen::Message(sid, msg))) => return (sid, msg),
+                Ok(Some(Seen::Open(_))) => {}
+                other => panic!("expected a message, got {other:?}"),
+            }
+        }
+    }
+
     pub fn session(&self, sid: &str) -> EngineSession {
         self.sessions
             .lock()

@@ -1,0 +1,208 @@
+//! A bounded queue that allocates nothing until its first item and gives its memory back
+//! once drained: an idle session or socket pays for no slots, unlike a channel's first
+//! block. It carries the peer's messages from the engine to the connection, and a socket's
+//! events from the connection to the socket's task.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::Notify;
+
+/// Many producers, one consumer. It closes when [`Queue::close`] is called, or when the last
+/// [`Sender`] is dropped (the queue starts with one implicit sender, given up by
+/// [`Queue::release_sender`]).
+pub(crate) struct Queue<T> {
+    state: Mutex<State<T>>,
+    readable: Notify,
+    writable: Notify,
+    capacity: usize,
+}
+
+struct State<T> {
+    items: VecDeque<T>,
+    closed: bool,
+    senders: usize,
+}
+
+impl<T> std::fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("Queue")
+            .field("len", &state.items.len())
+            .field("closed", &state.closed)
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+impl<T> Queue<T> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Queue {
+            state: Mutex::new(State {
+                items: VecDeque::new(),
+                closed: false,
+                senders: 1,
+            }),
+            readable: Notify::new(),
+            writable: Notify::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Queues an item, waiting while the queue is full. Fails once the queue is closed.
+    pub(crate) async fn push(&self, item: T) -> Result<(), T> {
+        if self.reserve().await.is_err() {
+            return Err(item);
+        }
+        self.push_now(item)
+    }
+
+    /// Waits until the queue has room; fails once it is closed. With several producers the
+    /// room may be taken by another before [`Queue::push_now`]: the bound is then exceeded
+    /// by at most one item per producer.
+    pub(crate) async fn reserve(&self) -> Result<(), ()> {
+        loop {
+            let writable = self.writable.notified();
+            {
+                let state = self.lock();
+                if state.closed {
+                    return Err(());
+                }
+                if state.items.len() < self.capacity {
+                    return Ok(());
+                }
+            }
+            writable.await;
+        }
+    }
+
+    /// Queues an item without waiting for room (after [`Queue::reserve`]).
+    pub(crate) fn push_now(&self, item: T) -> Result<(), T> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(item);
+        }
+        state.items.push_back(item);
+        drop(state);
+        // notify_one keeps a permit when the consumer is not waiting yet.
+        self.readable.notify_one();
+        Ok(())
+    }
+
+    /// The next item, waiting for one; `None` once the queue is closed and empty.
+    pub(crate) async fn pop(&self) -> Option<T> {
+        loop {
+            {
+                let mut state = self.lock();
+                if let Some(item) = state.items.pop_front() {
+                    if state.items.is_empty() {
+                        // Give the memory back once drained.
+                        state.items = VecDeque::new();
+                    }
+                    drop(state);
+                    self.writable.notify_waiters();
+                    return Some(item);
+                }
+                if state.closed {
+                    return None;
+                }
+            }
+            self.readable.notified().await;
+        }
+    }
+
+    /// Refuses further items and wakes both sides; queued items can still be taken.
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+        self.readable.notify_one();
+        self.writable.notify_waiters();
+    }
+
+    /// A producer's handle: the queue stays open while one exists (or the implicit one).
+    pub(crate) fn sender(&self) -> Sender<'_, T> {
+        self.lock().senders += 1;
+        Sender(self)
+    }
+
+    /// Gives up the implicit sender: the queue closes once the last [`Sender`] is gone.
+    pub(crate) fn release_sender(&self) {
+        self.drop_sender();
+    }
+
+    fn drop_sender(&self) {
+        let mut state = self.lock();
+        state.senders = state.senders.saturating_sub(1);
+        if state.senders == 0 {
+            drop(state);
+            self.close();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A producer's handle of a [`Queue`].
+pub(crate) struct Sender<'a, T>(&'a Queue<T>);
+
+impl<T> std::ops::Deref for Sender<'_, T> {
+    type Target = Queue<T>;
+    fn deref(&self) -> &Queue<T> {
+        self.0
+    }
+}
+
+impl<T> Drop for Sender<'_, T> {
+    fn drop(&mut self) {
+        self.0.drop_sender();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn items_come_out_in_order_and_a_full_queue_waits() {
+        let queue = Arc::new(Queue::new(2));
+        queue.push(1).await.unwrap();
+        queue.push(2).await.unwrap();
+        let q = queue.clone();
+        let third = tokio::spawn(async move { q.push(3).await.is_ok() });
+        tokio::task::yield_now().await;
+        assert!(!third.is_finished());
+        assert_eq!(queue.pop().await, Some(1));
+        assert!(third.await.unwrap());
+        assert_eq!(queue.pop().await, Some(2));
+        assert_eq!(queue.pop().await, Some(3));
+        queue.close();
+        assert!(queue.pop().await.is_none());
+        assert!(queue.push(4).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_queue_closes_after_the_last_sender_and_keeps_what_they_sent() {
+        let queue = Queue::new(4);
+        let sender = queue.sender();
+        queue.release_sender();
+        sender.push("late but kept").await.unwrap();
+        drop(sender);
+        assert_eq!(queue.pop().await, Some("late but kept"));
+        assert_eq!(queue.pop().await, None);
+    }
+
+    #[tokio::test]
+    async fn an_empty_queue_holds_no_memory() {
+        let queue = Queue::new(8);
+        for i in 0..5 {
+            queue.push(i).await.unwrap();
+        }
+        for _ in 0..5 {
+            queue.pop().await;
+        }
+        assert_eq!(queue.lock().items.capacity(), 0);
+    }
+}

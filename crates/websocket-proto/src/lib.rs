@@ -1,0 +1,41 @@
+//! RFC 6455 websocket framing, sans-IO: bytes in, messages out; messages in, bytes out.
+//!
+//! - [`Decoder`]: takes the peer's bytes from the front of a [`BytesMut`](bytes::BytesMut) and
+//!   hands back whole [`Message`]s, enforcing the RFC's rules (masking by [`Role`], control frame
+//!   limits, fragmentation order, the size limit, UTF-8). An unfragmented frame's payload is
+//!   split out of the read buffer without copying; fragments are joined in a buffer that is
+//!   released as soon as the message completes.
+//! - [`encode`] / [`encode_close`] / [`header_len`]: append one final frame to any
+//!   [`BufMut`](bytes::BufMut), so a broadcast can build its frame once and share the bytes.
+//! - [`accept_key`]: the `Sec-WebSocket-Accept` value of the opening handshake.
+//!
+//! No extensions are negotiated, so the reserved bits must be clear. Every rejection is an
+//! [`Error`] whose [`close_code`](Error::close_code) is the code to close the connection with.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use websocket_proto::{Decoder, Message, OpCode, Role, encode};
+//!
+//! // A client masks what it sends; the server's decoder unmasks it.
+//! let mut wire = BytesMut::new();
+//! encode(&mut wire, OpCode::Text, b"hello", Some([1, 2, 3, 4]));
+//! let mut decoder = Decoder::new(Role::Server, 1 << 20);
+//! let message = decoder.decode(&mut wire).unwrap();
+//! assert_eq!(message, Some(Message::Text("hello".into())));
+//! assert!(wire.is_empty());
+//! ```
+
+mod decoder;
+mod encoder;
+mod error;
+mod frame;
+mod handshake;
+mod mask;
+mod message;
+
+pub use decoder::Decoder;
+pub use encoder::{encode, encode_close, header_len};
+pub use error::Error;
+pub use frame::{OpCode, Role};
+pub use handshake::accept_key;
+pub use message::{CloseFrame, Message};
