@@ -8,6 +8,7 @@ use futures_util::future::BoxFuture;
 use socketio_proto::{Packet, Value};
 use tokio::sync::mpsc;
 
+use super::members::Members;
 use super::{AckResponse, Adapter, AdapterContext, BroadcastOptions, LocalSockets, Room};
 use crate::error::AdapterError;
 use crate::packet::frames;
@@ -17,7 +18,7 @@ use crate::socket::{RemoteSocket, Socket};
 /// nothing per recipient), and sockets to their rooms.
 #[derive(Default)]
 struct Index {
-    rooms: HashMap<Room, HashMap<String, Socket>>,
+    rooms: HashMap<Room, Members>,
     sids: HashMap<String, HashSet<Room>>,
 }
 
@@ -46,8 +47,8 @@ impl MemoryAdapter {
             .except
             .iter()
             .filter_map(|room| index.rooms.get(room))
-            .flat_map(HashMap::keys)
-            .map(String::as_str)
+            .flat_map(Members::iter)
+            .map(|(id, _)| id)
             .collect();
         let kept = |id: &str| except.is_empty() || !except.contains(id);
         if opts.rooms.is_empty() {
@@ -64,15 +65,15 @@ impl MemoryAdapter {
             return members
                 .next()
                 .into_iter()
-                .flat_map(HashMap::iter)
+                .flat_map(Members::iter)
                 .filter(|(id, _)| kept(id))
                 .map(|(_, socket)| socket.clone())
                 .collect();
         }
         let mut seen: HashSet<&str> = HashSet::new();
         members
-            .flat_map(HashMap::iter)
-            .filter(|(id, _)| kept(id) && seen.insert(id.as_str()))
+            .flat_map(Members::iter)
+            .filter(|(id, _)| kept(id) && seen.insert(id))
             .map(|(_, socket)| socket.clone())
             .collect()
     }
@@ -88,11 +89,14 @@ impl Adapter for MemoryAdapter {
             return;
         };
         for room in rooms {
-            index
-                .rooms
-                .entry(room.clone())
-                .or_default()
-                .insert(id.to_owned(), socket.clone());
+            match index.rooms.get_mut(room) {
+                Some(members) => members.insert(id, &socket),
+                None => {
+                    index
+                        .rooms
+                        .insert(room.clone(), Members::One(socket.clone()));
+                }
+            }
         }
         index
             .sids

@@ -4,6 +4,7 @@
 //! single node; a cluster adapter (Redis) forwards each request to the other nodes as well and
 //! answers with what every node answered. Requests that may cross nodes are async.
 
+mod members;
 mod memory;
 
 use std::collections::HashSet;

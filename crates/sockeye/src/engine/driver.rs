@@ -24,7 +24,8 @@ pub(crate) async fn drive(
     mut current: Option<WsStream>,
 ) {
     let write_limit = engine.config.ping_interval + engine.config.ping_timeout;
-    let mut probe: Option<WsStream> = None;
+    // Boxed: a probe exists only during an upgrade, and the driver is every session's state.
+    let mut probe: Option<Box<WsStream>> = None;
     // One timer for the session, moved only when the deadline moves: making a new one on
     // every wake registered and cancelled a timer entry per message.
     let far = || Instant::now() + Duration::from_secs(86_400 * 365);
@@ -53,7 +54,8 @@ pub(crate) async fn drive(
                 Event::UpgradeTransmit(p) => {
                     if let Some(ws) = probe.as_mut() {
                         queue_packet(ws, &p);
-                        let sent = timeout(write_limit, ws.flush()).await;
+                        // Once per upgrade: boxed, so the timer is not part of every session's state.
+                        let sent = Box::pin(timeout(write_limit, ws.flush())).await;
                         if !matches!(sent, Ok(Ok(()))) {
                             shared
                                 .lock()
@@ -64,12 +66,12 @@ pub(crate) async fn drive(
                 }
                 Event::UpgradeAborted => {
                     if let Some(ws) = probe.take() {
-                        websocket::close(ws, None);
+                        websocket::close(*ws, None);
                     }
                 }
                 Event::Upgraded => {
                     tracing::debug!(sid = %shared.sid, "upgraded to websocket");
-                    current = probe.take();
+                    current = probe.take().map(|ws| *ws);
                 }
                 Event::Closed(reason) => closed = Some(reason),
             }
@@ -78,7 +80,7 @@ pub(crate) async fn drive(
             if upgrading && probe.is_none() && closed.is_none() {
                 probe = Some(ws);
             } else {
-                websocket::close(ws, None);
+                websocket::close(*ws, None);
             }
         }
         if let Some(ws) = current
@@ -102,7 +104,10 @@ pub(crate) async fn drive(
             let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
             let written = match first {
                 Poll::Ready(result) => result.is_ok(),
-                Poll::Pending => matches!(timeout(write_limit, batch).await, Ok(Ok(()))),
+                Poll::Pending => {
+                    // Rare: boxed, so its timer is not part of every session's state.
+                    matches!(Box::pin(timeout(write_limit, batch)).await, Ok(Ok(())))
+                }
             };
             if !written && closed.is_none() {
                 shared
@@ -126,8 +131,8 @@ pub(crate) async fn drive(
         let woke = tokio::select! {
             () = sleep.as_mut() => Wake::Timeout,
             _ = shared.wake.notified() => Wake::Notified,
-            (room, item) = next_with_room(&mut current, tx.as_ref()) => Wake::Read(Via::Current, item, room),
-            item = next(&mut probe) => Wake::Read(Via::Upgrade, item, false),
+            (room, item) = next_with_room(current.as_mut(), tx.as_ref()) => Wake::Read(Via::Current, item, room),
+            item = next(probe.as_deref_mut()) => Wake::Read(Via::Upgrade, item, false),
         };
         match woke {
             Wake::Timeout => {
@@ -137,12 +142,16 @@ pub(crate) async fn drive(
             }
             Wake::Notified => {}
             Wake::Read(via, item, room) => {
-                let ws = match via {
-                    Via::Current => &mut current,
-                    Via::Upgrade => &mut probe,
-                };
                 let tx = tx.as_ref().filter(|_| room);
-                on_read(&shared, via, item, ws, tx);
+                if let Some(close) = on_read(&shared, via, item, tx) {
+                    let ws = match via {
+                        Via::Current => current.take(),
+                        Via::Upgrade => probe.take().map(|ws| *ws),
+                    };
+                    if let Some(ws) = ws {
+                        websocket::close(ws, Some(close));
+                    }
+                }
             }
         }
     }
@@ -159,7 +168,7 @@ enum Wake {
 /// The next message of the current websocket, read only once the application's queue has
 /// room for it: a slow application slows the peer down, while the timers keep running.
 async fn next_with_room(
-    ws: &mut Option<WsStream>,
+    ws: Option<&mut WsStream>,
     tx: Option<&Sender<'_, Incoming>>,
 ) -> (bool, WsItem) {
     let Some(ws) = ws else {
@@ -173,20 +182,21 @@ async fn next_with_room(
 }
 
 /// The next websocket message, or never when there is no websocket.
-async fn next(ws: &mut Option<WsStream>) -> WsItem {
+async fn next(ws: Option<&mut WsStream>) -> WsItem {
     match ws {
         Some(ws) => ws.next().await,
         None => std::future::pending().await,
     }
 }
 
+/// Handles what a websocket read gave. Returns the close code and reason when the websocket
+/// must be closed for breaking the framing rules.
 fn on_read(
     shared: &SessionShared,
     via: Via,
     item: WsItem,
-    ws: &mut Option<WsStream>,
     tx: Option<&Sender<'_, Incoming>>,
-) {
+) -> Option<(u16, &'static str)> {
     let packet = match item {
         Some(Ok(Message::Text(t))) => {
             // The framing layer validated the UTF-8 already; checking again is cheap.
@@ -195,20 +205,20 @@ fn on_read(
                 Ok(Err(e)) => {
                     tracing::debug!(sid = %shared.sid, error = %e, "undecodable websocket frame");
                     shared.lock().machine.handle_decode_error(via, now());
-                    return;
+                    return None;
                 }
                 Err(_) => {
                     shared.lock().machine.handle_decode_error(via, now());
-                    return;
+                    return None;
                 }
             }
         }
         Some(Ok(Message::Binary(b))) => Packet::decode_binary(b),
         // A ping's pong is queued by the stream and written on the next pass.
-        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return,
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return None,
         Some(Ok(Message::Close(_))) | None => {
             shared.lock().machine.handle_transport_closed(via, now());
-            return;
+            return None;
         }
         Some(Err(WsError::Protocol(e))) => {
             if e == websocket_proto::Error::TooBig {
@@ -216,20 +226,16 @@ fn on_read(
             } else {
                 tracing::debug!(sid = %shared.sid, error = %e, "websocket protocol error");
             }
-            if let Some(ws) = ws.take() {
-                let close = match e {
-                    websocket_proto::Error::TooBig => websocket::TOO_BIG,
-                    _ => (e.close_code(), ""),
-                };
-                websocket::close(ws, Some(close));
-            }
             shared.lock().machine.handle_transport_error(via, now());
-            return;
+            return Some(match e {
+                websocket_proto::Error::TooBig => websocket::TOO_BIG,
+                _ => (e.close_code(), ""),
+            });
         }
         Some(Err(e)) => {
             tracing::debug!(sid = %shared.sid, error = %e, "websocket error");
             shared.lock().machine.handle_transport_error(via, now());
-            return;
+            return None;
         }
     };
     let data = {
@@ -241,6 +247,7 @@ fn on_read(
         // A refusal means the application dropped its stream: the message has nobody to go to.
         let _ = tx.push_now(to_incoming(data));
     }
+    None
 }
 
 pub(crate) fn to_incoming(data: PacketData) -> Incoming {
@@ -251,9 +258,12 @@ pub(crate) fn to_incoming(data: PacketData) -> Incoming {
     }
 }
 
-fn finish(current: &mut Option<WsStream>, probe: &mut Option<WsStream>, reason: CloseReason) {
+fn finish(current: &mut Option<WsStream>, probe: &mut Option<Box<WsStream>>, reason: CloseReason) {
     tracing::debug!(reason = reason.as_str(), "engine.io session ended");
-    for ws in [current.take(), probe.take()].into_iter().flatten() {
+    for ws in [current.take(), probe.take().map(|ws| *ws)]
+        .into_iter()
+        .flatten()
+    {
         websocket::close(ws, None);
     }
 }

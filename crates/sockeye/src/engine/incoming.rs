@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use super::session::SessionShared;
 use bytes::Bytes;
 use engineio_proto::CloseReason;
-use super::session::SessionShared;
 
 /// One thing received from the peer.
 #[derive(Debug, Clone, PartialEq, Eq)]

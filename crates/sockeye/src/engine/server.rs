@@ -254,7 +254,7 @@ impl Engine {
                     let refused =
                         shared.with(|inner| match inner.machine.handle_upgrade_request(now()) {
                             Ok(()) => {
-                                inner.probe = Some(ws);
+                                inner.probe = Some(Box::new(ws));
                                 None
                             }
                             Err(e) => Some((e, ws)),

@@ -47,7 +47,7 @@ pub(crate) struct Inner {
     /// A POST is being read (the reference refuses overlapping POSTs).
     pub(crate) post_active: bool,
     /// A websocket to upgrade to, handed from its HTTP request to the driver.
-    pub(crate) probe: Option<WsStream>,
+    pub(crate) probe: Option<Box<WsStream>>,
 }
 
 impl SessionShared {
@@ -166,7 +166,6 @@ impl Inner {
         }
         items
     }
-
 
     /// Registers a waiting GET; returns its id and the receiver of its body.
     pub(crate) fn park_get(&mut self) -> (u64, oneshot::Receiver<Bytes>) {

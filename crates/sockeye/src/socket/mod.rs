@@ -57,7 +57,7 @@ pub(crate) struct SocketInner {
     pub(crate) conn: Arc<Connection>,
     /// `socket.handshake`, built on first use from the session's request (most applications
     /// never read it, and every socket would otherwise hold a copy of the headers).
-    handshake: OnceLock<Handshake>,
+    handshake: OnceLock<Box<Handshake>>,
     auth: Value,
     created: SystemTime,
     pub(crate) listeners: Mutex<Listeners>,
@@ -110,11 +110,11 @@ impl Socket {
     pub fn handshake(&self) -> &Handshake {
         let inner = &*self.0;
         inner.handshake.get_or_init(|| {
-            Handshake::new(
+            Box::new(Handshake::new(
                 inner.conn.session().request(),
                 inner.auth.clone(),
                 inner.created,
-            )
+            ))
         })
     }
 
