@@ -6,8 +6,8 @@
 //! - `join` (room, ack): joins the room, then acknowledges;
 //! - `bcast` (room, data): emits `b` with the data to everyone in the room.
 //!
-//! Listens on 127.0.0.1:`PORT` (default 3000; 0 picks a free port) and prints its URL once
-//! it accepts connections.
+//! Listens on `HOST`:`PORT` (defaults 127.0.0.1 and 3000; port 0 picks a free port) and
+//! prints its URL once it accepts connections.
 
 use sockeye::{Ack, Socket, SocketIo, Value};
 
@@ -48,9 +48,10 @@ async fn main() {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
     let io = SocketIo::default();
     install(&io);
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+    let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
         Ok(l) => l,
         Err(err) => {
             eprintln!("cannot listen: {err}");
@@ -58,7 +59,7 @@ async fn main() {
         }
     };
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
-    println!("bench server listening on http://127.0.0.1:{port}");
+    println!("bench server listening on http://{host}:{port}");
     if let Err(err) = sockeye::engine::serve(listener, io.service()).await {
         eprintln!("server error: {err}");
         std::process::exit(1);

@@ -63,7 +63,8 @@ pub(crate) struct Config {
 }
 
 const USAGE: &str = "usage: sockeye-loadgen idle|handshake|echo|ack|fanout [options]
-  --addr A          server address (127.0.0.1:3000); only loopback addresses are accepted
+  --addr A          server address (127.0.0.1:3000): a loopback address, or one that
+                    the process of --server-pid listens on
   --path P          Engine.IO path (/socket.io/)
   --server-pid PID  measure this process's CPU and RSS
   --clients N       connections (idle, echo, ack) or receivers (fanout)      [100]
@@ -165,9 +166,19 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
             other => return Err(format!("unknown option {other:?}\n{USAGE}")),
         }
     }
-    // Load goes to this machine only.
-    if !cfg.addr.ip().is_loopback() {
-        return Err(format!("{} is not a loopback address", cfg.addr));
+    // Load goes to this machine only: to a loopback address, or to one the server process
+    // (on this machine, perhaps in another network namespace) listens on. Children of
+    // --procs get the address their parent checked.
+    if !cfg.child
+        && !cfg.addr.ip().is_loopback()
+        && !cfg
+            .server_pid
+            .is_some_and(|pid| stats::listens_on(pid, cfg.addr))
+    {
+        return Err(format!(
+            "{} is not a loopback address, nor one that --server-pid listens on",
+            cfg.addr
+        ));
     }
     if cfg.clients == 0 || cfg.clients > 1_000_000 {
         return Err("--clients must be between 1 and 1000000".into());

@@ -53,6 +53,37 @@ fn stat_ticks(pid: u32) -> Option<(u64, u64)> {
     Some((utime, stime))
 }
 
+/// Whether the process listens on `addr` (IPv4), as `/proc/<pid>/net/tcp` shows it: that
+/// file lists the sockets of the process's own network namespace, so this also holds for a
+/// server in another namespace on this machine (`bench/run --netns`).
+pub(crate) fn listens_on(pid: u32, addr: std::net::SocketAddr) -> bool {
+    let std::net::SocketAddr::V4(addr) = addr else {
+        return false;
+    };
+    let Ok(table) = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")) else {
+        return false;
+    };
+    // "  0: 0100007F:0BB8 00000000:0000 0A ...": the address as a number in host byte order
+    // of its network-order bytes, the port in hex, state 0A is LISTEN.
+    table.lines().skip(1).any(|line| {
+        let mut fields = line.split_whitespace().skip(1);
+        let (Some(local), Some(_remote), Some(state)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            return false;
+        };
+        let Some((ip, port)) = local.split_once(':') else {
+            return false;
+        };
+        let (Ok(ip), Ok(port)) = (u32::from_str_radix(ip, 16), u16::from_str_radix(port, 16))
+        else {
+            return false;
+        };
+        let ip = std::net::Ipv4Addr::from(ip.to_ne_bytes());
+        state == "0A" && port == addr.port() && (ip == *addr.ip() || ip.is_unspecified())
+    })
+}
+
 /// Resident memory of a process in bytes (`VmRSS`).
 pub(crate) fn rss_bytes(pid: u32) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

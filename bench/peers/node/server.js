@@ -1,10 +1,12 @@
 // The Node socket.io 4.8 peer of the benchmarks: the same handlers as tools/bench-server.rs
-// (echo, ack, join, bcast) on 127.0.0.1:PORT, with socket.io's default engine (ws).
+// (echo, ack, join, bcast) on HOST:PORT (defaults 127.0.0.1 and 3000), with socket.io's
+// default engine (ws).
 "use strict";
 const http = require("http");
 const { Server } = require("socket.io");
 
 const port = Number(process.env.PORT || 3000);
+const host = process.env.HOST || "127.0.0.1";
 const httpServer = http.createServer();
 const io = new Server(httpServer);
 
@@ -20,6 +22,6 @@ io.on("connection", (socket) => {
   socket.on("bcast", (room, data) => io.to(room).emit("b", data));
 });
 
-httpServer.listen(port, "127.0.0.1", () => {
-  console.log(`node socket.io bench server listening on http://127.0.0.1:${httpServer.address().port}`);
+httpServer.listen(port, host, () => {
+  console.log(`node socket.io bench server listening on http://${host}:${httpServer.address().port}`);
 });

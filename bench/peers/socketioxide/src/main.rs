@@ -1,6 +1,6 @@
 //! The socketioxide peer of the benchmarks: the same handlers as `tools/bench-server.rs`
 //! (`echo`, `ack`, `join`, `bcast`), served the same way (hyper, HTTP/1.1 and HTTP/2 with
-//! upgrades, TCP_NODELAY) on 127.0.0.1:`PORT`.
+//! upgrades, TCP_NODELAY) on `HOST`:`PORT` (defaults 127.0.0.1 and 3000).
 //!
 //! Payloads are `rmpv::Value`, the type socketioxide recommends when binary data may come
 //! (`serde_json::Value` would turn a binary attachment into an array of numbers).
@@ -18,6 +18,7 @@ async fn main() {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
     let (svc, io) = SocketIo::new_svc();
     io.ns("/", async |s: SocketRef| {
         s.on("echo", async |s: SocketRef, Data(d): Data<Value>| {
@@ -40,7 +41,7 @@ async fn main() {
             },
         );
     });
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+    let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
         Ok(l) => l,
         Err(err) => {
             eprintln!("cannot listen: {err}");
@@ -48,7 +49,7 @@ async fn main() {
         }
     };
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
-    println!("socketioxide bench server listening on http://127.0.0.1:{port}");
+    println!("socketioxide bench server listening on http://{host}:{port}");
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(a) => a,
