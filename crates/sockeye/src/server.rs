@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::connection::Connection;
 use crate::engine::{Engine, EngineHandler, EngineIncoming, EngineSession};
 use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
+use crate::id::IdMap;
 use crate::namespace::Namespace;
 use crate::operators::{BroadcastOperator, IntoRooms};
 use crate::socket::{DisconnectReason, RemoteSocket, Socket};
@@ -39,7 +40,7 @@ pub(crate) struct ServerInner {
 
 /// Every live connection by Engine.IO session id, for a server-wide close.
 #[derive(Default)]
-pub(crate) struct ConnectionRegistry(Mutex<HashMap<String, Weak<Connection>>>);
+pub(crate) struct ConnectionRegistry(Mutex<IdMap<String, Weak<Connection>>>);
 
 impl ConnectionRegistry {
     pub(crate) fn register(&self, conn: &Arc<Connection>) {

@@ -1,8 +1,7 @@
 //! The sockets of one room in the in-memory adapter. Most rooms have one member (every socket
 //! is in the room named by its own id), so one member is kept inline, without a map.
 
-use std::collections::HashMap;
-
+use crate::id::IdMap;
 use crate::socket::Socket;
 
 /// A room's sockets by id.
@@ -10,7 +9,7 @@ pub(super) enum Members {
     /// The usual case: one socket.
     One(Socket),
     /// Any number, including none (a room whose last member left, about to be removed).
-    Many(HashMap<String, Socket>),
+    Many(IdMap<String, Socket>),
 }
 
 impl Members {
@@ -19,7 +18,7 @@ impl Members {
         match self {
             Members::One(only) if only.id() == id => {}
             Members::One(only) => {
-                let mut map = HashMap::with_capacity(2);
+                let mut map = IdMap::with_capacity_and_hasher(2, Default::default());
                 map.insert(only.id().to_owned(), only.clone());
                 map.insert(id.to_owned(), socket.clone());
                 *self = Members::Many(map);
@@ -34,7 +33,7 @@ impl Members {
     /// Removes the socket `id`, if it is a member.
     pub(super) fn remove(&mut self, id: &str) {
         match self {
-            Members::One(only) if only.id() == id => *self = Members::Many(HashMap::new()),
+            Members::One(only) if only.id() == id => *self = Members::Many(IdMap::default()),
             Members::One(_) => {}
             Members::Many(map) => {
                 map.remove(id);

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::members::Members;
 use super::{AckResponse, Adapter, AdapterContext, BroadcastOptions, LocalSockets, Room};
 use crate::error::AdapterError;
+use crate::id::IdMap;
 use crate::packet::frames;
 use crate::socket::{RemoteSocket, Socket};
 
@@ -19,7 +20,7 @@ use crate::socket::{RemoteSocket, Socket};
 #[derive(Default)]
 struct Index {
     rooms: HashMap<Room, Members>,
-    sids: HashMap<String, HashSet<Room>>,
+    sids: IdMap<String, HashSet<Room>>,
 }
 
 /// The default adapter: rooms in memory, broadcasts to this node's sockets only.

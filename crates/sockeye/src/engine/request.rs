@@ -1,5 +1,6 @@
 //! What the engine keeps of the handshake request, and the query it reads.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
@@ -34,16 +35,16 @@ impl HandshakeRequest {
     }
 }
 
-/// The engine's query parameters.
+/// The engine's query parameters, borrowed from the URI unless they had `%`-escapes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Query {
-    pub(crate) eio: Option<String>,
-    pub(crate) transport: Option<String>,
-    pub(crate) sid: Option<String>,
+pub(crate) struct Query<'a> {
+    pub(crate) eio: Option<Cow<'a, str>>,
+    pub(crate) transport: Option<Cow<'a, str>>,
+    pub(crate) sid: Option<Cow<'a, str>>,
 }
 
-impl Query {
-    pub(crate) fn parse(query: Option<&str>) -> Query {
+impl<'a> Query<'a> {
+    pub(crate) fn parse(query: Option<&'a str>) -> Query<'a> {
         let mut q = Query::default();
         for pair in query.unwrap_or("").split('&') {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -61,9 +62,9 @@ impl Query {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+fn percent_decode(s: &str) -> Cow<'_, str> {
     if !s.contains(['%', '+']) {
-        return s.to_owned();
+        return Cow::Borrowed(s);
     }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -86,7 +87,7 @@ fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// A copy of the headers that owns its bytes. hyper's header values are slices of its read

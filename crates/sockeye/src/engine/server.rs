@@ -1,6 +1,5 @@
 //! The engine: request routing, the reference's checks, handshakes, and the session table.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -24,6 +23,7 @@ use super::incoming::EngineIncoming;
 use super::request::{HandshakeRequest, Query};
 use super::session::{EngineSession, SessionShared, now};
 use super::{polling, websocket};
+use crate::id::IdMap;
 
 /// Called by the engine for each new session once its handshake is done.
 pub trait EngineHandler: Send + Sync + 'static {
@@ -40,7 +40,7 @@ pub struct Engine(pub(crate) Arc<EngineShared>);
 pub(crate) struct EngineShared {
     pub(crate) config: EngineConfig,
     handler: Arc<dyn EngineHandler>,
-    sessions: Mutex<HashMap<Sid, Arc<SessionShared>>>,
+    sessions: Mutex<IdMap<Sid, Arc<SessionShared>>>,
     closed: AtomicBool,
 }
 
@@ -54,7 +54,7 @@ impl std::fmt::Debug for Engine {
 }
 
 impl EngineShared {
-    fn sessions(&self) -> MutexGuard<'_, HashMap<Sid, Arc<SessionShared>>> {
+    fn sessions(&self) -> MutexGuard<'_, IdMap<Sid, Arc<SessionShared>>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -69,7 +69,7 @@ impl Engine {
         Engine(Arc::new(EngineShared {
             config,
             handler,
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(IdMap::default()),
             closed: AtomicBool::new(false),
         }))
     }

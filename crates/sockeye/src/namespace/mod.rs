@@ -1,6 +1,6 @@
 //! Namespaces: `/`, `/chat`, and children of dynamic namespaces.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
@@ -11,6 +11,7 @@ use socketio_proto::Value;
 
 use crate::adapter::{Adapter, AdapterContext, AdapterFactory, LocalSockets};
 use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
+use crate::id::IdMap;
 use crate::operators::{BroadcastOperator, IntoRooms};
 use crate::socket::{BoxFut, ConnectionHandler, Middleware, MiddlewareFut, RemoteSocket, Socket};
 
@@ -24,7 +25,7 @@ pub struct Namespace(pub(crate) Arc<NsInner>);
 
 pub(crate) struct NsInner {
     pub(crate) name: String,
-    pub(crate) sockets: RwLock<HashMap<String, Socket>>,
+    pub(crate) sockets: RwLock<IdMap<String, Socket>>,
     adapter: Arc<dyn Adapter>,
     handlers: RwLock<Vec<ConnectionHandler>>,
     middlewares: RwLock<Vec<Middleware>>,
@@ -47,7 +48,7 @@ impl Namespace {
                 local: LocalSockets(weak.clone()),
             }),
             name,
-            sockets: RwLock::new(HashMap::new()),
+            sockets: RwLock::new(IdMap::default()),
             handlers: RwLock::new(Vec::new()),
             middlewares: RwLock::new(Vec::new()),
             parent,
