@@ -1,6 +1,6 @@
 //! Building Socket.IO packets and turning them into Engine.IO frames, once per packet.
 
-use socketio_proto::{Packet, PacketData, Value};
+use socketio_proto::{Encoded, Packet, PacketData, Value};
 
 use socketio_proto::RESERVED_EVENTS;
 
@@ -10,12 +10,42 @@ use crate::engine::Frame;
 
 /// The frames of one packet: its text header, then one binary frame per attachment. A
 /// broadcast builds these once and hands the same bytes to every socket.
-pub(crate) fn frames(packet: &Packet) -> Vec<Frame> {
-    let encoded = socketio_proto::encode(packet);
-    let mut frames = Vec::with_capacity(1 + encoded.attachments.len());
-    frames.push(Frame::text(encoded.text));
-    frames.extend(encoded.attachments.into_iter().map(Frame::binary));
-    frames
+pub(crate) fn frames(packet: &Packet) -> Frames {
+    Frames::from(socketio_proto::encode(packet))
+}
+
+/// The frames of an EVENT packet built from its parts, without a [`Packet`].
+pub(crate) fn event_frames(nsp: &str, event: &str, args: &[Value], id: Option<u64>) -> Frames {
+    Frames::from(socketio_proto::encode_event(nsp, event, args, id))
+}
+
+/// The frames of one packet; a packet without attachments (most) needs no `Vec`.
+pub(crate) enum Frames {
+    One(Frame),
+    Many(Vec<Frame>),
+}
+
+impl From<Encoded> for Frames {
+    fn from(encoded: Encoded) -> Frames {
+        let text = Frame::text_owned(encoded.text);
+        if encoded.attachments.is_empty() {
+            return Frames::One(text);
+        }
+        let mut frames = Vec::with_capacity(1 + encoded.attachments.len());
+        frames.push(text);
+        frames.extend(encoded.attachments.into_iter().map(Frame::binary));
+        Frames::Many(frames)
+    }
+}
+
+impl std::ops::Deref for Frames {
+    type Target = [Frame];
+    fn deref(&self) -> &[Frame] {
+        match self {
+            Frames::One(frame) => std::slice::from_ref(frame),
+            Frames::Many(frames) => frames,
+        }
+    }
 }
 
 /// The ack id an EVENT packet asks to be answered with.

@@ -1,7 +1,8 @@
-//! A bounded queue that allocates nothing until its first item and gives its memory back
-//! once drained: an idle session or socket pays for no slots, unlike a channel's first
-//! block. It carries the peer's messages from the engine to the connection, and a socket's
-//! events from the connection to the socket's task.
+//! A bounded queue that keeps one item inline and allocates only for a second one, giving
+//! that memory back once drained: an idle session or socket pays for no slots (unlike a
+//! channel's first block), and the usual one message in flight allocates nothing. It carries
+//! the peer's messages from the engine to the connection, and a socket's events from the
+//! connection to the socket's task.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -19,16 +20,24 @@ pub(crate) struct Queue<T> {
 }
 
 struct State<T> {
+    /// The oldest item, when `items` is empty or holds only younger ones.
+    first: Option<T>,
     items: VecDeque<T>,
     closed: bool,
     senders: usize,
+}
+
+impl<T> State<T> {
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.items.len()
+    }
 }
 
 impl<T> std::fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.lock();
         f.debug_struct("Queue")
-            .field("len", &state.items.len())
+            .field("len", &state.len())
             .field("closed", &state.closed)
             .field("capacity", &self.capacity)
             .finish()
@@ -39,6 +48,7 @@ impl<T> Queue<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         Queue {
             state: Mutex::new(State {
+                first: None,
                 items: VecDeque::new(),
                 closed: false,
                 senders: 1,
@@ -68,7 +78,7 @@ impl<T> Queue<T> {
                 if state.closed {
                     return Err(());
                 }
-                if state.items.len() < self.capacity {
+                if state.len() < self.capacity {
                     return Ok(());
                 }
             }
@@ -82,7 +92,11 @@ impl<T> Queue<T> {
         if state.closed {
             return Err(item);
         }
-        state.items.push_back(item);
+        if state.first.is_none() && state.items.is_empty() {
+            state.first = Some(item);
+        } else {
+            state.items.push_back(item);
+        }
         drop(state);
         // notify_one keeps a permit when the consumer is not waiting yet.
         self.readable.notify_one();
@@ -94,7 +108,7 @@ impl<T> Queue<T> {
         loop {
             {
                 let mut state = self.lock();
-                if let Some(item) = state.items.pop_front() {
+                if let Some(item) = state.first.take().or_else(|| state.items.pop_front()) {
                     if state.items.is_empty() {
                         // Give the memory back once drained.
                         state.items = VecDeque::new();
@@ -192,6 +206,23 @@ mod tests {
         drop(sender);
         assert_eq!(queue.pop().await, Some("late but kept"));
         assert_eq!(queue.pop().await, None);
+    }
+
+    #[tokio::test]
+    async fn one_item_at_a_time_allocates_nothing_and_order_holds() {
+        let queue = Queue::new(8);
+        for i in 0..3 {
+            queue.push(i).await.unwrap();
+            assert_eq!(queue.lock().items.capacity(), 0);
+            assert_eq!(queue.pop().await, Some(i));
+        }
+        // The inline item stays first while later ones queue behind it.
+        queue.push(10).await.unwrap();
+        queue.push(11).await.unwrap();
+        assert_eq!(queue.pop().await, Some(10));
+        queue.push(12).await.unwrap();
+        assert_eq!(queue.pop().await, Some(11));
+        assert_eq!(queue.pop().await, Some(12));
     }
 
     #[tokio::test]

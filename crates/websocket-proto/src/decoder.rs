@@ -93,7 +93,13 @@ impl Decoder {
 
             if control || (header.fin && self.state == State::Idle) {
                 buf.advance(header.len);
-                let mut payload = buf.split_to(payload_len);
+                // The usual read holds one frame: taking the whole buffer keeps it unshared
+                // (`split_to` would make its allocation shared, which allocates).
+                let mut payload = if buf.len() == payload_len {
+                    std::mem::take(buf)
+                } else {
+                    buf.split_to(payload_len)
+                };
                 if let Some(key) = header.mask {
                     apply_mask(&mut payload, key, 0);
                 }

@@ -35,6 +35,14 @@ impl Frame {
         Frame(Repr::Text(Bytes::from(s)))
     }
 
+    /// A text message from a string the caller gives up: the packet type is inserted in
+    /// place (without a copy when the string has a spare byte), and the bytes become shared
+    /// at once, so that queueing clones of the frame allocates nothing more.
+    pub(crate) fn text_owned(mut text: String) -> Frame {
+        text.insert(0, PacketType::Message.as_char());
+        Frame(Repr::Text(Bytes::from(text)))
+    }
+
     /// A binary message.
     pub fn binary(data: Bytes) -> Frame {
         Frame(Repr::Binary(Arc::new(BinaryFrame {

@@ -156,6 +156,8 @@ impl Inner {
         let mut items = Vec::new();
         while let Some(t) = self.machine.poll_transmit() {
             match t.transport {
+                // The machine hands its buffer over: keep it rather than copy it.
+                TransportKind::WebSocket if items.is_empty() => items = t.items,
                 TransportKind::WebSocket => items.extend(t.items),
                 TransportKind::Polling => {
                     if let Some((_, tx)) = self.pending_get.take() {

@@ -51,8 +51,8 @@ impl SocketEmitter {
 
     /// Sends `event` with `data` (a tuple for several arguments, `()` for none).
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
-        let packet = self.packet(event, data, None)?;
-        self.socket.send_packet(&packet, self.volatile)
+        let args = self.args(event, data)?;
+        self.socket.send_event(event, &args, None, self.volatile)
     }
 
     /// Sends `event` and resolves to the client's answer, read as `R` like a handler's data
@@ -72,10 +72,10 @@ impl SocketEmitter {
         let timeout = self.timeout;
         let id = socket.namespace().next_ack_id();
         let (tx, rx) = oneshot::channel();
-        let sent = self.packet(event, data, Some(id)).and_then(|packet| {
+        let sent = self.args(event, data).and_then(|args| {
             socket.expect_ack(id, AckWaiter::Single(tx));
             socket
-                .send_packet(&packet, self.volatile)
+                .send_event(event, &args, Some(id), self.volatile)
                 .inspect_err(|_| socket.forget_ack(id))
         });
         async move {
@@ -96,19 +96,13 @@ impl SocketEmitter {
         }
     }
 
-    fn packet<T: Serialize + ?Sized>(
+    /// The event's arguments, once its name is known to be one that may be emitted.
+    fn args<T: Serialize + ?Sized>(
         &self,
         event: &str,
         data: &T,
-        id: Option<u64>,
-    ) -> Result<socketio_proto::Packet, EmitError> {
+    ) -> Result<Vec<socketio_proto::Value>, EmitError> {
         crate::packet::check_event_name(event)?;
-        let args = to_args(data)?;
-        Ok(socketio_proto::Packet::event(
-            self.socket.namespace().name(),
-            event,
-            args,
-            id,
-        ))
+        to_args(data)
     }
 }

@@ -416,6 +416,18 @@ impl Socket {
         self.deliver(packet, &crate::packet::frames(packet), volatile)
     }
 
+    /// Sends an EVENT from its parts, without building a [`Packet`] (the emit path).
+    pub(crate) fn send_event(
+        &self,
+        event: &str,
+        args: &[Value],
+        id: Option<u64>,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
+        let frames = crate::packet::event_frames(self.namespace().name(), event, args, id);
+        self.deliver_parts(Some((event, args)), &frames, volatile)
+    }
+
     /// Sends already encoded frames of `packet` (shared by a broadcast's recipients).
     pub(crate) fn deliver(
         &self,
@@ -423,11 +435,22 @@ impl Socket {
         frames: &[Frame],
         volatile: bool,
     ) -> Result<(), EmitError> {
+        self.deliver_parts(event_parts(packet), frames, volatile)
+    }
+
+    /// Sends frames; `event` (the name and arguments of an EVENT) goes to the outgoing
+    /// listeners.
+    fn deliver_parts(
+        &self,
+        event: Option<(&str, &[Value])>,
+        frames: &[Frame],
+        volatile: bool,
+    ) -> Result<(), EmitError> {
         if !self.connected() {
             return Err(EmitError::Disconnected);
         }
         if self.0.has_outgoing.load(Ordering::Acquire) {
-            if let Some((event, args)) = event_parts(packet) {
+            if let Some((event, args)) = event {
                 let listeners: Vec<AnyListener> = self
                     .listeners()
                     .any_outgoing
