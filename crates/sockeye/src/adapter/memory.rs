@@ -1,7 +1,7 @@
 //! The in-memory adapter: the rooms index of one node.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -9,6 +9,7 @@ use socketio_proto::{Packet, Value};
 use tokio::sync::mpsc;
 
 use super::members::Members;
+use super::room_set::RoomSet;
 use super::{AckResponse, Adapter, AdapterContext, BroadcastOptions, LocalSockets, Room};
 use crate::error::AdapterError;
 use crate::id::IdMap;
@@ -20,7 +21,7 @@ use crate::socket::{RemoteSocket, Socket};
 #[derive(Default)]
 struct Index {
     rooms: HashMap<Room, Members>,
-    sids: IdMap<String, HashSet<Room>>,
+    sids: IdMap<Arc<str>, RoomSet>,
 }
 
 /// The default adapter: rooms in memory, broadcasts to this node's sockets only.
@@ -99,11 +100,10 @@ impl Adapter for MemoryAdapter {
                 }
             }
         }
-        index
-            .sids
-            .entry(id.to_owned())
-            .or_default()
-            .extend(rooms.iter().cloned());
+        let set = index.sids.entry(socket.0.id.clone()).or_default();
+        for room in rooms {
+            set.insert(room);
+        }
     }
 
     fn del(&self, id: &str, room: &str) {
@@ -128,11 +128,11 @@ impl Adapter for MemoryAdapter {
         let Some(rooms) = index.sids.remove(id) else {
             return;
         };
-        for room in rooms {
-            if let Some(members) = index.rooms.get_mut(&room) {
+        for room in rooms.iter() {
+            if let Some(members) = index.rooms.get_mut(room) {
                 members.remove(id);
                 if members.is_empty() {
-                    index.rooms.remove(&room);
+                    index.rooms.remove(room);
                 }
             }
         }
@@ -149,7 +149,7 @@ impl Adapter for MemoryAdapter {
         self.index
             .read()
             .ok()
-            .and_then(|i| i.sids.get(id).cloned())
+            .and_then(|i| i.sids.get(id).map(|set| set.iter().cloned().collect()))
             .unwrap_or_default()
     }
 

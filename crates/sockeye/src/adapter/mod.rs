@@ -6,6 +6,7 @@
 
 mod members;
 mod memory;
+mod room_set;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Weak};

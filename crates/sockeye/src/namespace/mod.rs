@@ -25,7 +25,7 @@ pub struct Namespace(pub(crate) Arc<NsInner>);
 
 pub(crate) struct NsInner {
     pub(crate) name: String,
-    pub(crate) sockets: RwLock<IdMap<String, Socket>>,
+    pub(crate) sockets: RwLock<IdMap<Arc<str>, Socket>>,
     adapter: Arc<dyn Adapter>,
     handlers: RwLock<Vec<ConnectionHandler>>,
     middlewares: RwLock<Vec<Middleware>>,
@@ -164,7 +164,7 @@ impl Namespace {
 
     pub(crate) fn add_socket(&self, socket: &Socket) {
         if let Ok(mut sockets) = self.0.sockets.write() {
-            sockets.insert(socket.id().to_owned(), socket.clone());
+            sockets.insert(socket.0.id.clone(), socket.clone());
         }
     }
 

@@ -52,7 +52,8 @@ use crate::queue::Queue;
 pub struct Socket(pub(crate) Arc<SocketInner>);
 
 pub(crate) struct SocketInner {
-    pub(crate) id: String,
+    /// Shared with the namespace's and the adapter's indexes, which key by it.
+    pub(crate) id: Arc<str>,
     pub(crate) ns: Namespace,
     pub(crate) conn: Arc<Connection>,
     /// `socket.handshake`, built on first use from the session's request (most applications
@@ -78,7 +79,7 @@ impl Socket {
         queue_capacity: usize,
     ) -> Socket {
         Socket(Arc::new(SocketInner {
-            id: crate::id::generate(),
+            id: crate::id::generate().into(),
             ns,
             conn,
             handshake: OnceLock::new(),
@@ -324,7 +325,7 @@ impl Socket {
 
     /// Every other socket of the namespace (the reference's `socket.broadcast`).
     pub fn broadcast(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.0.ns.clone()).except(self.0.id.clone())
+        BroadcastOperator::new(self.0.ns.clone()).except(self.0.id.to_string())
     }
 
     /// The sockets in `rooms`, except this one (`socket.to(room)`).
@@ -501,7 +502,7 @@ impl Socket {
                 let _ = tx.send(args);
             }
             Some(AckWaiter::Broadcast(tx)) => {
-                let _ = tx.send((self.0.id.clone(), args));
+                let _ = tx.send((self.0.id.to_string(), args));
             }
             None => tracing::debug!(sid = %self.0.id, id, "ack for an unknown id ignored"),
         }
