@@ -453,6 +453,11 @@ impl<F> Session<F> {
         self.events.pop_front()
     }
 
+    /// Whether [`poll_event`](Self::poll_event) has something to give.
+    pub fn has_event(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// Ends the session. A waiting GET is answered with `release`.
     fn finish(&mut self, reason: CloseReason, release: PacketType) {
         if self.is_closed() {

@@ -39,12 +39,15 @@ pub(crate) async fn drive(
             let writes = inner.take_ws_batches();
             shared.dispatch(&mut inner);
             let events: Vec<Event> = std::iter::from_fn(|| inner.machine.poll_event()).collect();
+            // What the timer is set for below: changes wake the driver only for an earlier one.
+            let deadline = inner.machine.poll_timeout();
+            inner.armed = deadline;
             (
                 events,
                 writes,
                 inner.probe.take(),
                 inner.machine.is_upgrading(),
-                inner.machine.poll_timeout(),
+                deadline,
                 shared.sender(&inner),
             )
         };

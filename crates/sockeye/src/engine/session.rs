@@ -48,6 +48,26 @@ pub(crate) struct Inner {
     pub(crate) post_active: bool,
     /// A websocket to upgrade to, handed from its HTTP request to the driver.
     pub(crate) probe: Option<Box<WsStream>>,
+    /// The deadline the driver's timer is set for (`None`: none, or not known yet).
+    pub(crate) armed: Option<std::time::Instant>,
+}
+
+impl Inner {
+    /// Whether the driver has work after a change: websocket output, an event, a probe to
+    /// take over, or a deadline earlier than its timer's. A polling session's messages need
+    /// no driver (the waiting GET is answered on the spot): waking it for each of them put
+    /// a task per message on the scheduler's run queue, and with a hundred busy polling
+    /// clients the queue overflowed into tokio's global queue, where some waited 20 ms.
+    fn driver_needed(&self) -> bool {
+        self.machine.transmit_ready() == Some(TransportKind::WebSocket)
+            || self.machine.has_event()
+            || self.probe.is_some()
+            || match (self.machine.poll_timeout(), self.armed) {
+                (Some(next), Some(armed)) => next < armed,
+                (next, None) => next.is_some(),
+                (None, Some(_)) => false,
+            }
+    }
 }
 
 impl SessionShared {
@@ -69,6 +89,7 @@ impl SessionShared {
                 next_get_id: 0,
                 post_active: false,
                 probe: None,
+                armed: None,
             }),
             wake: Notify::new(),
             closed: AtomicBool::new(false),
@@ -92,8 +113,11 @@ impl SessionShared {
         inner.catch_up();
         let r = f(&mut inner);
         self.dispatch(&mut inner);
+        let wake = inner.driver_needed();
         drop(inner);
-        self.wake.notify_one();
+        if wake {
+            self.wake.notify_one();
+        }
         r
     }
 
@@ -259,5 +283,50 @@ pub(crate) fn queue_packet(ws: &mut WsStream, p: &Packet) {
     match p.encode_ws() {
         WsFrame::Text(t) => ws.queue(OpCode::Text, t.as_bytes()),
         WsFrame::Binary(b) => ws.queue(OpCode::Binary, &b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use engineio_proto::{PacketType, SessionConfig};
+
+    use super::*;
+
+    fn shared(transport: TransportKind) -> SessionShared {
+        let (parts, ()) = http::Request::new(()).into_parts();
+        let machine = Session::new(
+            SessionConfig::default(),
+            transport,
+            Packet::new(PacketType::Open),
+            now(),
+        );
+        let sid = Sid::from_random(&[7; 15]);
+        SessionShared::new(sid, HandshakeRequest::from_parts(&parts), machine, 4)
+    }
+
+    #[test]
+    fn a_polling_message_does_not_wake_the_driver_a_websocket_one_does() {
+        for (transport, wakes) in [
+            (TransportKind::Polling, false),
+            (TransportKind::WebSocket, true),
+        ] {
+            let shared = shared(transport);
+            {
+                let mut inner = shared.lock();
+                // As the driver leaves it: output written, timer set for the next deadline.
+                let _ = inner.take_ws_batches();
+                while inner.machine.poll_event().is_some() {}
+                inner.armed = inner.machine.poll_timeout();
+                assert!(!inner.driver_needed());
+                inner.machine.send(Frame::text("hello")).unwrap();
+                assert_eq!(inner.driver_needed(), wakes, "{transport:?}");
+                // A deadline earlier than the timer's always needs the driver.
+                inner.armed = inner
+                    .machine
+                    .poll_timeout()
+                    .map(|t| t + std::time::Duration::from_secs(1));
+                assert!(inner.driver_needed());
+            }
+        }
     }
 }
