@@ -32,6 +32,11 @@ pub(crate) async fn drive(
     let sleep = tokio::time::sleep_until(far());
     tokio::pin!(sleep);
     let mut armed: Option<std::time::Instant> = None;
+    // Kept across passes: a wake-up by a read or the timer leaves it registered, instead of
+    // registering and removing a waiter on every pass. A notification sent while no waiter
+    // is registered is kept by `Notify` for the next one.
+    let notified = shared.wake.notified();
+    tokio::pin!(notified);
     loop {
         let (events, writes, new_probe, upgrading, deadline, tx) = {
             let mut inner = shared.lock();
@@ -133,7 +138,10 @@ pub(crate) async fn drive(
         }
         let woke = tokio::select! {
             () = sleep.as_mut() => Wake::Timeout,
-            _ = shared.wake.notified() => Wake::Notified,
+            () = notified.as_mut() => {
+                notified.set(shared.wake.notified());
+                Wake::Notified
+            }
             (room, item) = next_with_room(current.as_mut(), tx.as_ref()) => Wake::Read(Via::Current, item, room),
             item = next(probe.as_deref_mut()) => Wake::Read(Via::Upgrade, item, false),
         };
