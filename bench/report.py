@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Turns the RESULT lines of a bench/run into docs/benchmarks.md: the targets, then every
-scenario's figures for every peer with the ratios sockeye / peer.
+scenario's figures for every peer with the ratios sockeye / peer. A scenario run several times
+for a peer (bench/run --repeat N) is reported by the median of each figure; the targets also
+show the range of the ratio over the runs.
 
 usage: report.py results.tsv machine.md "command" head.md [notes.md]
 """
@@ -35,7 +37,7 @@ SCENARIO_METRICS = {
     "fanout": ["deliveries_per_s", "server_us_per_delivery", "server_cpu", "p50_us", "p99_us", "p999_us"],
 }
 
-results = {}  # scenario -> peer -> dict
+runs = {}  # scenario -> peer -> [dict per run, in run order]
 order = []
 with open(results_path) as f:
     for line in f:
@@ -48,10 +50,37 @@ with open(results_path) as f:
             if "=" in tok:
                 k, v = tok.split("=", 1)
                 kv[k] = v
-        if scenario not in results:
-            results[scenario] = {}
+        if scenario not in runs:
+            runs[scenario] = {}
             order.append(scenario)
-        results[scenario][peer] = kv
+        runs[scenario].setdefault(peer, []).append(kv)
+
+
+def median(values):
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def aggregate(kvs):
+    """One figure per key: the median of the runs; complete only if every run was."""
+    out = {}
+    for key in {k for kv in kvs for k in kv}:
+        values = [kv[key] for kv in kvs if key in kv]
+        if key == "complete":
+            out[key] = "1" if len(values) == len(kvs) and all(v == "1" for v in values) else "0"
+        elif key == "gen_saturated":
+            out[key] = "1" if any(v == "1" for v in values) else "0"
+        else:
+            try:
+                out[key] = repr(median([float(v) for v in values]))
+            except ValueError:
+                out[key] = values[-1]
+    return out
+
+
+results = {s: {p: aggregate(kvs) for p, kvs in peers.items()} for s, peers in runs.items()}
+repeats = max((len(kvs) for peers in runs.values() for kvs in peers.values()), default=1)
 
 
 # bench/run --netns napi: the server's TCP input runs in a kernel thread, not in the server;
@@ -103,8 +132,29 @@ TARGETS = [
     ("websocket connect: server CPU per handshake vs socketioxide", "handshake-ws", "server_us_per_handshake", "ratio<=", 0.65, ""),
     ("polling handshakes/s vs socketioxide", "handshake-polling", "handshakes_per_s", "ratio>=", 1.3, ""),
 ]
-out.append("\n## Targets (sockeye against socketioxide, same run)\n\n")
-out.append("| target | sockeye | socketioxide | measured | limit | met |\n|---|---:|---:|---:|---:|:---:|\n")
+def ratio_range(scen, key):
+    """The lowest and highest ratio sockeye / socketioxide over the runs, paired in order."""
+    a = runs.get(scen, {}).get("sockeye", [])
+    b = runs.get(scen, {}).get("socketioxide", [])
+    rs = []
+    for x, y in zip(a, b):
+        try:
+            rs.append(float(x[key]) / float(y[key]))
+        except (KeyError, ValueError, ZeroDivisionError):
+            pass
+    return (min(rs), max(rs)) if len(rs) > 1 else None
+
+
+title = "same run" if repeats == 1 else f"same runs, medians of {repeats}"
+out.append(f"\n## Targets (sockeye against socketioxide, {title})\n\n")
+spread = repeats > 1
+out.append(
+    "| target | sockeye | socketioxide | measured |"
+    + (" range over the runs |" if spread else "")
+    + " limit | met |\n|---|---:|---:|---:|"
+    + ("---:|" if spread else "")
+    + "---:|:---:|\n"
+)
 for label, scen, key, kind, limit, unit in TARGETS:
     s = num(scen, "sockeye", key)
     x = num(scen, "socketioxide", key)
@@ -118,12 +168,16 @@ for label, scen, key, kind, limit, unit in TARGETS:
         ok = measured is not None and (measured <= limit if kind == "ratio<=" else measured >= limit)
         m = f"{measured:.2f}x" if measured is not None else "–"
         lim = ("≤ " if kind == "ratio<=" else "≥ ") + f"{limit:g}x"
-    out.append(f"| {label} | {fmt(s)} | {fmt(x)} | {m} | {lim} | {'yes' if ok else '**no**'} |\n")
+    rng = ""
+    if spread:
+        r = ratio_range(scen, key)
+        rng = f" {r[0]:.2f}-{r[1]:.2f}x |" if r and kind != "abs<=" else " |"
+    out.append(f"| {label} | {fmt(s)} | {fmt(x)} | {m} |{rng} {lim} | {'yes' if ok else '**no**'} |\n")
 incomplete = [
     f"{p} {s}" for s in order for p in results[s] if results[s][p].get("complete") != "1"
 ]
 out.append(
-    f"| 100% delivery in every run | | | {len(incomplete)} incomplete | 0 | {'yes' if not incomplete else '**no**'} |\n"
+    f"| 100% delivery in every run | | | {len(incomplete)} incomplete |{' |' if spread else ''} 0 | {'yes' if not incomplete else '**no**'} |\n"
 )
 if incomplete:
     out.append("\nIncomplete runs: " + ", ".join(incomplete) + "\n")
@@ -135,7 +189,11 @@ FLOORS = [
     ("fan-out to 1000, per delivery", "fanout-1000x1-32B", "server_us_per_delivery", 0.5),
     ("websocket connect, per handshake", "handshake-ws", "server_us_per_handshake", 0.65),
 ]
-out.append("\n### Kernel and user time behind the CPU targets (this run)\n\n")
+out.append(
+    "\n### Kernel and user time behind the CPU targets ("
+    + ("this run" if repeats == 1 else f"medians of {repeats} runs")
+    + ")\n\n"
+)
 out.append(
     "Server CPU per operation split by the kernel's share of the server's CPU time "
     "(`server_sys_share`, from `/proc/<pid>/stat`). A target below the peer's kernel time "
