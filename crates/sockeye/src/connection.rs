@@ -73,6 +73,10 @@ impl Connection {
         self.sockets.lock().ok()?.get(nsp).cloned()
     }
 
+    fn has_sockets(&self) -> bool {
+        self.sockets.lock().is_ok_and(|s| !s.is_empty())
+    }
+
     fn all_sockets(&self) -> Vec<Socket> {
         self.sockets
             .lock()
@@ -140,7 +144,10 @@ pub(crate) async fn run(
                             conn.close_sockets(DisconnectReason::ForcedServerClose);
                             conn.session.close(CloseReason::ForcedClose);
                         }
-                        joined_once |= !conn.all_sockets().is_empty();
+                        // Checked until the first namespace is joined, without copying handles.
+                        if !joined_once {
+                            joined_once = conn.has_sockets();
+                        }
                     }
                     Ok(None) => {}
                     Err(err) => {
@@ -151,7 +158,7 @@ pub(crate) async fn run(
             }
             () = sleep_until(connect_deadline), if !joined_once => {
                 joined_once = true;
-                if conn.all_sockets().is_empty() {
+                if !conn.has_sockets() {
                     tracing::debug!(sid = conn.session.id(), "no namespace joined in time");
                     conn.session.close(CloseReason::ForcedClose);
                 }

@@ -101,9 +101,29 @@ impl Map {
     }
 
     /// Builds a map from entries that may repeat keys: the last value wins and sits at the
-    /// key's first position, as `JSON.parse` does. Linear in the number of entries.
+    /// key's first position, as `JSON.parse` does. Linear in the number of entries; a small
+    /// object (most: a binary placeholder has two keys) is checked in place, allocating
+    /// nothing.
     pub(crate) fn from_entries_dedup(mut entries: Vec<(String, Value)>) -> Self {
+        const SMALL: usize = 16;
         if entries.len() <= 1 {
+            return Self { entries };
+        }
+        if entries.len() <= SMALL {
+            let mut i = 1;
+            while i < entries.len() {
+                let (earlier, rest) = entries.split_at(i);
+                let key = &rest[0].0;
+                match earlier.iter().position(|(k, _)| k == key) {
+                    Some(pos) => {
+                        let (_, value) = entries.remove(i);
+                        if let Some(slot) = entries.get_mut(pos) {
+                            slot.1 = value;
+                        }
+                    }
+                    None => i += 1,
+                }
+            }
             return Self { entries };
         }
         let mut first_pos: HashMap<String, usize> = HashMap::with_capacity(entries.len());
@@ -158,5 +178,54 @@ impl<K: Into<String>> Extend<(K, Value)> for Map {
         for (k, v) in iter {
             self.insert(k, v);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(keys: &[&str]) -> Vec<(String, Value)> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| ((*k).to_owned(), Value::from(i as u64)))
+            .collect()
+    }
+
+    fn pairs(map: &Map) -> Vec<(String, Value)> {
+        map.entries.clone()
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_first_position_and_the_last_value_as_json_parse_does() {
+        // Small (checked in place) and large (indexed) objects give the same answer.
+        let small = Map::from_entries_dedup(entries(&["a", "b", "a", "c", "b", "a"]));
+        assert_eq!(
+            pairs(&small),
+            vec![
+                ("a".to_owned(), Value::from(5u64)),
+                ("b".to_owned(), Value::from(4u64)),
+                ("c".to_owned(), Value::from(3u64)),
+            ]
+        );
+        let keys: Vec<String> = (0..40).map(|i| format!("k{}", i % 20)).collect();
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let large = Map::from_entries_dedup(entries(&refs));
+        assert_eq!(large.entries.len(), 20);
+        for (i, (k, v)) in large.entries.iter().enumerate() {
+            assert_eq!(k, &format!("k{i}"));
+            assert_eq!(v, &Value::from(i as u64 + 20));
+        }
+        let parsed: Value = serde_json::from_str(r#"{"x":1,"y":2,"x":3}"#).unwrap();
+        let Value::Object(parsed) = parsed else {
+            panic!("not an object: {parsed:?}")
+        };
+        assert_eq!(
+            pairs(&parsed),
+            vec![
+                ("x".to_owned(), Value::from(3u64)),
+                ("y".to_owned(), Value::from(2u64)),
+            ]
+        );
     }
 }
