@@ -1,12 +1,15 @@
 //! The functions registered on one socket.
 
+use std::borrow::Cow;
+
 use super::handler::{
     AnyListener, DisconnectHandler, ErasedHandler, ErrorHandler, PacketMiddleware,
 };
 
 /// One event handler with the id `on` returned.
 pub(crate) struct Listener {
-    pub(crate) event: Box<str>,
+    /// Borrowed when it is a literal, as it usually is: no allocation per handler.
+    pub(crate) event: Cow<'static, str>,
     pub(crate) id: u64,
     pub(crate) once: bool,
     pub(crate) handler: ErasedHandler,
@@ -34,10 +37,15 @@ impl Listeners {
         self.last_id
     }
 
-    pub(crate) fn add(&mut self, event: String, handler: ErasedHandler, once: bool) -> u64 {
+    pub(crate) fn add(
+        &mut self,
+        event: Cow<'static, str>,
+        handler: ErasedHandler,
+        once: bool,
+    ) -> u64 {
         let id = self.next_id();
         self.events.push(Listener {
-            event: event.into_boxed_str(),
+            event,
             id,
             once,
             handler,

@@ -9,6 +9,7 @@ mod reason;
 mod remote;
 mod task;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -165,13 +166,22 @@ impl Socket {
 
     /// Adds a handler for `event`; several handlers of one event run in the order added.
     /// Returns an id for [`Socket::remove_listener`].
-    pub fn on<H: EventHandler<M>, M>(&self, event: impl Into<String>, handler: H) -> u64 {
+    /// The name is kept without a copy when it is a `&'static str`.
+    pub fn on<H: EventHandler<M>, M>(
+        &self,
+        event: impl Into<Cow<'static, str>>,
+        handler: H,
+    ) -> u64 {
         self.listeners()
             .add(event.into(), handler::erase(handler), false)
     }
 
     /// Adds a handler that runs for the next `event` only.
-    pub fn once<H: EventHandler<M>, M>(&self, event: impl Into<String>, handler: H) -> u64 {
+    pub fn once<H: EventHandler<M>, M>(
+        &self,
+        event: impl Into<Cow<'static, str>>,
+        handler: H,
+    ) -> u64 {
         self.listeners()
             .add(event.into(), handler::erase(handler), true)
     }
