@@ -25,9 +25,10 @@ pub struct HandshakeRequest {
 
 impl HandshakeRequest {
     pub(crate) fn from_parts(parts: &Parts) -> HandshakeRequest {
+        let (headers, uri) = detach(&parts.headers, &parts.uri);
         HandshakeRequest {
-            headers: detach_headers(&parts.headers),
-            uri: detach_uri(&parts.uri),
+            headers,
+            uri,
             remote_addr: remote_addr(&parts.extensions),
             secure: matches!(parts.uri.scheme_str(), Some("https" | "wss")),
             issued: SystemTime::now(),
@@ -90,15 +91,24 @@ fn percent_decode(s: &str) -> Cow<'_, str> {
     Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// A copy of the headers that owns its bytes. hyper's header values are slices of its read
-/// buffer: a plain clone kept that whole buffer alive for the session's life (massif: 16 KiB
-/// of an idle connection's 22).
-/// The values are copied into one buffer that they share: one allocation, not one each.
-fn detach_headers(headers: &HeaderMap) -> HeaderMap {
-    let total = headers.values().map(|v| v.len()).sum();
+/// Copies of the headers and the URI that own their bytes. hyper's header values and URI
+/// are slices of its read buffer: a plain clone kept that whole buffer alive for the
+/// session's life (massif: 16 KiB of an idle connection's 22). The values and the URI are
+/// copied into one buffer that they share: one allocation, not one each.
+fn detach(headers: &HeaderMap, uri: &Uri) -> (HeaderMap, Uri) {
+    // A request's URI is its path and query (origin form); others are copied apart.
+    let path_and_query = match (uri.scheme(), uri.authority(), uri.path_and_query()) {
+        (None, None, Some(pq)) => Some(pq.as_str()),
+        _ => None,
+    };
+    let total =
+        headers.values().map(|v| v.len()).sum::<usize>() + path_and_query.map_or(0, str::len);
     let mut buf = bytes::BytesMut::with_capacity(total);
     for value in headers.values() {
         buf.extend_from_slice(value.as_bytes());
+    }
+    if let Some(pq) = path_and_query {
+        buf.extend_from_slice(pq.as_bytes());
     }
     let mut buf = buf.freeze();
     let mut out = HeaderMap::with_capacity(headers.len());
@@ -109,13 +119,12 @@ fn detach_headers(headers: &HeaderMap) -> HeaderMap {
             out.append(name.clone(), copy);
         }
     }
-    out
-}
-
-/// A copy of the URI that owns its bytes, for the same reason.
-fn detach_uri(uri: &Uri) -> Uri {
-    Uri::from_maybe_shared(bytes::Bytes::copy_from_slice(uri.to_string().as_bytes()))
-        .unwrap_or_else(|_| uri.clone())
+    let uri = match path_and_query {
+        Some(_) => Uri::from_maybe_shared(buf),
+        None => Uri::from_maybe_shared(bytes::Bytes::from(uri.to_string())),
+    }
+    .unwrap_or_else(|_| uri.clone());
+    (out, uri)
 }
 
 /// The peer address: a bare `SocketAddr` extension (as [`serve`](super::serve) inserts), or
@@ -137,7 +146,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn detached_headers_keep_every_value_in_order_and_the_sensitive_flag() {
+    fn detached_headers_and_uri_keep_every_value_in_order_and_the_sensitive_flag() {
         let mut headers = HeaderMap::new();
         headers.append("x-a", http::HeaderValue::from_static("one"));
         headers.append("x-a", http::HeaderValue::from_static(""));
@@ -149,8 +158,14 @@ mod tests {
             http::header::HOST,
             http::HeaderValue::from_static("example.com"),
         );
-        let copy = detach_headers(&headers);
+        let uri: Uri = "/socket.io/?EIO=4&transport=polling"
+            .parse()
+            .unwrap_or_default();
+        let (copy, uri_copy) = detach(&headers, &uri);
         assert_eq!(copy, headers);
+        assert_eq!(uri_copy, uri);
+        let absolute: Uri = "http://example.com/a?b=c".parse().unwrap_or_default();
+        assert_eq!(detach(&headers, &absolute).1, absolute);
         let values: Vec<&str> = copy
             .get_all("x-a")
             .iter()
