@@ -6,7 +6,6 @@
 //! the socket's task, which runs handlers in order; ACK is answered on the spot so that a
 //! handler awaiting an acknowledgement never waits behind itself.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use socketio_proto::{Decoder, Map, Packet, PacketData, Value};
@@ -22,10 +21,11 @@ use crate::socket::{DisconnectReason, Socket, SocketEvent};
 pub(crate) struct Connection {
     session: EngineSession,
     pub(crate) counters: Arc<Counters>,
-    /// The connected socket of each namespace.
-    sockets: Mutex<HashMap<String, Socket>>,
+    /// The connected socket of each namespace. A connection joins a few namespaces (most
+    /// one): a `Vec` scanned costs less than a map, and holds no table while empty.
+    sockets: Mutex<Vec<(String, Socket)>>,
     /// Namespaces whose CONNECT is still in the middlewares.
-    pending: Mutex<HashSet<String>>,
+    pending: Mutex<Vec<String>>,
 }
 
 impl Connection {
@@ -63,14 +63,19 @@ impl Connection {
 
     pub(crate) fn forget_socket(&self, nsp: &str, id: &str) {
         if let Ok(mut sockets) = self.sockets.lock() {
-            if sockets.get(nsp).is_some_and(|s| s.id() == id) {
-                sockets.remove(nsp);
+            sockets.retain(|(n, s)| !(n == nsp && s.id() == id));
+            if sockets.is_empty() {
+                *sockets = Vec::new();
             }
         }
     }
 
     fn socket(&self, nsp: &str) -> Option<Socket> {
-        self.sockets.lock().ok()?.get(nsp).cloned()
+        let sockets = self.sockets.lock().ok()?;
+        sockets
+            .iter()
+            .find(|(n, _)| n == nsp)
+            .map(|(_, s)| s.clone())
     }
 
     fn has_sockets(&self) -> bool {
@@ -80,7 +85,7 @@ impl Connection {
     fn all_sockets(&self) -> Vec<Socket> {
         self.sockets
             .lock()
-            .map(|s| s.values().cloned().collect())
+            .map(|s| s.iter().map(|(_, socket)| socket.clone()).collect())
             .unwrap_or_default()
     }
 
@@ -115,8 +120,8 @@ pub(crate) async fn run(
     let conn = Arc::new(Connection {
         session,
         counters: server.counters.clone(),
-        sockets: Mutex::new(HashMap::new()),
-        pending: Mutex::new(HashSet::new()),
+        sockets: Mutex::new(Vec::new()),
+        pending: Mutex::new(Vec::new()),
     });
     server.connections.register(&conn);
     let mut decoder = Decoder::new(server.config.decoder_limits.clone());
@@ -197,7 +202,14 @@ async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet
             let fresh = conn
                 .pending
                 .lock()
-                .map(|mut p| p.insert(nsp.clone()))
+                .map(|mut p| {
+                    if p.contains(&nsp) {
+                        return false;
+                    }
+                    p.reserve_exact(1);
+                    p.push(nsp.clone());
+                    true
+                })
                 .unwrap_or(false);
             if fresh {
                 // A duplicate CONNECT while the first is in the middlewares is ignored: the
@@ -240,7 +252,10 @@ async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet
 async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, auth: Value) {
     let done = |conn: &Connection| {
         if let Ok(mut pending) = conn.pending.lock() {
-            pending.remove(&nsp);
+            pending.retain(|n| n != &nsp);
+            if pending.is_empty() {
+                *pending = Vec::new();
+            }
         }
     };
     let Some(ns) = server.namespace_for(&nsp, &auth) else {
@@ -270,7 +285,13 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     ns.add_socket(&socket);
     ns.adapter().add_all(socket.id(), &[socket.id().to_owned()]);
     if let Ok(mut sockets) = conn.sockets.lock() {
-        sockets.insert(nsp.clone(), socket.clone());
+        match sockets.iter_mut().find(|(n, _)| *n == nsp) {
+            Some(slot) => slot.1 = socket.clone(),
+            None => {
+                sockets.reserve_exact(1);
+                sockets.push((nsp.clone(), socket.clone()));
+            }
+        }
     }
     let mut reply = Map::new();
     reply.insert("sid", Value::String(socket.id().to_owned()));
