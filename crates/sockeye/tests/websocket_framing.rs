@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use engine_support::*;
 use futures_util::{SinkExt, StreamExt};
-use sockeye::engine::{CloseReason, EngineConfig, Incoming};
+use sockeye::engine::{CloseReason, EngineConfig, Frame, Incoming};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -164,4 +164,24 @@ async fn frames_that_break_the_rules_close_with_the_rfc_code() {
         let (_, reason) = s.next_close().await;
         assert_eq!(reason, CloseReason::TransportError, "{name}");
     }
+}
+
+#[tokio::test]
+async fn a_frame_larger_than_the_socket_buffers_arrives_whole_and_in_order() {
+    let s = TestServer::start(EngineConfig::default()).await;
+    let (mut ws, sid) = ws_session(&s).await;
+    let session = s.session(&sid);
+    // Far more than the kernel buffers take at once: the write is cut and resumed, with
+    // frames queued behind it while it is.
+    let big: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    session.send(Frame::binary(big.clone().into())).unwrap();
+    tokio::task::yield_now().await;
+    session.send(Frame::text("after")).unwrap();
+    session.send(Frame::binary(vec![1u8, 2, 3].into())).unwrap();
+    assert_eq!(next_data(&mut ws).await, Message::Binary(big.into()));
+    assert_eq!(next_data(&mut ws).await, Message::text("4after"));
+    assert_eq!(
+        next_data(&mut ws).await,
+        Message::Binary(vec![1u8, 2, 3].into())
+    );
 }
