@@ -40,13 +40,6 @@ pub fn encode_close<B: BufMut>(dst: &mut B, code: u16, reason: &str, mask: Optio
     encode(dst, OpCode::Close, &payload[..2 + end], mask);
 }
 
-/// Writes only the header of an unmasked final frame whose payload is `len` bytes, and
-/// returns its length: a server can then write the header and a shared payload together
-/// (`writev`) without copying the payload.
-pub fn encode_header(out: &mut [u8; 14], opcode: OpCode, len: usize) -> usize {
-    write_header(out, opcode, len, None)
-}
-
 /// The header length `encode` writes for a payload of `len` bytes (2, 4 or 10, plus 4 when masked), to reserve exactly.
 pub fn header_len(len: usize, masked: bool) -> usize {
     encoded_header_len(len, masked)
@@ -55,19 +48,6 @@ pub fn header_len(len: usize, masked: bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_header_alone_is_what_encode_writes_before_the_payload() {
-        for len in [0, 5, 125, 126, 65535, 65536] {
-            let payload = vec![7u8; len];
-            let mut whole = Vec::new();
-            encode(&mut whole, OpCode::Binary, &payload, None);
-            let mut header = [0u8; 14];
-            let n = encode_header(&mut header, OpCode::Binary, len);
-            assert_eq!(&whole[..n], &header[..n]);
-            assert_eq!(whole.len(), n + len);
-        }
-    }
 
     #[test]
     fn rfc_examples() {

@@ -34,7 +34,7 @@ mod mask;
 mod message;
 
 pub use decoder::Decoder;
-pub use encoder::{encode, encode_close, encode_header, header_len};
+pub use encoder::{encode, encode_close, header_len};
 pub use error::Error;
 pub use frame::{OpCode, Role};
 pub use handshake::accept_key;

@@ -99,8 +99,8 @@ pub(crate) async fn drive(
             for item in writes {
                 match item {
                     Outgoing::Frame(f) => {
-                        let (opcode, payload) = f.ws_shared();
-                        ws.queue_shared(opcode, payload);
+                        let (opcode, payload) = f.ws_parts();
+                        ws.queue(opcode, payload);
                     }
                     Outgoing::Packet(p) => queue_packet(ws, &p),
                 }

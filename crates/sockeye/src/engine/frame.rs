@@ -64,11 +64,11 @@ impl Frame {
         }
     }
 
-    /// The websocket frame's opcode and payload, shared.
-    pub(crate) fn ws_shared(&self) -> (OpCode, Bytes) {
+    /// The websocket frame's opcode and payload.
+    pub(crate) fn ws_parts(&self) -> (OpCode, &[u8]) {
         match &self.0 {
-            Repr::Text(t) => (OpCode::Text, t.clone()),
-            Repr::Binary(b) => (OpCode::Binary, b.raw.clone()),
+            Repr::Text(t) => (OpCode::Text, t),
+            Repr::Binary(b) => (OpCode::Binary, &b.raw),
         }
     }
 
@@ -130,11 +130,8 @@ mod tests {
         assert_eq!(t.payload(), "hello");
         let b = Frame::binary(Bytes::from_static(&[1, 2, 3, 4]));
         assert_eq!(b.polling_bytes(), "bAQIDBA==");
-        assert_eq!(
-            b.ws_shared(),
-            (OpCode::Binary, Bytes::from_static(&[1, 2, 3, 4]))
-        );
-        assert_eq!(t.ws_shared(), (OpCode::Text, Bytes::from_static(b"4hello")));
+        assert_eq!(b.ws_parts(), (OpCode::Binary, &[1u8, 2, 3, 4][..]));
+        assert_eq!(t.ws_parts(), (OpCode::Text, &b"4hello"[..]));
     }
 
     #[test]

@@ -6,13 +6,13 @@
 //! released once written. A batch of outgoing messages is one write.
 
 use std::future::poll_fn;
-use std::io::{self, IoSlice};
+use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode, header};
 use hyper::upgrade::OnUpgrade;
@@ -39,10 +39,6 @@ pub(crate) struct WsStream {
     input: BytesMut,
     /// Encoded output not yet written: unallocated once written.
     output: BytesMut,
-    /// A frame whose payload is shared (a message), kept whole when it is the only output:
-    /// written with its header in one `writev`, without copying the payload. `usize`: how
-    /// many of its bytes, header first, are written.
-    single: Option<(OpCode, Bytes, usize)>,
 }
 
 impl std::fmt::Debug for WsStream {
@@ -79,44 +75,19 @@ impl WsStream {
             decoder: Decoder::new(Role::Server, max_message),
             input: BytesMut::new(),
             output: BytesMut::new(),
-            single: None,
         }
     }
 
     /// Queues one message; [`WsStream::flush`] writes what is queued.
     pub(crate) fn queue(&mut self, opcode: OpCode, payload: &[u8]) {
-        self.spill_single();
-        self.encode(opcode, payload);
-    }
-
-    /// Queues a message whose payload is shared: when it is the only output, it is written
-    /// from its own bytes, with no buffer.
-    pub(crate) fn queue_shared(&mut self, opcode: OpCode, payload: Bytes) {
-        if self.output.is_empty() && self.single.is_none() {
-            self.single = Some((opcode, payload, 0));
-        } else {
-            self.spill_single();
-            self.encode(opcode, &payload);
-        }
-    }
-
-    fn encode(&mut self, opcode: OpCode, payload: &[u8]) {
         self.output
             .reserve(websocket_proto::header_len(payload.len(), false) + payload.len());
         websocket_proto::encode(&mut self.output, opcode, payload, None);
     }
 
-    /// Moves a whole single frame into the output buffer (another frame follows it). One that
-    /// is partly written stays: it is finished first (see `poll_flush`).
-    fn spill_single(&mut self) {
-        if let Some((opcode, payload, 0)) = self.single.take() {
-            self.encode(opcode, &payload);
-        }
-    }
-
     /// Whether output is waiting to be written (a pong, or a batch cut short).
     pub(crate) fn has_output(&self) -> bool {
-        !self.output.is_empty() || self.single.is_some()
+        !self.output.is_empty()
     }
 
     /// Writes everything queued, then releases the buffer.
@@ -125,7 +96,6 @@ impl WsStream {
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_write_single(cx))?;
         while !self.output.is_empty() {
             let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.output))?;
             if n == 0 {
@@ -135,30 +105,6 @@ impl WsStream {
         }
         self.output = BytesMut::new();
         Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    /// Writes the single frame, header and payload in one `writev` where the transport allows.
-    fn poll_write_single(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while let Some((opcode, payload, written)) = &mut self.single {
-            let mut header = [0u8; 14];
-            let header_len = websocket_proto::encode_header(&mut header, *opcode, payload.len());
-            let total = header_len + payload.len();
-            let (head, body) = if *written < header_len {
-                (&header[*written..header_len], &payload[..])
-            } else {
-                (&[][..], &payload[*written - header_len..])
-            };
-            let slices = [IoSlice::new(head), IoSlice::new(body)];
-            let n = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices))?;
-            if n == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
-            *written += n;
-            if *written >= total {
-                self.single = None;
-            }
-        }
-        Poll::Ready(Ok(()))
     }
 
     /// The next message; `None` once the peer closed the connection. Pings are answered
