@@ -56,6 +56,7 @@ pub use error::EngineBody;
 pub use frame::Frame;
 pub use incoming::{EngineIncoming, Incoming};
 pub use request::HandshakeRequest;
+pub(crate) use request::percent_decode;
 pub use server::{Engine, EngineHandler};
 pub use service::{
     EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService, serve,

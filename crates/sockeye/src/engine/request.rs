@@ -63,32 +63,39 @@ impl<'a> Query<'a> {
     }
 }
 
-fn percent_decode(s: &str) -> Cow<'_, str> {
+/// Decodes `%XX` escapes and `+` (a space) in a query component, as Node's querystring does:
+/// a `%` not followed by two hex digits stays as it is. Borrows when there is nothing to decode.
+pub(crate) fn percent_decode(s: &str) -> Cow<'_, str> {
     if !s.contains(['%', '+']) {
         return Cow::Borrowed(s);
     }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
+    while i < bytes.len() {
+        match bytes[i] {
             b'+' => out.push(b' '),
-            c => out.push(c),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
         }
         i += 1;
     }
     Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Copies of the headers and the URI that own their bytes. hyper's header values and URI
@@ -188,5 +195,8 @@ mod tests {
             Some("aA%2")
         );
         assert_eq!(Query::parse(Some("sid")).sid.as_deref(), Some(""));
+        // Only two hex digits make an escape (`from_str_radix` took a sign as a digit).
+        assert_eq!(Query::parse(Some("sid=%+5x")).sid.as_deref(), Some("% 5x"));
+        assert!(matches!(percent_decode("plain"), Cow::Borrowed("plain")));
     }
 }

@@ -7,6 +7,7 @@ use http::HeaderMap;
 use socketio_proto::Value;
 
 use crate::engine::HandshakeRequest;
+use crate::engine::percent_decode;
 
 /// The details of the connection a socket came in on, as the reference's `socket.handshake`.
 #[derive(Debug, Clone)]
@@ -66,40 +67,13 @@ pub(crate) fn parse_query(query: &str) -> HashMap<String, String> {
         .split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(pair), String::new()),
+            Some((k, v)) => (
+                percent_decode(k).into_owned(),
+                percent_decode(v).into_owned(),
+            ),
+            None => (percent_decode(pair).into_owned(), String::new()),
         })
         .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// `Wed Nov 25 2026 20:24:32 GMT+0000 (Coordinated Universal Time)`, as `new Date() + ""`
