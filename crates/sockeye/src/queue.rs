@@ -138,12 +138,9 @@ impl<T> Queue<T> {
         Sender(self)
     }
 
-    /// Gives up the implicit sender: the queue closes once the last [`Sender`] is gone.
+    /// Gives up the implicit sender (or a [`Sender`], on drop): the queue closes once the
+    /// last one is gone.
     pub(crate) fn release_sender(&self) {
-        self.drop_sender();
-    }
-
-    fn drop_sender(&self) {
         let mut state = self.lock();
         state.senders = state.senders.saturating_sub(1);
         if state.senders == 0 {
@@ -169,7 +166,7 @@ impl<T> std::ops::Deref for Sender<'_, T> {
 
 impl<T> Drop for Sender<'_, T> {
     fn drop(&mut self) {
-        self.0.drop_sender();
+        self.0.release_sender();
     }
 }
 

@@ -211,14 +211,11 @@ fn on_read(
     let packet = match item {
         Some(Ok(Message::Text(t))) => {
             // The framing layer validated the UTF-8 already; checking again is cheap.
-            match std::str::from_utf8(&t).map(Packet::decode_text) {
-                Ok(Ok(p)) => p,
-                Ok(Err(e)) => {
+            let text = std::str::from_utf8(&t).unwrap_or_default();
+            match Packet::decode_text(text) {
+                Ok(p) => p,
+                Err(e) => {
                     tracing::debug!(sid = %shared.sid, error = %e, "undecodable websocket frame");
-                    shared.lock().machine.handle_decode_error(via, now());
-                    return None;
-                }
-                Err(_) => {
                     shared.lock().machine.handle_decode_error(via, now());
                     return None;
                 }
@@ -232,16 +229,15 @@ fn on_read(
             return None;
         }
         Some(Err(WsError::Protocol(e))) => {
-            if e == websocket_proto::Error::TooBig {
+            let close = if e == websocket_proto::Error::TooBig {
                 tracing::warn!(sid = %shared.sid, "websocket message above maxHttpBufferSize");
+                websocket::TOO_BIG
             } else {
                 tracing::debug!(sid = %shared.sid, error = %e, "websocket protocol error");
-            }
+                (e.close_code(), "")
+            };
             shared.lock().machine.handle_transport_error(via, now());
-            return Some(match e {
-                websocket_proto::Error::TooBig => websocket::TOO_BIG,
-                _ => (e.close_code(), ""),
-            });
+            return Some(close);
         }
         Some(Err(e)) => {
             tracing::debug!(sid = %shared.sid, error = %e, "websocket error");
