@@ -56,6 +56,7 @@ mod error;
 mod id;
 mod metrics;
 mod namespace;
+mod one_or_many;
 mod operators;
 mod packet;
 mod queue;

@@ -7,6 +7,7 @@ use socketio_proto::RESERVED_EVENTS;
 use crate::error::EmitError;
 
 use crate::engine::Frame;
+use crate::one_or_many::OneOrMany;
 
 /// The frames of one packet: its text header, then one binary frame per attachment. A
 /// broadcast builds these once and hands the same bytes to every socket.
@@ -20,31 +21,18 @@ pub(crate) fn event_frames(nsp: &str, event: &str, args: &[Value], id: Option<u6
 }
 
 /// The frames of one packet; a packet without attachments (most) needs no `Vec`.
-pub(crate) enum Frames {
-    One(Frame),
-    Many(Vec<Frame>),
-}
+pub(crate) type Frames = OneOrMany<Frame>;
 
 impl From<Encoded> for Frames {
     fn from(encoded: Encoded) -> Frames {
         let text = Frame::text_owned(encoded.text);
         if encoded.attachments.is_empty() {
-            return Frames::One(text);
+            return OneOrMany::One(text);
         }
         let mut frames = Vec::with_capacity(1 + encoded.attachments.len());
         frames.push(text);
         frames.extend(encoded.attachments.into_iter().map(Frame::binary));
-        Frames::Many(frames)
-    }
-}
-
-impl std::ops::Deref for Frames {
-    type Target = [Frame];
-    fn deref(&self) -> &[Frame] {
-        match self {
-            Frames::One(frame) => std::slice::from_ref(frame),
-            Frames::Many(frames) => frames,
-        }
+        OneOrMany::Many(frames)
     }
 }
 

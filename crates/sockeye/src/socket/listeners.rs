@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::one_or_many::OneOrMany;
+
 use super::handler::{
     AnyListener, DisconnectHandler, ErasedHandler, ErrorHandler, PacketMiddleware,
 };
@@ -70,8 +72,9 @@ impl Listeners {
     }
 
     /// The handlers of `event`, removing the `once` ones as they are taken.
-    pub(crate) fn take_for(&mut self, event: &str) -> Taken {
-        let mut taken = Taken::None;
+    /// Usually one, which then needs no allocation.
+    pub(crate) fn take_for(&mut self, event: &str) -> OneOrMany<ErasedHandler> {
+        let mut taken = OneOrMany::default();
         let mut once = false;
         for l in self.events.iter().filter(|l| &*l.event == event) {
             taken.push(l.handler.clone());
@@ -81,46 +84,5 @@ impl Listeners {
             self.events.retain(|l| !(l.once && &*l.event == event));
         }
         taken
-    }
-}
-
-/// The handlers taken for one event: usually one, which then needs no allocation.
-pub(crate) enum Taken {
-    None,
-    One(ErasedHandler),
-    Many(Vec<ErasedHandler>),
-}
-
-impl Taken {
-    fn push(&mut self, handler: ErasedHandler) {
-        *self = match std::mem::replace(self, Taken::None) {
-            Taken::None => Taken::One(handler),
-            Taken::One(first) => Taken::Many(vec![first, handler]),
-            Taken::Many(mut all) => {
-                all.push(handler);
-                Taken::Many(all)
-            }
-        };
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Taken::None => 0,
-            Taken::One(_) => 1,
-            Taken::Many(all) => all.len(),
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub(crate) fn into_handlers(self) -> impl Iterator<Item = ErasedHandler> {
-        let (one, many) = match self {
-            Taken::None => (None, None),
-            Taken::One(h) => (Some(h), None),
-            Taken::Many(all) => (None, Some(all)),
-        };
-        one.into_iter().chain(many.into_iter().flatten())
     }
 }

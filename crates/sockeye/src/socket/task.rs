@@ -85,7 +85,7 @@ async fn dispatch(socket: &Socket, event: SocketEvent) {
     let mut ack = Some(Ack::new(socket, ack_id));
     let last = handlers.len() - 1;
     let mut args = Some(event.args);
-    for (i, handler) in handlers.into_handlers().enumerate() {
+    for (i, handler) in handlers.into_iter().enumerate() {
         let ack = ack.take().unwrap_or_else(|| Ack::new(socket, None));
         let args = if i == last {
             args.take().unwrap_or_default()
