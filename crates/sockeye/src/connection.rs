@@ -283,7 +283,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     }
     socket.set_connected();
     ns.add_socket(&socket);
-    ns.adapter().add_all(socket.id(), &[socket.id().to_owned()]);
+    ns.join(&socket, &[socket.id().to_owned()]);
     if let Ok(mut sockets) = conn.sockets.lock() {
         match sockets.iter_mut().find(|(n, _)| *n == nsp) {
             Some(slot) => slot.1 = socket.clone(),

@@ -42,9 +42,11 @@
 //!   by one task that decodes packets (sans-IO `socketio-proto`) and routes them to the
 //!   connection's [`Socket`]s, one per namespace. Each socket's handlers run one at a time
 //!   in arrival order, in one task per socket.
-//! - Rooms and broadcasts go through the namespace's [`Adapter`]: the in-memory
-//!   [`MemoryAdapter`] by default, a cluster adapter for several nodes. A broadcast encodes
-//!   its packet once and hands the same bytes to every socket.
+//! - Each namespace keeps the rooms of this node's sockets itself. A broadcast encodes its
+//!   packet once and hands the same bytes to every local socket; in a cluster, the
+//!   namespace's [`ClusterAdapter`] (Redis, for example) carries it and every other request
+//!   (fetch, join, leave, disconnect, server-side events) to the other nodes, and answers
+//!   theirs through a [`NamespaceHandle`].
 
 mod adapter;
 mod args;
@@ -65,8 +67,8 @@ mod service;
 mod socket;
 
 pub use adapter::{
-    AckResponse, Adapter, AdapterContext, AdapterFactory, BroadcastFlags, BroadcastOptions,
-    LocalSockets, MemoryAdapter, Room,
+    AckResponse, BroadcastAcks, BroadcastFlags, BroadcastOptions, ClusterAck, ClusterAdapter,
+    ClusterAdapterFactory, NamespaceHandle, Room, SocketData,
 };
 pub use config::Config;
 pub use error::{
@@ -74,7 +76,7 @@ pub use error::{
     EmitError,
 };
 pub use metrics::Metrics;
-pub use namespace::Namespace;
+pub use namespace::{Namespace, ServerSideAck};
 pub use operators::{BroadcastOperator, IntoRooms};
 pub use server::{Builder, SocketIo};
 pub use service::{SocketIoLayer, SocketIoRouter, SocketIoService};

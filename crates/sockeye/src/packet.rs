@@ -36,14 +36,6 @@ impl From<Encoded> for Frames {
     }
 }
 
-/// The ack id an EVENT packet asks to be answered with.
-pub(crate) fn ack_id(packet: &Packet) -> Option<u64> {
-    match &packet.data {
-        PacketData::Event { id, .. } => *id,
-        _ => None,
-    }
-}
-
 /// The event name and arguments of an EVENT packet (for outgoing listeners).
 pub(crate) fn event_parts(packet: &Packet) -> Option<(&str, &[Value])> {
     match &packet.data {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use socketio_proto::Value;
 use tracing::Instrument;
 
-use crate::adapter::{AdapterFactory, MemoryAdapter};
+use crate::adapter::ClusterAdapterFactory;
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::engine::{Engine, EngineHandler, EngineIncoming, EngineSession};
@@ -33,7 +33,7 @@ pub(crate) struct ServerInner {
     engine: std::sync::OnceLock<Engine>,
     namespaces: RwLock<HashMap<String, Namespace>>,
     dynamic: RwLock<Vec<(NamespaceMatcher, Namespace)>>,
-    adapter: AdapterFactory,
+    cluster: Option<ClusterAdapterFactory>,
     pub(crate) connections: ConnectionRegistry,
     pub(crate) counters: Arc<crate::metrics::Counters>,
 }
@@ -70,7 +70,7 @@ impl ConnectionRegistry {
 /// Builds a [`SocketIo`] with options and an adapter.
 pub struct Builder {
     config: Config,
-    adapter: AdapterFactory,
+    cluster: Option<ClusterAdapterFactory>,
 }
 
 impl Builder {
@@ -86,9 +86,13 @@ impl Builder {
         self
     }
 
-    /// Uses another adapter (the default is the in-memory [`MemoryAdapter`]).
-    pub fn adapter(mut self, factory: AdapterFactory) -> Self {
-        self.adapter = factory;
+    /// Joins a cluster: `factory` makes each namespace's [`ClusterAdapter`], which carries
+    /// broadcasts and requests to the other nodes (Redis, for example). Without one, the
+    /// server is a single node.
+    ///
+    /// [`ClusterAdapter`]: crate::ClusterAdapter
+    pub fn adapter(mut self, factory: ClusterAdapterFactory) -> Self {
+        self.cluster = Some(factory);
         self
     }
 
@@ -99,7 +103,7 @@ impl Builder {
             engine: std::sync::OnceLock::new(),
             namespaces: RwLock::new(HashMap::new()),
             dynamic: RwLock::new(Vec::new()),
-            adapter: self.adapter,
+            cluster: self.cluster,
             connections: ConnectionRegistry::default(),
             counters: Arc::default(),
         });
@@ -148,7 +152,9 @@ impl ServerInner {
         let mut namespaces = self.namespaces.write().ok()?;
         let child = namespaces
             .entry(name.to_owned())
-            .or_insert_with(|| Namespace::new(name.to_owned(), &self.adapter, Some(parent.clone())))
+            .or_insert_with(|| {
+                Namespace::new(name.to_owned(), self.cluster.as_ref(), Some(parent.clone()))
+            })
             .clone();
         parent.add_child(&child);
         Some(child)
@@ -171,7 +177,7 @@ impl SocketIo {
     pub fn builder() -> Builder {
         Builder {
             config: Config::default(),
-            adapter: Arc::new(|ctx| Arc::new(MemoryAdapter::new(ctx))),
+            cluster: None,
         }
     }
 
@@ -198,7 +204,7 @@ impl SocketIo {
         };
         namespaces
             .entry(name.clone())
-            .or_insert_with(|| Namespace::new(name, &self.0.adapter, None))
+            .or_insert_with(|| Namespace::new(name, self.0.cluster.as_ref(), None))
             .clone()
     }
 
@@ -209,11 +215,8 @@ impl SocketIo {
     where
         F: Fn(&str, &Value) -> bool + Send + Sync + 'static,
     {
-        let parent = Namespace::new(
-            format!("/_{}", crate::id::generate()),
-            &self.0.adapter,
-            None,
-        );
+        // The parent is never connected to: only its children need the cluster.
+        let parent = Namespace::new(format!("/_{}", crate::id::generate()), None, None);
         if let Ok(mut dynamic) = self.0.dynamic.write() {
             dynamic.push((Arc::new(matches), parent.clone()));
         }
@@ -314,8 +317,46 @@ impl SocketIo {
         &self,
         event: &str,
         data: &T,
-    ) -> Result<Vec<Value>, BroadcastAckError> {
+    ) -> Result<(), EmitError> {
         self.sockets().server_side_emit(event, data).await
+    }
+
+    /// Sends an event to the other nodes and collects one answer per node
+    /// (`io.serverSideEmitWithAck`).
+    pub async fn server_side_emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<R>, BroadcastAckError>
+    where
+        T: Serialize + ?Sized,
+        R: serde::de::DeserializeOwned,
+    {
+        self.sockets().server_side_emit_with_ack(event, data).await
+    }
+
+    /// Listens for an event another node sent with `server_side_emit` on the main
+    /// namespace (`io.on(event)` for server-side events). See [`Namespace::on_server_side`].
+    pub fn on_server_side<F, T, Fut>(
+        &self,
+        event: impl Into<std::borrow::Cow<'static, str>>,
+        listener: F,
+    ) where
+        F: Fn(T, crate::ServerSideAck) -> Fut + Send + Sync + 'static,
+        T: serde::de::DeserializeOwned + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.sockets().on_server_side(event, listener);
+    }
+
+    /// Every room of the main namespace, on every node.
+    pub async fn all_rooms(&self) -> Result<std::collections::HashSet<String>, AdapterError> {
+        self.sockets().all_rooms().await
+    }
+
+    /// How many nodes the cluster has (1 without a cluster adapter).
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        self.sockets().server_count().await
     }
 
     /// Every namespace created so far.
@@ -353,7 +394,9 @@ impl SocketIo {
             conn.close_sockets(DisconnectReason::ServerShuttingDown);
         }
         for ns in self.namespaces() {
-            ns.adapter().close().await;
+            if let Some(cluster) = ns.cluster() {
+                cluster.close().await;
+            }
         }
         self.engine().close();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);

@@ -11,7 +11,7 @@ use sio_support::{Raw, eventually, serve};
 use sockeye::{AckError, Socket, SocketIo, Value};
 
 fn rooms_of(io: &SocketIo) -> usize {
-    io.sockets().adapter().rooms().len()
+    io.sockets().rooms().len()
 }
 
 #[tokio::test]

@@ -1,26 +1,31 @@
-//! The adapter: where rooms live and how a broadcast reaches its sockets.
+//! Rooms, and the seam of a cluster.
 //!
-//! This is the seam of a cluster. The in-memory [`MemoryAdapter`] is the default and serves a
-//! single node; a cluster adapter (Redis) forwards each request to the other nodes as well and
-//! answers with what every node answered. Requests that may cross nodes are async.
+//! Every namespace keeps the rooms of this node's sockets in a local index, in a single node
+//! and in a cluster alike. What crosses nodes is the small [`ClusterAdapter`] trait: a
+//! namespace asks its local index for the local part of a request and, unless the request is
+//! `local`, hands it to the cluster adapter for the other nodes. A cluster adapter answers
+//! the other nodes' requests through the namespace's [`NamespaceHandle`], never by reaching
+//! into sockets. A server without a cluster adapter is a single node.
 
+mod handle;
+mod local;
 mod members;
-mod memory;
 mod room_set;
+mod socket_data;
 
 use std::collections::HashSet;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use socketio_proto::{Packet, Value};
 use tokio::sync::mpsc;
 
-pub use memory::MemoryAdapter;
+pub use handle::{BroadcastAcks, NamespaceHandle};
+pub(crate) use local::LocalRooms;
+pub use socket_data::SocketData;
 
 use crate::error::AdapterError;
-use crate::namespace::NsInner;
-use crate::socket::{RemoteSocket, Socket};
 
 /// A room name. Every socket is also in the room named by its own id.
 pub type Room = String;
@@ -49,115 +54,98 @@ pub struct BroadcastFlags {
     pub timeout: Option<Duration>,
 }
 
-/// An acknowledgement that came back from a broadcast: the socket id and its arguments.
+/// An acknowledgement that came back from a local socket of a broadcast: the socket's id and
+/// its arguments.
 pub type AckResponse = (String, Vec<Value>);
 
-/// The adapter of one namespace. Every method is called with short-lived state only; none
-/// may block.
-pub trait Adapter: Send + Sync + 'static {
-    /// Adds socket `id` to `rooms`.
-    fn add_all(&self, id: &str, rooms: &[Room]);
-    /// Removes socket `id` from `room`.
-    fn del(&self, id: &str, room: &str);
-    /// Removes socket `id` from every room.
-    fn del_all(&self, id: &str);
-    /// Every room with at least one socket on this node (the reference's `adapter.rooms`).
-    fn rooms(&self) -> HashSet<Room>;
-    /// The rooms socket `id` is in (this node only).
-    fn socket_rooms(&self, id: &str) -> HashSet<Room>;
-    /// The ids of this node's sockets in `rooms` (every socket when empty).
-    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Socket>;
-    /// Sends `packet` to the sockets `opts` selects, on every node unless `opts.flags.local`.
-    fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> Result<(), AdapterError>;
-    /// Sends `packet` (whose ack id is set) to the selected sockets and forwards each
-    /// acknowledgement into `acks`. Resolves to the number of sockets that were sent the
-    /// packet (on every node), so the caller knows how many answers to wait for.
+/// What the other nodes report about a broadcast with acknowledgements, as the reference's
+/// `clientCountCallback` and `ack` callbacks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClusterAck {
+    /// One node sent the packet to this many of its sockets (each node reports once).
+    ClientCount(usize),
+    /// One socket, on some node, answered with this (its first argument).
+    Response(Value),
+}
+
+/// What crosses nodes: the requests a namespace hands to the other nodes of a cluster. The
+/// local part of each request is done by the namespace itself; an implementation only
+/// reaches the other nodes and answers theirs through its [`NamespaceHandle`].
+///
+/// Futures must resolve: a node that does not answer in time is an
+/// [`AdapterError::Timeout`], an unreachable transport an [`AdapterError::Transport`].
+pub trait ClusterAdapter: Send + Sync + 'static {
+    /// Sends `packet` to the sockets `opts` selects on the other nodes.
+    fn broadcast(&self, packet: &Packet, opts: &BroadcastOptions) -> Result<(), AdapterError>;
+
+    /// Sends `packet` (an EVENT that wants acknowledgements) to the sockets `opts` selects on
+    /// the other nodes. Each node that received it reports a [`ClusterAck::ClientCount`], and
+    /// each answer arrives as a [`ClusterAck::Response`]. Resolves to the number of other
+    /// nodes expected to report a count.
     fn broadcast_with_ack(
         &self,
-        packet: Packet,
-        opts: BroadcastOptions,
-        acks: mpsc::UnboundedSender<AckResponse>,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        acks: mpsc::UnboundedSender<ClusterAck>,
     ) -> BoxFuture<'static, Result<usize, AdapterError>>;
-    /// Every room on every node (the cluster's `ALL_ROOMS` request).
-    fn all_rooms(&self) -> BoxFuture<'static, Result<HashSet<Room>, AdapterError>>;
-    /// The ids of the sockets in `rooms` on every node (`io.allSockets()`).
-    fn sockets(
-        &self,
-        rooms: HashSet<Room>,
-    ) -> BoxFuture<'static, Result<HashSet<String>, AdapterError>>;
-    /// The sockets `opts` selects, on every node unless local.
+
+    /// The sockets `opts` selects on the other nodes.
     fn fetch_sockets(
         &self,
-        opts: BroadcastOptions,
-    ) -> BoxFuture<'static, Result<Vec<RemoteSocket>, AdapterError>>;
-    /// Makes the selected sockets join `rooms`.
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<SocketData>, AdapterError>>;
+
+    /// Makes the selected sockets of the other nodes join `rooms`.
     fn add_sockets(
         &self,
-        opts: BroadcastOptions,
-        rooms: Vec<Room>,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
     ) -> BoxFuture<'static, Result<(), AdapterError>>;
-    /// Makes the selected sockets leave `rooms`.
+
+    /// Makes the selected sockets of the other nodes leave `rooms`.
     fn del_sockets(
         &self,
-        opts: BroadcastOptions,
-        rooms: Vec<Room>,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
     ) -> BoxFuture<'static, Result<(), AdapterError>>;
-    /// Disconnects the selected sockets (and their whole connection when `close`).
+
+    /// Disconnects the selected sockets of the other nodes (their whole connection when
+    /// `close`).
     fn disconnect_sockets(
         &self,
-        opts: BroadcastOptions,
+        opts: &BroadcastOptions,
         close: bool,
     ) -> BoxFuture<'static, Result<(), AdapterError>>;
-    /// Sends an event to the other nodes' `on_server_side` handlers; resolves to their
-    /// acknowledgements (one per node that answered). A single node has no peers: empty.
+
+    /// Sends an event (its name first, then its arguments) to the other nodes'
+    /// `on_server_side` listeners. With `ack`, resolves to one answer per node.
     fn server_side_emit(
         &self,
         args: Vec<Value>,
+        ack: bool,
     ) -> BoxFuture<'static, Result<Vec<Value>, AdapterError>>;
-    /// How many nodes the cluster has (1 for the in-memory adapter).
-    fn server_count(&self) -> BoxFuture<'static, usize>;
+
+    /// The rooms of the other nodes.
+    fn all_rooms(&self) -> BoxFuture<'static, Result<HashSet<Room>, AdapterError>>;
+
+    /// How many nodes the cluster has, this one included.
+    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>>;
+
+    /// A local socket joined `room`, which had no local socket before (an adapter that
+    /// subscribes per room does it here). The default does nothing.
+    fn room_created(&self, room: &str) {
+        let _ = room;
+    }
+
+    /// The last local socket left `room`. The default does nothing.
+    fn room_deleted(&self, room: &str) {
+        let _ = room;
+    }
+
     /// Releases the adapter's resources when the server closes.
     fn close(&self) -> BoxFuture<'static, ()>;
 }
 
-/// This node's sockets of one namespace, handed to an adapter when it is created.
-#[derive(Clone)]
-pub struct LocalSockets(pub(crate) Weak<NsInner>);
-
-impl LocalSockets {
-    /// The local socket with this id, if it is connected to the namespace.
-    pub fn get(&self, id: &str) -> Option<Socket> {
-        self.0.upgrade()?.sockets.read().ok()?.get(id).cloned()
-    }
-
-    /// Every local socket of the namespace.
-    pub fn all(&self) -> Vec<Socket> {
-        match self.0.upgrade() {
-            Some(ns) => ns
-                .sockets
-                .read()
-                .map(|s| s.values().cloned().collect())
-                .unwrap_or_default(),
-            None => Vec::new(),
-        }
-    }
-
-    /// The namespace's name.
-    pub fn namespace(&self) -> String {
-        self.0
-            .upgrade()
-            .map(|ns| ns.name.clone())
-            .unwrap_or_default()
-    }
-}
-
-/// What an adapter factory is given for each namespace it makes an adapter for.
-pub struct AdapterContext {
-    /// The namespace's name.
-    pub namespace: String,
-    /// This node's sockets of the namespace.
-    pub local: LocalSockets,
-}
-
-/// Makes the adapter of each namespace.
-pub type AdapterFactory = Arc<dyn Fn(AdapterContext) -> Arc<dyn Adapter> + Send + Sync>;
+/// Makes the cluster adapter of each namespace, given the namespace's handle.
+pub type ClusterAdapterFactory =
+    Arc<dyn Fn(NamespaceHandle) -> Arc<dyn ClusterAdapter> + Send + Sync>;

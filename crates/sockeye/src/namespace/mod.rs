@@ -1,5 +1,9 @@
 //! Namespaces: `/`, `/chat`, and children of dynamic namespaces.
 
+mod local;
+mod server_side;
+
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,13 +11,17 @@ use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use socketio_proto::Value;
 
-use crate::adapter::{Adapter, AdapterContext, AdapterFactory, LocalSockets};
+pub use server_side::ServerSideAck;
+
+use crate::adapter::{ClusterAdapter, ClusterAdapterFactory, LocalRooms, NamespaceHandle, Room};
 use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
 use crate::id::IdMap;
 use crate::operators::{BroadcastOperator, IntoRooms};
 use crate::socket::{BoxFut, ConnectionHandler, Middleware, MiddlewareFut, RemoteSocket, Socket};
+use server_side::ServerSideListeners;
 
 /// A namespace: a communication channel multiplexed over the connections. A cheap handle.
 ///
@@ -26,7 +34,11 @@ pub struct Namespace(pub(crate) Arc<NsInner>);
 pub(crate) struct NsInner {
     pub(crate) name: String,
     pub(crate) sockets: RwLock<IdMap<Arc<str>, Socket>>,
-    adapter: Arc<dyn Adapter>,
+    /// This node's rooms.
+    rooms: LocalRooms,
+    /// The other nodes, in a cluster.
+    cluster: Option<Arc<dyn ClusterAdapter>>,
+    server_side: RwLock<ServerSideListeners>,
     handlers: RwLock<Vec<ConnectionHandler>>,
     middlewares: RwLock<Vec<Middleware>>,
     /// The dynamic namespace this one was created from, whose handlers it shares.
@@ -37,16 +49,16 @@ pub(crate) struct NsInner {
 }
 
 impl Namespace {
+    /// A namespace; with a `cluster` factory, its requests also reach the other nodes.
     pub(crate) fn new(
         name: String,
-        factory: &AdapterFactory,
+        cluster: Option<&ClusterAdapterFactory>,
         parent: Option<Namespace>,
     ) -> Namespace {
         Namespace(Arc::new_cyclic(|weak| NsInner {
-            adapter: factory(AdapterContext {
-                namespace: name.clone(),
-                local: LocalSockets(weak.clone()),
-            }),
+            cluster: cluster.map(|factory| factory(NamespaceHandle(weak.clone()))),
+            rooms: LocalRooms::default(),
+            server_side: RwLock::new(Vec::new()),
             name,
             sockets: RwLock::new(IdMap::default()),
             handlers: RwLock::new(Vec::new()),
@@ -62,9 +74,28 @@ impl Namespace {
         &self.0.name
     }
 
-    /// The namespace's adapter.
-    pub fn adapter(&self) -> &Arc<dyn Adapter> {
-        &self.0.adapter
+    /// The cluster adapter that reaches the other nodes, if the server has one.
+    pub(crate) fn cluster(&self) -> Option<&Arc<dyn ClusterAdapter>> {
+        self.0.cluster.as_ref()
+    }
+
+    /// The rooms with at least one socket of this node (the reference's `adapter.rooms`).
+    pub fn rooms(&self) -> HashSet<Room> {
+        self.0.rooms.rooms()
+    }
+
+    /// Whether `room` has a socket on this node.
+    pub fn has_room(&self, room: &str) -> bool {
+        self.0.rooms.has_room(room)
+    }
+
+    /// Every room, on every node (the reference's `adapter.allRooms()`).
+    pub async fn all_rooms(&self) -> Result<HashSet<Room>, AdapterError> {
+        let mut rooms = self.rooms();
+        if let Some(cluster) = self.cluster() {
+            rooms.extend(cluster.all_rooms().await?);
+        }
+        Ok(rooms)
     }
 
     /// Adds a handler for each new socket (`io.on("connection", ...)`). Register the socket's
@@ -290,23 +321,121 @@ impl Namespace {
         self.operator().disconnect_sockets(close).await
     }
 
-    /// Sends an event to the other nodes of the cluster (the reference's `serverSideEmit`);
-    /// resolves to their acknowledgements. A single node has no peers.
+    /// Sends an event to the other nodes of the cluster (the reference's `serverSideEmit`),
+    /// where the namespace's [`on_server_side`](Namespace::on_server_side) listeners get it.
+    /// A single node has no peers: nothing is sent.
     pub async fn server_side_emit<T: Serialize + ?Sized>(
         &self,
         event: &str,
         data: &T,
-    ) -> Result<Vec<Value>, BroadcastAckError> {
-        crate::packet::check_event_name(event)?;
-        let mut args = vec![Value::String(event.to_owned())];
-        args.extend(crate::args::to_args(data)?);
-        Ok(self.0.adapter.server_side_emit(args).await?)
+    ) -> Result<(), EmitError> {
+        let args = server_side_args(event, data)?;
+        if let Some(cluster) = self.cluster() {
+            cluster.server_side_emit(args, false).await?;
+        }
+        Ok(())
     }
 
-    /// How many nodes the cluster has.
-    pub async fn server_count(&self) -> usize {
-        self.0.adapter.server_count().await
+    /// Sends an event to the other nodes and collects one answer per node, each read as `R`
+    /// (the reference's `serverSideEmitWithAck`). A single node has no peers: no answer.
+    /// A node that does not answer in time fails the whole request with
+    /// [`AdapterError::Timeout`].
+    pub async fn server_side_emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<R>, BroadcastAckError>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let args = server_side_args(event, data)?;
+        let Some(cluster) = self.cluster() else {
+            return Ok(Vec::new());
+        };
+        cluster
+            .server_side_emit(args, true)
+            .await?
+            .into_iter()
+            .map(|v| {
+                socketio_proto::from_value(v).map_err(|e| BroadcastAckError::Decode(e.to_string()))
+            })
+            .collect()
     }
+
+    /// Adds a listener for `event` sent by another node with `server_side_emit` (the
+    /// reference's `io.on(event)` for server-side events). Its arguments are read as `T` (a
+    /// tuple for several); `ack` answers the sender when it asked for an answer.
+    ///
+    /// ```
+    /// use sockeye::{ServerSideAck, SocketIo};
+    ///
+    /// let io = SocketIo::default();
+    /// io.on_server_side("ping", |count: u32, ack: ServerSideAck| async move {
+    ///     ack.send(&(count + 1));
+    /// });
+    /// ```
+    pub fn on_server_side<F, T, Fut>(
+        &self,
+        event: impl Into<Cow<'static, str>>,
+        listener: F,
+    ) -> &Self
+    where
+        F: Fn(T, ServerSideAck) -> Fut + Send + Sync + 'static,
+        T: DeserializeOwned + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let event = event.into();
+        let listener = server_side::erase(&event, listener);
+        if let Ok(mut listeners) = self.0.server_side.write() {
+            listeners.push((event, listener));
+        }
+        self
+    }
+
+    /// Runs the listeners of an event from another node.
+    pub(crate) fn run_server_side(&self, mut args: Vec<Value>, ack: ServerSideAck) {
+        let name = match args.first() {
+            Some(Value::String(name)) => name.clone(),
+            _ => return,
+        };
+        args.remove(0);
+        let listeners: Vec<_> = self
+            .0
+            .server_side
+            .read()
+            .map(|l| {
+                l.iter()
+                    .filter(|(event, _)| *event == name)
+                    .map(|(_, f)| f.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if listeners.is_empty() {
+            tracing::debug!(nsp = %self.0.name, event = %name, "no server-side listener");
+        }
+        for listener in listeners {
+            if let Some(fut) = listener(args.clone(), ack.clone()) {
+                tokio::spawn(fut);
+            }
+        }
+    }
+
+    /// How many nodes the cluster has (1 without a cluster adapter).
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        match self.cluster() {
+            Some(cluster) => cluster.server_count().await,
+            None => Ok(1),
+        }
+    }
+}
+
+/// The event name first, then the arguments: a server-side event as it crosses nodes.
+fn server_side_args<T: Serialize + ?Sized>(event: &str, data: &T) -> Result<Vec<Value>, EmitError> {
+    crate::packet::check_event_name(event)?;
+    let mut args = vec![Value::String(event.to_owned())];
+    args.extend(crate::args::to_args(data)?);
+    Ok(args)
 }
 
 impl std::fmt::Debug for Namespace {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 pub use rooms::IntoRooms;
 
-use crate::adapter::{BroadcastOptions, Room};
+use crate::adapter::{AckResponse, BroadcastOptions, ClusterAck, Room};
 use crate::args::{from_args, to_args};
 use crate::error::{AdapterError, BroadcastAckError, BroadcastAckTimeout, EmitError};
 use crate::namespace::Namespace;
@@ -102,18 +102,33 @@ impl BroadcastOperator {
         &self.opts
     }
 
-    /// Sends `event` to every selected socket. The packet is encoded once.
+    /// Sends `event` to every selected socket. The packet is encoded once for this node's
+    /// sockets, and handed once to the cluster adapter for the other nodes. The local
+    /// sockets get it even when the cluster cannot be reached (that error is returned).
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         crate::packet::check_event_name(event)?;
         let packet = socketio_proto::Packet::event(self.ns.name(), event, to_args(data)?, None);
-        self.ns.adapter().broadcast(packet, self.opts.clone())?;
+        self.ns.local_broadcast(&packet, &self.opts);
+        if let Some(cluster) = self.cluster() {
+            cluster.broadcast(&packet, &self.opts)?;
+        }
         Ok(())
+    }
+
+    /// The cluster adapter, unless the selection is `local` or there is none.
+    fn cluster(&self) -> Option<&std::sync::Arc<dyn crate::adapter::ClusterAdapter>> {
+        if self.opts.flags.local {
+            return None;
+        }
+        self.ns.cluster()
     }
 
     /// Sends `event` to every selected socket and collects each one's acknowledgement (its
     /// first argument, read as `R`). Resolves when all have answered or disconnected; with a
     /// [`timeout`](BroadcastOperator::timeout), fails at the deadline with the answers so far
-    /// and the ids of the sockets that did not answer.
+    /// and the ids of the local sockets that did not answer. In a cluster, every node reports
+    /// how many of its sockets got the packet, and their answers count too (the id of a
+    /// socket on another node is not carried by the cluster protocol: it is empty).
     pub async fn emit_with_ack<T, R>(
         &self,
         event: &str,
@@ -124,39 +139,46 @@ impl BroadcastOperator {
         R: DeserializeOwned + 'static,
     {
         crate::packet::check_event_name(event)?;
-        let id = self.ns.next_ack_id();
-        let packet = socketio_proto::Packet::event(self.ns.name(), event, to_args(data)?, Some(id));
-        let adapter = self.ns.adapter();
-        let targets = adapter.local_sockets(&self.opts);
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let packet = socketio_proto::Packet::event(self.ns.name(), event, to_args(data)?, None);
         let deadline = self
             .opts
             .flags
             .timeout
             .map(|t| tokio::time::Instant::now() + t);
-        let mut responses: Vec<(String, Vec<socketio_proto::Value>)> = Vec::new();
+        let mut local = self.ns.local_broadcast_with_ack(packet.clone(), &self.opts);
+        let mut tally = AckTally {
+            local_left: local.count(),
+            expected: local.count(),
+            ..AckTally::default()
+        };
 
         let outcome = async {
-            let expected = adapter
-                .broadcast_with_ack(packet, self.opts.clone(), tx)
-                .await?;
-            while responses.len() < expected {
-                match rx.recv().await {
-                    Some(response) => responses.push(response),
-                    None => break, // every waiter is gone: the rest disconnected
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            if let Some(cluster) = self.cluster() {
+                tally.nodes_left = cluster.broadcast_with_ack(&packet, &self.opts, tx).await?;
+            }
+            while !tally.complete() {
+                tokio::select! {
+                    answer = local.next(), if tally.local_left > 0 => match answer {
+                        Some(answer) => {
+                            tally.local_left -= 1;
+                            tally.responses.push(answer);
+                        }
+                        // every local waiter is gone: the rest disconnected
+                        None => tally.local_left = 0,
+                    },
+                    report = rx.recv(), if !tally.remote_complete() => tally.remote(report),
                 }
             }
-            Ok::<usize, AdapterError>(expected)
+            Ok::<(), AdapterError>(())
         };
         let result = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, outcome).await.ok(),
             None => Some(outcome.await),
         };
-        for socket in &targets {
-            socket.forget_ack(id);
-        }
         match result {
-            Some(Ok(_)) => responses
+            Some(Ok(())) => tally
+                .responses
                 .into_iter()
                 .map(|(_, mut args)| {
                     let first = if args.is_empty() {
@@ -164,23 +186,25 @@ impl BroadcastOperator {
                     } else {
                         vec![args.swap_remove(0)]
                     };
-                    from_args(first).map_err(|e| BroadcastAckError::Decode(e.0))
+                    from_args(first).map_err(|e| BroadcastAckError::Decode(e.to_string()))
                 })
                 .collect(),
             Some(Err(err)) => Err(err.into()),
             None => {
-                let answered: HashSet<&str> = responses.iter().map(|(id, _)| id.as_str()).collect();
-                let missing: Vec<String> = targets
+                let answered: HashSet<&str> =
+                    tally.responses.iter().map(|(id, _)| id.as_str()).collect();
+                let missing: Vec<String> = local
+                    .sockets()
                     .iter()
                     .filter(|s| !answered.contains(s.id()))
                     .map(|s| {
-                        crate::metrics::Counters::add(&s.0.conn.counters.acks_timed_out, 1);
+                        s.count_ack_timed_out();
                         s.id().to_owned()
                     })
                     .collect();
                 Err(BroadcastAckError::Timeout(BroadcastAckTimeout {
-                    expected: targets.len().max(responses.len()),
-                    responses,
+                    expected: tally.expected.max(tally.responses.len()),
+                    responses: tally.responses,
                     missing,
                 }))
             }
@@ -189,37 +213,115 @@ impl BroadcastOperator {
 
     /// The selected sockets, on every node unless `local`.
     pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
-        self.ns.adapter().fetch_sockets(self.opts.clone()).await
+        let mut sockets: Vec<RemoteSocket> = self
+            .ns
+            .local_select(&self.opts)
+            .iter()
+            .map(RemoteSocket::from_local)
+            .collect();
+        if let Some(cluster) = self.cluster() {
+            let remote = cluster.fetch_sockets(&self.opts).await?;
+            sockets.extend(
+                remote
+                    .into_iter()
+                    .map(|data| RemoteSocket::from_data(data, self.ns.clone())),
+            );
+        }
+        Ok(sockets)
     }
 
-    /// The ids of the selected sockets (the reference's `allSockets`).
+    /// The ids of the selected sockets, on every node unless `local` (the reference's
+    /// `allSockets`).
     pub async fn all_sockets(&self) -> Result<HashSet<String>, AdapterError> {
-        self.ns.adapter().sockets(self.opts.rooms.clone()).await
+        let mut ids: HashSet<String> = self
+            .ns
+            .local_select(&self.opts)
+            .iter()
+            .map(|s| s.id().to_owned())
+            .collect();
+        if let Some(cluster) = self.cluster() {
+            ids.extend(
+                cluster
+                    .fetch_sockets(&self.opts)
+                    .await?
+                    .into_iter()
+                    .map(|s| s.id),
+            );
+        }
+        Ok(ids)
     }
 
-    /// Makes the selected sockets join `rooms`.
+    /// Makes the selected sockets join `rooms`, on every node unless `local`.
     pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms: Vec<Room> = rooms.into_rooms();
-        self.ns
-            .adapter()
-            .add_sockets(self.opts.clone(), rooms)
-            .await
+        self.ns.local_add_sockets(&self.opts, &rooms);
+        match self.cluster() {
+            Some(cluster) => cluster.add_sockets(&self.opts, &rooms).await,
+            None => Ok(()),
+        }
     }
 
-    /// Makes the selected sockets leave `rooms`.
+    /// Makes the selected sockets leave `rooms`, on every node unless `local`.
     pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
         let rooms: Vec<Room> = rooms.into_rooms();
-        self.ns
-            .adapter()
-            .del_sockets(self.opts.clone(), rooms)
-            .await
+        self.ns.local_del_sockets(&self.opts, &rooms);
+        match self.cluster() {
+            Some(cluster) => cluster.del_sockets(&self.opts, &rooms).await,
+            None => Ok(()),
+        }
     }
 
-    /// Disconnects the selected sockets; with `close`, their whole connections.
+    /// Disconnects the selected sockets, on every node unless `local`; with `close`, their
+    /// whole connections.
     pub async fn disconnect_sockets(&self, close: bool) -> Result<(), AdapterError> {
-        self.ns
-            .adapter()
-            .disconnect_sockets(self.opts.clone(), close)
-            .await
+        self.ns.local_disconnect_sockets(&self.opts, close);
+        match self.cluster() {
+            Some(cluster) => cluster.disconnect_sockets(&self.opts, close).await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Where a broadcast with acknowledgements stands.
+#[derive(Default)]
+struct AckTally {
+    /// Local sockets that have not answered yet.
+    local_left: usize,
+    /// Other nodes that have not said how many sockets they sent the packet to.
+    nodes_left: usize,
+    /// Answers the other nodes announced, and those that came.
+    remote_expected: usize,
+    remote_answered: usize,
+    /// Every socket that was sent the packet, as far as known.
+    expected: usize,
+    responses: Vec<AckResponse>,
+}
+
+impl AckTally {
+    fn remote_complete(&self) -> bool {
+        self.nodes_left == 0 && self.remote_answered >= self.remote_expected
+    }
+
+    fn complete(&self) -> bool {
+        self.local_left == 0 && self.remote_complete()
+    }
+
+    fn remote(&mut self, report: Option<ClusterAck>) {
+        match report {
+            Some(ClusterAck::ClientCount(n)) => {
+                self.nodes_left = self.nodes_left.saturating_sub(1);
+                self.remote_expected += n;
+                self.expected += n;
+            }
+            Some(ClusterAck::Response(value)) => {
+                self.remote_answered += 1;
+                self.responses.push((String::new(), vec![value]));
+            }
+            // The adapter gave up on the other nodes: count what came.
+            None => {
+                self.nodes_left = 0;
+                self.remote_expected = self.remote_answered;
+            }
+        }
     }
 }

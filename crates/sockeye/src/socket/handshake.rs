@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::HeaderMap;
-use socketio_proto::Value;
+use http::{HeaderName, HeaderValue};
+use socketio_proto::{Map, Value};
 
 use crate::engine::HandshakeRequest;
 use crate::engine::percent_decode;
@@ -57,6 +58,103 @@ impl Handshake {
                 .unwrap_or_else(|| uri.path().to_owned()),
             query,
             auth,
+        }
+    }
+}
+
+impl Handshake {
+    /// The reference's `socket.handshake` object: header names in lower case, a header sent
+    /// several times joined with `", "` (`set-cookie` as an array), as Node's `req.headers`.
+    pub fn to_value(&self) -> Value {
+        let mut headers = Map::with_capacity(self.headers.keys_len());
+        for name in self.headers.keys() {
+            let values: Vec<String> = self
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            let value = if name == http::header::SET_COOKIE {
+                Value::Array(values.into_iter().map(Value::String).collect())
+            } else {
+                Value::String(values.join(", "))
+            };
+            headers.insert(name.as_str(), value);
+        }
+        let mut query = Map::with_capacity(self.query.len());
+        for (k, v) in &self.query {
+            query.insert(k.as_str(), Value::String(v.clone()));
+        }
+        let mut map = Map::with_capacity(9);
+        map.insert("headers", Value::Object(headers));
+        map.insert("time", Value::String(self.time.clone()));
+        map.insert("address", Value::String(self.address.clone()));
+        map.insert("xdomain", Value::Bool(self.xdomain));
+        map.insert("secure", Value::Bool(self.secure));
+        map.insert("issued", Value::Number(self.issued.into()));
+        map.insert("url", Value::String(self.url.clone()));
+        map.insert("query", Value::Object(query));
+        map.insert("auth", self.auth.clone());
+        Value::Object(map)
+    }
+
+    /// Reads the reference's handshake object (from another node); what is missing or of
+    /// another type is left empty, and header names or values that HTTP does not allow are
+    /// left out.
+    pub fn from_value(value: &Value) -> Handshake {
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let mut headers = HeaderMap::new();
+        if let Some(map) = value.get("headers").and_then(Value::as_object) {
+            for (name, v) in map.iter() {
+                let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
+                    continue;
+                };
+                let items = match v {
+                    Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                    Value::String(s) => vec![s.as_str()],
+                    _ => Vec::new(),
+                };
+                for item in items {
+                    if let Ok(v) = HeaderValue::from_str(item) {
+                        headers.append(name.clone(), v);
+                    }
+                }
+            }
+        }
+        let query = value
+            .get("query")
+            .and_then(Value::as_object)
+            .map(|q| {
+                q.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Handshake {
+            headers,
+            time: text("time"),
+            address: text("address"),
+            xdomain: value
+                .get("xdomain")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            secure: value
+                .get("secure")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            issued: value.get("issued").and_then(Value::as_u64).unwrap_or(0),
+            url: text("url"),
+            query,
+            auth: value
+                .get("auth")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new())),
         }
     }
 }
@@ -121,6 +219,38 @@ mod tests {
             date_string(0),
             "Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)"
         );
+    }
+
+    #[test]
+    fn the_handshake_object_round_trips_as_the_reference_shapes_it() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-a", HeaderValue::from_static("1"));
+        headers.append("x-a", HeaderValue::from_static("2"));
+        headers.append("set-cookie", HeaderValue::from_static("a=1"));
+        let hs = Handshake {
+            headers,
+            time: "t".into(),
+            address: "127.0.0.1".into(),
+            xdomain: true,
+            secure: false,
+            issued: 7,
+            url: "/socket.io/?EIO=4".into(),
+            query: HashMap::from([("EIO".to_owned(), "4".to_owned())]),
+            auth: Value::Null,
+        };
+        let value = hs.to_value();
+        assert_eq!(
+            value.get("headers").and_then(|h| h.get("x-a")),
+            Some(&Value::String("1, 2".into()))
+        );
+        let back = Handshake::from_value(&value);
+        assert_eq!(back.headers.get_all("set-cookie").iter().count(), 1);
+        assert_eq!(back.issued, 7);
+        assert_eq!(back.query["EIO"], "4");
+        assert!(back.xdomain);
+        // A peer's garbage gives an empty handshake, not a panic.
+        let empty = Handshake::from_value(&Value::String("nope".into()));
+        assert!(empty.headers.is_empty() && empty.url.is_empty());
     }
 
     #[test]

@@ -362,20 +362,19 @@ impl Socket {
 
     /// Joins one or several rooms.
     pub fn join(&self, rooms: impl IntoRooms) {
-        let rooms = rooms.into_rooms();
-        self.0.ns.adapter().add_all(&self.0.id, &rooms);
+        self.0.ns.join(self, &rooms.into_rooms());
     }
 
     /// Leaves one or several rooms.
     pub fn leave(&self, rooms: impl IntoRooms) {
         for room in rooms.into_rooms() {
-            self.0.ns.adapter().del(&self.0.id, &room);
+            self.0.ns.leave(&self.0.id, &room);
         }
     }
 
     /// The rooms the socket is in, its own id's room included.
     pub fn rooms(&self) -> HashSet<Room> {
-        self.0.ns.adapter().socket_rooms(&self.0.id)
+        self.0.ns.socket_rooms(&self.0.id)
     }
 
     // ----- disconnecting ---------------------------------------------------------------
@@ -496,6 +495,11 @@ impl Socket {
         if let Ok(mut acks) = self.0.acks.lock() {
             acks.remove(&id);
         }
+    }
+
+    /// Counts an acknowledgement this socket did not give in time.
+    pub(crate) fn count_ack_timed_out(&self) {
+        crate::metrics::Counters::add(&self.0.conn.counters.acks_timed_out, 1);
     }
 
     /// The number of acknowledgements this socket still owes.

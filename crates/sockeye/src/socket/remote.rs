@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use socketio_proto::Value;
 
 use super::{Handshake, Socket};
-use crate::adapter::Room;
+use crate::adapter::{Room, SocketData};
 use crate::error::{AdapterError, EmitError};
 use crate::namespace::Namespace;
 
@@ -27,6 +27,17 @@ pub struct RemoteSocket {
 }
 
 impl RemoteSocket {
+    /// A socket another node described.
+    pub(crate) fn from_data(data: SocketData, ns: Namespace) -> RemoteSocket {
+        RemoteSocket {
+            handshake: data.handshake(),
+            id: data.id,
+            rooms: data.rooms.into_iter().collect(),
+            data: data.data,
+            ns: Some(ns),
+        }
+    }
+
     pub(crate) fn from_local(socket: &Socket) -> RemoteSocket {
         RemoteSocket {
             id: socket.id().to_owned(),
@@ -34,23 +45,6 @@ impl RemoteSocket {
             rooms: socket.rooms(),
             data: socket.data_value(),
             ns: Some(socket.namespace().clone()),
-        }
-    }
-
-    /// A socket another node described (for cluster adapters).
-    pub fn new(
-        id: String,
-        handshake: Handshake,
-        rooms: HashSet<Room>,
-        data: Value,
-        ns: Namespace,
-    ) -> Self {
-        RemoteSocket {
-            id,
-            handshake,
-            rooms,
-            data,
-            ns: Some(ns),
         }
     }
 

@@ -111,7 +111,7 @@ async fn close(socket: &Socket) {
         handler(socket.clone(), reason).await;
     }
     let ns = socket.namespace();
-    ns.adapter().del_all(socket.id());
+    ns.leave_all(socket.id());
     ns.remove_socket(socket.id());
     socket.drop_acks();
     let disconnect = socket.listeners().disconnect.clone();

@@ -1,0 +1,113 @@
+//! The local part of every room operation and broadcast: this node's sockets only. The
+//! broadcast operators add the cluster's part; a cluster adapter calls these for requests
+//! from other nodes.
+
+use socketio_proto::{Packet, PacketData};
+use tokio::sync::mpsc;
+
+use super::Namespace;
+use crate::adapter::{BroadcastAcks, BroadcastOptions, Room};
+use crate::packet::frames;
+use crate::socket::Socket;
+
+impl Namespace {
+    /// The local sockets `opts` selects, each once.
+    pub(crate) fn local_select(&self, opts: &BroadcastOptions) -> Vec<Socket> {
+        self.0.rooms.select(opts, &self.0.sockets)
+    }
+
+    /// Sends `packet` to the selected local sockets; it is encoded once.
+    pub(crate) fn local_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
+        let frames = frames(packet);
+        for socket in self.local_select(opts) {
+            // One socket's full outbox or closed transport is its own problem, not the
+            // broadcast's: the others still get the packet.
+            let _ = socket.deliver(packet, &frames, opts.flags.volatile);
+        }
+    }
+
+    /// Sends the EVENT `packet` with a fresh ack id to the selected local sockets and
+    /// returns their answers as they come.
+    pub(crate) fn local_broadcast_with_ack(
+        &self,
+        mut packet: Packet,
+        opts: &BroadcastOptions,
+    ) -> BroadcastAcks {
+        let id = self.next_ack_id();
+        if let PacketData::Event { id: slot, .. } = &mut packet.data {
+            *slot = Some(id);
+        }
+        let frames = frames(&packet);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut sent = Vec::new();
+        for socket in self.local_select(opts) {
+            socket.expect_broadcast_ack(id, tx.clone());
+            if socket
+                .deliver(&packet, &frames, opts.flags.volatile)
+                .is_ok()
+            {
+                sent.push(socket);
+            } else {
+                socket.forget_ack(id);
+            }
+        }
+        BroadcastAcks::new(sent.len(), id, sent, rx)
+    }
+
+    /// Makes the selected local sockets join `rooms`.
+    pub(crate) fn local_add_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        for socket in self.local_select(opts) {
+            self.join(&socket, rooms);
+        }
+    }
+
+    /// Makes the selected local sockets leave `rooms`.
+    pub(crate) fn local_del_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        for socket in self.local_select(opts) {
+            for room in rooms {
+                self.leave(socket.id(), room);
+            }
+        }
+    }
+
+    /// Disconnects the selected local sockets (their whole connection when `close`).
+    pub(crate) fn local_disconnect_sockets(&self, opts: &BroadcastOptions, close: bool) {
+        for socket in self.local_select(opts) {
+            socket.disconnect(close);
+        }
+    }
+
+    /// Adds `socket` to `rooms`, telling the cluster about rooms new on this node.
+    pub(crate) fn join(&self, socket: &Socket, rooms: &[Room]) {
+        let created = self.0.rooms.add_all(socket, rooms);
+        if let Some(cluster) = self.cluster() {
+            for room in &created {
+                cluster.room_created(room);
+            }
+        }
+    }
+
+    /// Removes socket `id` from `room`.
+    pub(crate) fn leave(&self, id: &str, room: &str) {
+        if self.0.rooms.del(id, room) {
+            if let Some(cluster) = self.cluster() {
+                cluster.room_deleted(room);
+            }
+        }
+    }
+
+    /// Removes socket `id` from every room (it is leaving the namespace).
+    pub(crate) fn leave_all(&self, id: &str) {
+        let deleted = self.0.rooms.del_all(id);
+        if let Some(cluster) = self.cluster() {
+            for room in &deleted {
+                cluster.room_deleted(room);
+            }
+        }
+    }
+
+    /// The rooms socket `id` is in.
+    pub(crate) fn socket_rooms(&self, id: &str) -> std::collections::HashSet<Room> {
+        self.0.rooms.socket_rooms(id)
+    }
+}
