@@ -83,7 +83,7 @@ pub use service::{SocketIoLayer, SocketIoRouter, SocketIoService};
 pub use socket::{
     Ack, DisconnectReason, Event, EventHandler, Handshake, RemoteSocket, Socket, SocketEmitter,
 };
-pub use socketio_proto::{Args, Map, Value};
+pub use socketio_proto::{Args, Map, Packet, PacketData, Value};
 
 /// The README's snippets, compiled as doctests so that they stay true.
 #[cfg(doctest)]

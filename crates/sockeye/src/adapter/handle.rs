@@ -1,7 +1,7 @@
 //! The narrow handle through which a cluster adapter serves the other nodes' requests.
 
 use std::collections::HashSet;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
 use socketio_proto::{Packet, Value};
 use tokio::sync::mpsc;
@@ -16,16 +16,27 @@ use crate::namespace::ServerSideAck;
 /// another node needs, and nothing else. It holds the namespace weakly, so an adapter never
 /// keeps a closed server alive; once the namespace is gone every call does nothing.
 #[derive(Clone)]
-pub struct NamespaceHandle(pub(crate) Weak<NsInner>);
+pub struct NamespaceHandle {
+    ns: Weak<NsInner>,
+    name: Arc<str>,
+}
 
 impl NamespaceHandle {
-    fn ns(&self) -> Option<Namespace> {
-        self.0.upgrade().map(Namespace)
+    pub(crate) fn new(ns: Weak<NsInner>, name: &str) -> Self {
+        NamespaceHandle {
+            ns,
+            name: name.into(),
+        }
     }
 
-    /// The namespace's name, such as `/` or `/chat` (empty once the namespace is gone).
-    pub fn name(&self) -> String {
-        self.ns().map(|ns| ns.name().to_owned()).unwrap_or_default()
+    fn ns(&self) -> Option<Namespace> {
+        self.ns.upgrade().map(Namespace)
+    }
+
+    /// The namespace's name, such as `/` or `/chat`. Known from the start, also while the
+    /// factory that is handed the handle runs (before the namespace exists).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Sends `packet` to the local sockets `opts` selects (a broadcast from another node).

@@ -56,7 +56,7 @@ impl Namespace {
         parent: Option<Namespace>,
     ) -> Namespace {
         Namespace(Arc::new_cyclic(|weak| NsInner {
-            cluster: cluster.map(|factory| factory(NamespaceHandle(weak.clone()))),
+            cluster: cluster.map(|factory| factory(NamespaceHandle::new(weak.clone(), &name))),
             rooms: LocalRooms::default(),
             server_side: RwLock::new(Vec::new()),
             name,
