@@ -82,7 +82,7 @@ async fn members(io: &SocketIo) -> Result<Vec<(RemoteSocket, Member)>, String> {
         .into_iter()
         .filter_map(|s| s.data::<Member>().map(|m| (s, m)))
         .collect();
-    members.sort_by(|a, b| a.1.joined_at.cmp(&b.1.joined_at));
+    members.sort_by_key(|(_, m)| m.joined_at);
     Ok(members)
 }
 
