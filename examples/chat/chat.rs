@@ -1,6 +1,18 @@
 //! The chat protocol: users join with a name, send messages with an acknowledgement, see who
 //! is typing, and are told who joined and left.
 //!
+//! - `user-join(name, ack)`: the name is trimmed, 1 to 32 characters, and not in use by
+//!   another socket (ignoring case). The answer is `{status: "ok"}` or `{error}` in words for
+//!   the login form. A page joins again on every connection, before it sends anything.
+//! - `chat-message({text}, ack)`: broadcast to all, answered `{status: "ok", id}`, or
+//!   `{error: "Not authenticated"}` before joining.
+//! - `typing`, `stop-typing`: told to the others as `user-typing(name)`,
+//!   `user-stopped-typing(name)`, which also follows a joined user's disconnection.
+//! - The server sends `user-list([{username, joinedAt}])` on every join and leave, and
+//!   `system-message({text, timestamp})` for them.
+//! - The handshake's `auth.key` (a per-tab secret) lets a tab that reconnects take its name
+//!   back from its previous socket while the server has not yet seen that one go.
+//!
 //! Who has joined lives in each socket's `data` and the online list comes from
 //! `fetch_sockets`, so both span every node once an adapter joins several servers.
 
