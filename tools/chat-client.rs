@@ -127,21 +127,37 @@ async fn run(args: Args) -> i32 {
     socket.on_connect(move |s: Socket| {
         let (name, joined_tx) = (name.clone(), joined_tx.clone());
         async move {
-            let _ = s.emit("user-join", &name);
-            let _ = joined_tx.send(());
+            let answer: Result<Value, _> = s
+                .timeout(ACK_TIMEOUT)
+                .emit_with_ack("user-join", &name)
+                .await;
+            let result = match answer {
+                Ok(answer) => match answer.get("error") {
+                    Some(error) => Err(error
+                        .as_str()
+                        .map_or_else(|| error.to_string(), str::to_owned)),
+                    None => Ok(()),
+                },
+                Err(err) => Err(format!("no answer to user-join: {err}")),
+            };
+            if let Err(error) = &result {
+                eprintln!("cannot join as {name:?}: {error}");
+            }
+            let _ = joined_tx.send(result);
         }
     });
     socket.connect();
     // Messages wait for the join, which the server needs before it accepts them.
-    if tokio::time::timeout(CONNECT_TIMEOUT, joined.recv())
-        .await
-        .is_err()
-    {
-        eprintln!(
-            "could not connect to {} within {CONNECT_TIMEOUT:?}",
-            args.url
-        );
-        return 1;
+    match tokio::time::timeout(CONNECT_TIMEOUT, joined.recv()).await {
+        Ok(Some(Ok(()))) => {}
+        Ok(_) => return 1,
+        Err(_) => {
+            eprintln!(
+                "could not connect to {} within {CONNECT_TIMEOUT:?}",
+                args.url
+            );
+            return 1;
+        }
     }
 
     let mut lines = BufReader::new(tokio::io::stdin()).lines();

@@ -1,14 +1,54 @@
 //! The chat protocol: users join with a name, send messages with an acknowledgement, see who
 //! is typing, and are told who joined and left.
+//!
+//! - `user-join(name, ack)`: the name is trimmed, 1 to 32 characters, and not in use by
+//!   another socket (ignoring case). The answer is `{status: "ok"}` or `{error}` in words for
+//!   the login form. A page joins again on every connection, before it sends anything.
+//! - `chat-message({text}, ack)`: broadcast to all, answered `{status: "ok", id}`, or
+//!   `{error: "Not authenticated"}` before joining.
+//! - `typing`, `stop-typing`: told to the others as `user-typing(name)`,
+//!   `user-stopped-typing(name)`, which also follows a joined user's disconnection.
+//! - The server sends `user-list([{username, joinedAt}])` on every join and leave, and
+//!   `system-message({text, timestamp})` for them.
+//! - The handshake's `auth.key` (a per-tab secret) lets a tab that reconnects take its name
+//!   back from its previous socket while the server has not yet seen that one go.
+//!
+//! Who has joined lives in each socket's `data` and the online list comes from
+//! `fetch_sockets`, so both span every node once an adapter joins several servers.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sockeye::{Ack, DisconnectReason, Socket, SocketIo};
+use sockeye::{Ack, DisconnectReason, RemoteSocket, Socket, SocketIo, Value};
+
+/// The longest name, in characters (the page's input has the same `maxlength`).
+const MAX_NAME_CHARS: usize = 32;
+/// The longest tab key taken from the handshake; anything longer is ignored.
+const MAX_KEY_CHARS: usize = 64;
+
+/// A joined user, kept as the socket's `data`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Member {
+    username: String,
+    joined_at: u64,
+    /// The page's per-tab secret (handshake `auth.key`): a reconnecting tab takes its name back
+    /// from its own socket that the server has not yet seen go.
+    key: Option<String>,
+}
+
+impl Member {
+    fn same_name(&self, name: &str) -> bool {
+        self.username.to_lowercase() == name.to_lowercase()
+    }
+
+    /// Whether `other` is this member again, from the same tab.
+    fn same_tab(&self, other: &Member) -> bool {
+        self.key.is_some() && self.key == other.key && self.same_name(&other.username)
+    }
+}
 
 /// A user in the `user-list`.
 #[derive(Debug, Clone, Serialize)]
@@ -25,27 +65,12 @@ struct Incoming {
     text: String,
 }
 
-/// The chat's state: who has joined, by socket id.
 #[derive(Default)]
 struct Chat {
-    users: Mutex<HashMap<String, User>>,
     next_id: AtomicU64,
-}
-
-impl Chat {
-    fn user(&self, socket: &Socket) -> Option<User> {
-        self.users.lock().ok()?.get(socket.id()).cloned()
-    }
-
-    fn list(&self) -> Vec<User> {
-        let mut users: Vec<User> = self
-            .users
-            .lock()
-            .map(|u| u.values().cloned().collect())
-            .unwrap_or_default();
-        users.sort_by_key(|u| u.joined_at);
-        users
-    }
+    /// Serializes name checks on this node, so two sockets cannot both take a free name
+    /// between one's check and its claim.
+    join_lock: tokio::sync::Mutex<()>,
 }
 
 fn now_ms() -> u64 {
@@ -59,6 +84,36 @@ fn system_message(text: String) -> serde_json::Value {
     json!({ "text": text, "timestamp": now_ms() })
 }
 
+/// The joined users of every node, oldest first.
+async fn members(io: &SocketIo) -> Result<Vec<(RemoteSocket, Member)>, String> {
+    let sockets = io
+        .fetch_sockets()
+        .await
+        .map_err(|err| format!("the server cannot list who is online: {err}"))?;
+    let mut members: Vec<(RemoteSocket, Member)> = sockets
+        .into_iter()
+        .filter_map(|s| s.data::<Member>().map(|m| (s, m)))
+        .collect();
+    members.sort_by_key(|(_, m)| m.joined_at);
+    Ok(members)
+}
+
+async fn emit_user_list(io: &SocketIo) {
+    match members(io).await {
+        Ok(members) => {
+            let users: Vec<User> = members
+                .into_iter()
+                .map(|(_, m)| User {
+                    username: m.username,
+                    joined_at: m.joined_at,
+                })
+                .collect();
+            let _ = io.emit("user-list", &users);
+        }
+        Err(err) => tracing::warn!("{err}"),
+    }
+}
+
 /// Installs the chat protocol on the main namespace of `io`.
 pub(crate) fn install(io: &SocketIo) {
     let chat = Arc::new(Chat::default());
@@ -70,31 +125,107 @@ pub(crate) fn install(io: &SocketIo) {
     });
 }
 
+/// The name a client asked for, trimmed, or why it cannot have it.
+fn valid_name(name: &Value) -> Result<String, String> {
+    let name = name.as_str().ok_or("A name must be text.")?.trim();
+    if name.is_empty() {
+        return Err("Please enter a name.".to_owned());
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("A name has at most {MAX_NAME_CHARS} characters."));
+    }
+    Ok(name.to_owned())
+}
+
+/// How a `user-join` went.
+enum Joined {
+    /// A new member: everyone is told.
+    New,
+    /// The socket had already joined under this name.
+    Again,
+    /// The same tab came back while its previous socket was still here: that one goes.
+    TookOver(Vec<RemoteSocket>),
+}
+
+async fn join(io: &SocketIo, chat: &Chat, socket: &Socket, name: &Value) -> Result<Joined, String> {
+    let name = valid_name(name)?;
+    let _claim = chat.join_lock.lock().await;
+    if let Some(me) = socket.data::<Member>() {
+        return if me.same_name(&name) {
+            Ok(Joined::Again)
+        } else {
+            Err(format!("You have already joined as \"{}\".", me.username))
+        };
+    }
+    let key = socket
+        .handshake()
+        .auth
+        .get("key")
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty() && k.chars().count() <= MAX_KEY_CHARS)
+        .map(str::to_owned);
+    let me = Member {
+        username: name,
+        joined_at: now_ms(),
+        key,
+    };
+    let mut previous = Vec::new();
+    for (other, member) in members(io).await? {
+        if other.id == socket.id() || !member.same_name(&me.username) {
+            continue;
+        }
+        if !me.same_tab(&member) {
+            return Err(format!(
+                "The name \"{}\" is taken. Please choose another.",
+                member.username
+            ));
+        }
+        previous.push(other);
+    }
+    socket
+        .set_data(&me)
+        .map_err(|err| format!("the server cannot keep your name: {err}"))?;
+    Ok(if previous.is_empty() {
+        Joined::New
+    } else {
+        Joined::TookOver(previous)
+    })
+}
+
 fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
     let (c, i) = (chat.clone(), io.clone());
-    socket.on(
-        "user-join",
-        move |socket: Socket, name: serde_json::Value| {
-            let (chat, io) = (c.clone(), i.clone());
-            async move {
-                let Some(name) = name.as_str().map(str::trim).filter(|n| !n.is_empty()) else {
-                    return;
-                };
-                let user = User {
-                    username: name.to_owned(),
-                    joined_at: now_ms(),
-                };
-                if let Ok(mut users) = chat.users.lock() {
-                    users.insert(socket.id().to_owned(), user);
+    socket.on("user-join", move |socket: Socket, name: Value, ack: Ack| {
+        let (chat, io) = (c.clone(), i.clone());
+        async move {
+            match join(&io, &chat, &socket, &name).await {
+                Err(error) => {
+                    let _ = ack.send(&json!({ "error": error }));
                 }
-                let _ = io.emit("user-list", &chat.list());
-                let _ = socket.broadcast().emit(
-                    "system-message",
-                    &system_message(format!("{name} joined the chat")),
-                );
+                Ok(Joined::Again) => {
+                    let _ = ack.send(&json!({ "status": "ok" }));
+                }
+                Ok(joined) => {
+                    let announce = match joined {
+                        Joined::TookOver(previous) => {
+                            for old in previous {
+                                let _ = old.disconnect(true).await;
+                            }
+                            false
+                        }
+                        _ => true,
+                    };
+                    emit_user_list(&io).await;
+                    if let (true, Some(me)) = (announce, socket.data::<Member>()) {
+                        let _ = socket.broadcast().emit(
+                            "system-message",
+                            &system_message(format!("{} joined the chat", me.username)),
+                        );
+                    }
+                    let _ = ack.send(&json!({ "status": "ok" }));
+                }
             }
-        },
-    );
+        }
+    });
 
     let (c, i) = (chat.clone(), io.clone());
     socket.on(
@@ -102,7 +233,7 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
         move |socket: Socket, msg: Option<Incoming>, ack: Ack| {
             let (chat, io) = (c.clone(), i.clone());
             async move {
-                let Some(user) = chat.user(&socket) else {
+                let Some(user) = socket.data::<Member>() else {
                     let _ = ack.send(&json!({ "error": "Not authenticated" }));
                     return;
                 };
@@ -120,32 +251,34 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
         ("typing", "user-typing"),
         ("stop-typing", "user-stopped-typing"),
     ] {
-        let c = chat.clone();
-        socket.on(incoming, move |socket: Socket| {
-            let chat = c.clone();
-            async move {
-                if let Some(user) = chat.user(&socket) {
-                    let _ = socket.broadcast().emit(outgoing, &user.username);
-                }
+        socket.on(incoming, move |socket: Socket| async move {
+            if let Some(user) = socket.data::<Member>() {
+                let _ = socket.broadcast().emit(outgoing, &user.username);
             }
         });
     }
 
     socket.on_disconnect(move |socket: Socket, _reason: DisconnectReason| {
-        let (chat, io) = (chat.clone(), io.clone());
+        let io = io.clone();
         async move {
-            let user = chat
-                .users
-                .lock()
-                .ok()
-                .and_then(|mut u| u.remove(socket.id()));
-            if let Some(user) = user {
-                let _ = io.emit("user-list", &chat.list());
-                let _ = io.emit(
-                    "system-message",
-                    &system_message(format!("{} left the chat", user.username)),
-                );
+            let Some(gone) = socket.data::<Member>() else {
+                return;
+            };
+            // A tab closed mid-word never sends `stop-typing`.
+            let _ = io.emit("user-stopped-typing", &gone.username);
+            emit_user_list(&io).await;
+            // Taken over by the same tab's new socket: nobody left.
+            let replaced = members(&io)
+                .await
+                .map(|all| all.iter().any(|(_, m)| m.same_tab(&gone)))
+                .unwrap_or(false);
+            if replaced {
+                return;
             }
+            let _ = io.emit(
+                "system-message",
+                &system_message(format!("{} left the chat", gone.username)),
+            );
         }
     });
 }

@@ -70,25 +70,100 @@ if (ourClient) {
   });
 }
 
-// socket.id -> { username, joinedAt }
-const users = new Map();
+// Who has joined lives in socket.data ({ username, joinedAt, key }) and the online list comes
+// from fetchSockets(), as in sockeye's chat, so both would span a cluster behind an adapter.
+const MAX_NAME_CHARS = 32;
+const MAX_KEY_CHARS = 64;
 let nextMessageId = 1;
+// Name checks run one at a time: fetchSockets() yields, and two sockets must not both take a
+// free name between one's check and its claim.
+let joinQueue = Promise.resolve();
 
-const userList = () => [...users.values()];
 const systemMessage = (text) => ({ text, timestamp: Date.now() });
+const sameName = (a, b) => a.toLowerCase() === b.toLowerCase();
+// The same tab again: its key (handshake auth.key) and name match.
+const sameTab = (a, b) => !!a.key && a.key === b.key && sameName(a.username, b.username);
+
+async function members() {
+  const sockets = await io.fetchSockets();
+  return sockets
+    .filter((s) => s.data && typeof s.data.username === "string")
+    .sort((a, b) => a.data.joinedAt - b.data.joinedAt);
+}
+
+async function emitUserList() {
+  const list = (await members()).map((s) => ({
+    username: s.data.username,
+    joinedAt: s.data.joinedAt,
+  }));
+  io.emit("user-list", list);
+}
+
+function validName(name) {
+  if (typeof name !== "string") return { error: "A name must be text." };
+  const trimmed = name.trim();
+  if (!trimmed) return { error: "Please enter a name." };
+  if ([...trimmed].length > MAX_NAME_CHARS) {
+    return { error: `A name has at most ${MAX_NAME_CHARS} characters.` };
+  }
+  return { name: trimmed };
+}
+
+// Resolves to { error } or { joined: "new" | "again" | "took-over", previous }.
+async function join(socket, requested) {
+  const { name, error } = validName(requested);
+  if (error) return { error };
+  const me = socket.data && socket.data.username ? socket.data : null;
+  if (me) {
+    return sameName(me.username, name)
+      ? { joined: "again" }
+      : { error: `You have already joined as "${me.username}".` };
+  }
+  const auth = socket.handshake.auth || {};
+  const key =
+    typeof auth.key === "string" && auth.key && [...auth.key].length <= MAX_KEY_CHARS
+      ? auth.key
+      : null;
+  const member = { username: name, joinedAt: Date.now(), key };
+  const previous = [];
+  for (const other of await members()) {
+    if (other.id === socket.id || !sameName(other.data.username, name)) continue;
+    if (!sameTab(member, other.data)) {
+      return { error: `The name "${other.data.username}" is taken. Please choose another.` };
+    }
+    previous.push(other);
+  }
+  socket.data = member;
+  return { joined: previous.length ? "took-over" : "new", previous };
+}
 
 io.on("connection", (socket) => {
-  socket.on("user-join", (username) => {
-    if (typeof username !== "string" || !username.trim()) return;
-    const name = username.trim();
-    users.set(socket.id, { username: name, joinedAt: Date.now() });
-    io.emit("user-list", userList());
-    socket.broadcast.emit("system-message", systemMessage(`${name} joined the chat`));
+  socket.on("user-join", async (username, ack) => {
+    const reply = typeof ack === "function" ? ack : () => {};
+    const turn = joinQueue.then(() => join(socket, username));
+    joinQueue = turn.catch(() => {});
+    let result;
+    try {
+      result = await turn;
+    } catch (err) {
+      return reply({ error: `the server cannot list who is online: ${err.message}` });
+    }
+    if (result.error) return reply({ error: result.error });
+    if (result.joined === "again") return reply({ status: "ok" });
+    for (const old of result.previous) old.disconnect(true);
+    await emitUserList();
+    if (result.joined === "new") {
+      socket.broadcast.emit(
+        "system-message",
+        systemMessage(`${socket.data.username} joined the chat`)
+      );
+    }
+    reply({ status: "ok" });
   });
 
   socket.on("chat-message", (msg, ack) => {
     const reply = typeof ack === "function" ? ack : () => {};
-    const user = users.get(socket.id);
+    const user = socket.data && socket.data.username ? socket.data : null;
     if (!user) return reply({ error: "Not authenticated" });
     const text = msg && typeof msg.text === "string" ? msg.text : "";
     const id = String(nextMessageId++);
@@ -97,21 +172,22 @@ io.on("connection", (socket) => {
   });
 
   socket.on("typing", () => {
-    const user = users.get(socket.id);
-    if (user) socket.broadcast.emit("user-typing", user.username);
+    if (socket.data.username) socket.broadcast.emit("user-typing", socket.data.username);
   });
 
   socket.on("stop-typing", () => {
-    const user = users.get(socket.id);
-    if (user) socket.broadcast.emit("user-stopped-typing", user.username);
+    if (socket.data.username) socket.broadcast.emit("user-stopped-typing", socket.data.username);
   });
 
-  socket.on("disconnect", () => {
-    const user = users.get(socket.id);
-    if (!user) return;
-    users.delete(socket.id);
-    io.emit("user-list", userList());
-    io.emit("system-message", systemMessage(`${user.username} left the chat`));
+  socket.on("disconnect", async () => {
+    const gone = socket.data && socket.data.username ? socket.data : null;
+    if (!gone) return;
+    // A tab closed mid-word never sends stop-typing.
+    io.emit("user-stopped-typing", gone.username);
+    await emitUserList();
+    // Taken over by the same tab's new socket: nobody left.
+    if ((await members()).some((s) => sameTab(s.data, gone))) return;
+    io.emit("system-message", systemMessage(`${gone.username} left the chat`));
   });
 
   // Test-only events.

@@ -1,22 +1,45 @@
 // Chat page. Every text from the network is inserted with textContent, never as HTML.
 // `?transports=websocket` (or `polling`, or a comma list) pins the transports; without it the
 // client's defaults apply.
+//
+// Joining and sending survive reconnections: the page joins again on every connection, and
+// messages wait in an outbox until the server acknowledges them. They are sent only once this
+// connection has joined, so the server never sees a message from a page it does not know.
 (function () {
   "use strict";
 
   const TYPING_IDLE_MS = 2000;
+  const BACK_ONLINE_MS = 4000;
   const $ = (id) => document.getElementById(id);
 
+  // Identifies this tab across reconnections, so that it can take its name back from its own
+  // previous connection when the server has not noticed yet that it is gone.
+  function tabKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   const params = new URLSearchParams(location.search);
-  const opts = {};
+  const opts = { auth: { key: tabKey() } };
   if (params.get("transports")) opts.transports = params.get("transports").split(",");
   const socket = io(opts);
   // Exposed for tests and for poking at from the console.
   window.chatSocket = socket;
 
+  // The name the user asked for (null until the login form is sent), and whether the server
+  // has accepted it: ever (the chat is shown) and on the current connection.
+  let wanted = null;
   let username = null;
+  let joined = false;
+  let joining = false;
+  // Bumped at every connect and disconnect: answers from an earlier connection are stale.
+  let connection = 0;
+  // Messages the server has not acknowledged yet: { text, li, sending }.
+  const outbox = [];
   let typing = false;
   let typingTimer = null;
+  let backOnlineTimer = null;
   const typers = new Set();
 
   function addMessage(parts, className) {
@@ -49,24 +72,118 @@
     clearTimeout(typingTimer);
     if (typing) {
       typing = false;
-      socket.emit("stop-typing");
+      if (joined) socket.emit("stop-typing");
     }
+  }
+
+  function showLoginError(text) {
+    $("login-error").textContent = text;
+    $("login-error").hidden = !text;
+  }
+
+  // ----- connection state on the page ------------------------------------------------
+
+  function showOffline() {
+    clearTimeout(backOnlineTimer);
+    $("status").textContent = "reconnecting";
+    $("connection").textContent = "Connection lost. Reconnecting…";
+    $("connection").className = "banner offline";
+    $("connection").hidden = false;
+    // The list is what the server said before the connection dropped: say so.
+    $("online").classList.add("stale");
+    $("online-stale").hidden = false;
+  }
+
+  function showOnline(wasOffline) {
+    $("status").textContent = "connected";
+    $("online").classList.remove("stale");
+    $("online-stale").hidden = true;
+    if (!wasOffline) return;
+    $("connection").textContent = "Reconnected.";
+    $("connection").className = "banner online";
+    $("connection").hidden = false;
+    clearTimeout(backOnlineTimer);
+    backOnlineTimer = setTimeout(() => {
+      $("connection").hidden = true;
+    }, BACK_ONLINE_MS);
+  }
+
+  // ----- joining ---------------------------------------------------------------------
+
+  function requestJoin() {
+    if (!wanted || joined || joining || !socket.connected) return;
+    joining = true;
+    const asked = wanted;
+    const mine = connection;
+    socket.emit("user-join", asked, (res) => {
+      if (mine !== connection) return;
+      joining = false;
+      if (res && res.status === "ok") {
+        const wasOffline = username !== null;
+        username = asked;
+        joined = true;
+        showLoginError("");
+        $("join").disabled = false;
+        $("login").hidden = true;
+        $("chat").hidden = false;
+        showOnline(wasOffline);
+        if (!wasOffline) $("message-input").focus();
+        flushOutbox();
+        return;
+      }
+      // Refused: back to the login form; the outbox waits for the next name.
+      const error = (res && res.error) || "The server refused the name.";
+      wanted = null;
+      $("join").disabled = false;
+      $("chat").hidden = true;
+      $("login").hidden = false;
+      showLoginError(error);
+      $("username").focus();
+      $("username").select();
+    });
   }
 
   $("login").addEventListener("submit", (e) => {
     e.preventDefault();
+    if (wanted) return;
     const name = $("username").value.trim();
     if (!name) {
-      $("login-error").hidden = false;
+      showLoginError("Please enter a name.");
       $("username").focus();
       return;
     }
-    username = name;
-    $("login").hidden = true;
-    $("chat").hidden = false;
-    socket.emit("user-join", username);
-    $("message-input").focus();
+    wanted = name;
+    $("join").disabled = true;
+    showLoginError(socket.connected ? "" : "Connecting to the server…");
+    requestJoin();
   });
+
+  // ----- sending ---------------------------------------------------------------------
+
+  function flushOutbox() {
+    if (!joined) return;
+    for (const entry of outbox) {
+      if (entry.sending) continue;
+      entry.sending = true;
+      const mine = connection;
+      socket.emit("chat-message", { text: entry.text }, (res) => {
+        if (res && res.status === "ok") {
+          // The server's broadcast has already shown the message.
+          const i = outbox.indexOf(entry);
+          if (i >= 0) outbox.splice(i, 1);
+          entry.li.remove();
+          return;
+        }
+        // An answer from a connection that has since dropped: the entry goes out again.
+        if (mine !== connection) return;
+        // Refused: it stays on the page, marked, with its text.
+        const i = outbox.indexOf(entry);
+        if (i >= 0) outbox.splice(i, 1);
+        entry.li.className = "system";
+        entry.li.textContent = "Not sent: " + ((res && res.error) || "no answer") + ": " + entry.text;
+      });
+    }
+  }
 
   $("message-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -75,13 +192,13 @@
     if (!text) return;
     input.value = "";
     stopTyping();
-    socket.emit("chat-message", { text }, (res) => {
-      if (res && res.error) addMessage([[null, "Not sent: " + res.error]], "system");
-    });
+    const li = addMessage([["user", username], ["text", text], ["time", "sending…"]], "pending");
+    outbox.push({ text, li, sending: false });
+    flushOutbox();
   });
 
   $("message-input").addEventListener("input", () => {
-    if (!typing) {
+    if (!typing && joined) {
       typing = true;
       socket.emit("typing");
     }
@@ -89,14 +206,27 @@
     typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
   });
 
+  // ----- events from the server ------------------------------------------------------
+
   socket.on("connect", () => {
-    $("status").textContent = "connected";
-    // The server forgets us when the connection drops: join again after a reconnection.
-    if (username) socket.emit("user-join", username);
+    connection += 1;
+    joined = false;
+    joining = false;
+    $("status").textContent = username ? "joining" : "connected";
+    if (wanted && !username) showLoginError("");
+    // The server forgets us when the connection drops: join again before sending anything.
+    requestJoin();
   });
 
   socket.on("disconnect", () => {
-    $("status").textContent = "reconnecting";
+    connection += 1;
+    joined = false;
+    joining = false;
+    typing = false;
+    // What was in flight may not have arrived: it goes out again after the next join.
+    for (const entry of outbox) entry.sending = false;
+    showOffline();
+    if (wanted && !username) showLoginError("Connection lost. Reconnecting…");
     typers.clear();
     renderTyping();
   });
