@@ -67,6 +67,8 @@ struct Incoming {
 
 #[derive(Default)]
 struct Chat {
+    /// Tells this process's message ids from other nodes' in a cluster.
+    node: String,
     next_id: AtomicU64,
     /// Serializes name checks on this node, so two sockets cannot both take a free name
     /// between one's check and its claim.
@@ -116,7 +118,10 @@ async fn emit_user_list(io: &SocketIo) {
 
 /// Installs the chat protocol on the main namespace of `io`.
 pub(crate) fn install(io: &SocketIo) {
-    let chat = Arc::new(Chat::default());
+    let chat = Arc::new(Chat {
+        node: format!("{:x}{:x}-", std::process::id(), now_ms() & 0xffff),
+        ..Chat::default()
+    });
     let io2 = io.clone();
     io.on_connection(move |socket: Socket| {
         let chat = chat.clone();
@@ -237,7 +242,8 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
                     let _ = ack.send(&json!({ "error": "Not authenticated" }));
                     return;
                 };
-                let id = (chat.next_id.fetch_add(1, Ordering::Relaxed) + 1).to_string();
+                let n = chat.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+                let id = format!("{}{n}", chat.node);
                 let text = msg.map(|m| m.text).unwrap_or_default();
                 let message =
                     json!({ "id": id, "user": user.username, "text": text, "timestamp": now_ms() });
