@@ -103,7 +103,7 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
             let (chat, io) = (c.clone(), i.clone());
             async move {
                 let Some(user) = chat.user(&socket) else {
-                    let _ = ack.send(&json!({ "error": "Not authenticated" }));
+                    ack.send(&json!({ "error": "Not authenticated" }));
                     return;
                 };
                 let id = (chat.next_id.fetch_add(1, Ordering::Relaxed) + 1).to_string();
@@ -111,7 +111,7 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
                 let message =
                     json!({ "id": id, "user": user.username, "text": text, "timestamp": now_ms() });
                 let _ = io.emit("chat-message", &message);
-                let _ = ack.send(&json!({ "status": "ok", "id": id }));
+                ack.send(&json!({ "status": "ok", "id": id }));
             }
         },
     );

@@ -33,7 +33,7 @@
 //! });
 //! // The server asks for an acknowledgement: answer through `Ack`.
 //! socket.on("ping", |_socket: Socket, n: u32, ack: Ack| async move {
-//!     let _ = ack.send(&(n + 1));
+//!     ack.send(&(n + 1));
 //! });
 //! socket.connect();
 //!

@@ -22,7 +22,7 @@
 //!     socket.on("chat", |socket: Socket, msg: Message, ack: Ack| async move {
 //!         // to everyone in the lobby but the sender
 //!         let _ = socket.to("lobby").emit("chat", &msg);
-//!         let _ = ack.send("received");
+//!         ack.send("received");
 //!     });
 //! });
 //!

@@ -109,9 +109,24 @@ impl Ack {
         self.target.is_some()
     }
 
-    /// Answers the server. A tuple sends several arguments, `()` none. Does nothing when the
+    /// Answers the server, like calling the callback in JavaScript: a tuple sends several
+    /// arguments, `()` none, anything else (`null` included) one. Does nothing when the
     /// server did not ask.
-    pub fn send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
+    ///
+    /// Returns nothing, as the reference's callback: an answer has no retry. A payload that
+    /// does not serialize is logged at `warn`, a closed socket at `debug`; use
+    /// [`try_send`](Ack::try_send) to see the error.
+    pub fn send<T: Serialize + ?Sized>(self, data: &T) {
+        if let Err(err) = self.try_send(data) {
+            match err {
+                EmitError::Serialize(_) => tracing::warn!(%err, "acknowledgement not sent"),
+                _ => tracing::debug!(%err, "acknowledgement not sent"),
+            }
+        }
+    }
+
+    /// [`send`](Ack::send), telling why the answer did not go out ([`EmitError`]).
+    pub fn try_send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
         let Some((socket, id)) = self.target else {
             return Ok(());
         };

@@ -49,7 +49,9 @@ impl SocketEmitter {
         self
     }
 
-    /// Sends `event` with `data` (a tuple for several arguments, `()` for none).
+    /// Sends `event` with `data` (a tuple for several arguments, `()` for none). Returns a
+    /// `Result` for the reasons given on [`Socket::emit`]; a volatile packet dropped because
+    /// the transport is not ready is not an error.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let args = self.args(event, data)?;
         self.socket.send_event(event, &args, None, self.volatile)
