@@ -173,6 +173,17 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
     socket.on("echo-ack", |_s: Socket, args: Args, ack: Ack| async move {
         ack.send(&args);
     });
+    // One parameter takes the first argument, as `(a, cb) => cb(a)`; null is sent as null.
+    socket.on("first-ack", |_s: Socket, first: Value, ack: Ack| async move {
+        ack.send(&first);
+    });
+    // A payload that does not fit: the hook answers with what went wrong.
+    socket.on("typed-ack", |_s: Socket, n: u32, ack: Ack| async move {
+        ack.send(&(n + 1));
+    });
+    socket.on_args_error(|_s: &Socket, err: &sockeye::ArgsError, ack: Ack| {
+        ack.send(&json!({ "event": err.event, "index": err.index, "error": err.message }));
+    });
     socket.on("echo", |socket: Socket, args: Args| async move {
         let _ = socket.emit("echo-back", &args);
     });
