@@ -21,8 +21,10 @@ use crate::manager::Command;
 pub(crate) type BoxFut = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A function that can handle an event: `Fn(Socket)`, `Fn(Socket, T)` or
-/// `Fn(Socket, T, Ack)` returning a future, where `T` is any `DeserializeOwned` type (a
-/// tuple for several arguments). The marker `M` only tells the shapes apart.
+/// `Fn(Socket, T, Ack)` returning a future, where `T` is any `DeserializeOwned` type, read as
+/// a JavaScript listener takes its arguments: one parameter the first argument, a tuple one
+/// per element, [`Args`](crate::Args) all of them. Arguments that do not fit `T` do
+/// not run the handler (logged at `warn`). The marker `M` only tells the shapes apart.
 pub trait EventHandler<M>: Send + Sync + 'static {
     /// Runs the handler, or returns `None` when the arguments do not fit `T`.
     #[doc(hidden)]

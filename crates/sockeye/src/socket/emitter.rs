@@ -58,7 +58,8 @@ impl SocketEmitter {
     }
 
     /// Sends `event` and resolves to the client's answer, read as `R` like a handler's data
-    /// (one argument as itself, several as a tuple). Fails with [`AckError::Timeout`] after the
+    /// (the first argument, one per element for a tuple, [`Args`](crate::Args) for all, as
+    /// `emitWithAck` resolves to the first). Fails with [`AckError::Timeout`] after the
     /// timeout, if one is set, and [`AckError::Disconnected`] if the socket goes first; either
     /// way nothing is left waiting.
     pub fn emit_with_ack<T, R>(
