@@ -174,9 +174,12 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
         ack.send(&args);
     });
     // One parameter takes the first argument, as `(a, cb) => cb(a)`; null is sent as null.
-    socket.on("first-ack", |_s: Socket, first: Value, ack: Ack| async move {
-        ack.send(&first);
-    });
+    socket.on(
+        "first-ack",
+        |_s: Socket, first: Value, ack: Ack| async move {
+            ack.send(&first);
+        },
+    );
     // A payload that does not fit: the hook answers with what went wrong.
     socket.on("typed-ack", |_s: Socket, n: u32, ack: Ack| async move {
         ack.send(&(n + 1));

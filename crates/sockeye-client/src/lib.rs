@@ -35,6 +35,10 @@
 //! socket.on("ping", |_socket: Socket, n: u32, ack: Ack| async move {
 //!     ack.send(&(n + 1));
 //! });
+//! // An acknowledgement without data: `(callback) => callback("ok")`.
+//! socket.on("health", |_socket: Socket, ack: Ack| async move {
+//!     ack.send(&"ok");
+//! });
 //! socket.connect();
 //!
 //! // Emitted while connecting: buffered, then sent once connected.

@@ -29,9 +29,12 @@ async fn connected() -> Raw {
         socket.on("first", |_: Socket, value: Value, ack: Ack| async move {
             ack.send(&value);
         });
-        socket.on("pair", |_: Socket, (a, b): (String, Option<u32>), ack: Ack| async move {
-            ack.send(&(a, b));
-        });
+        socket.on(
+            "pair",
+            |_: Socket, (a, b): (String, Option<u32>), ack: Ack| async move {
+                ack.send(&(a, b));
+            },
+        );
         socket.on("all", |_: Socket, args: Args, ack: Ack| async move {
             ack.send(&args);
         });

@@ -57,7 +57,10 @@ async fn the_socket_hook_gets_the_event_the_index_and_the_message_and_may_answer
     assert_eq!((event.as_str(), index), ("rename", 0));
     assert!(message.contains("expected a string"), "{message}");
     let answer = raw.recv().await.unwrap();
-    assert!(answer.starts_with(r#"31[{"error":"invalid type: map"#), "{answer}");
+    assert!(
+        answer.starts_with(r#"31[{"error":"invalid type: map"#),
+        "{answer}"
+    );
 
     // A missing argument of a tuple: its index, and no answer from the handler.
     raw.send(r#"22["pair","a"]"#).await;
@@ -83,9 +86,10 @@ async fn the_socket_hook_gets_the_event_the_index_and_the_message_and_may_answer
 async fn the_namespace_hook_serves_sockets_without_their_own() {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let io = server(|_| {});
-    io.of("/").on_args_error(move |_: &Socket, err: &ArgsError, _ack: Ack| {
-        record(&tx, err);
-    });
+    io.of("/")
+        .on_args_error(move |_: &Socket, err: &ArgsError, _ack: Ack| {
+            record(&tx, err);
+        });
     let (mut raw, _) = Raw::join(serve(&io).await).await;
     raw.send(r#"2["rename",42]"#).await;
     let (event, index, _) = rx.recv().await.unwrap();
@@ -102,9 +106,10 @@ async fn the_socket_hook_takes_precedence_over_the_namespace_hook() {
             let _ = tx.send("socket");
         });
     });
-    io.of("/").on_args_error(move |_: &Socket, _: &ArgsError, _: Ack| {
-        let _ = tx.send("namespace");
-    });
+    io.of("/")
+        .on_args_error(move |_: &Socket, _: &ArgsError, _: Ack| {
+            let _ = tx.send("namespace");
+        });
     let (mut raw, _) = Raw::join(serve(&io).await).await;
     raw.send(r#"2["rename",42]"#).await;
     assert_eq!(rx.recv().await, Some("socket"));

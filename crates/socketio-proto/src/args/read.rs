@@ -219,8 +219,8 @@ mod tests {
         assert_eq!(err.index, 0);
         assert!(err.message.contains("expected a string"), "{err}");
 
-        let err = from_args::<(u32, String)>(vec![Value::from(1u32), Value::from(2u32)])
-            .unwrap_err();
+        let err =
+            from_args::<(u32, String)>(vec![Value::from(1u32), Value::from(2u32)]).unwrap_err();
         assert_eq!(err.index, 1);
         assert!(err.message.contains("expected a string"), "{err}");
 

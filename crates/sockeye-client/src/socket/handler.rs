@@ -20,7 +20,7 @@ use crate::manager::Command;
 /// A boxed handler future.
 pub(crate) type BoxFut = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// A function that can handle an event: `Fn(Socket)`, `Fn(Socket, T)` or
+/// A function that can handle an event: `Fn(Socket)`, `Fn(Socket, Ack)`, `Fn(Socket, T)` or
 /// `Fn(Socket, T, Ack)` returning a future, where `T` is any `DeserializeOwned` type, read as
 /// a JavaScript listener takes its arguments: one parameter the first argument, a tuple one
 /// per element, [`Args`](crate::Args) all of them. Arguments that do not fit `T` do
@@ -36,6 +36,9 @@ pub trait EventHandler<M>: Send + Sync + 'static {
 pub struct SocketOnly;
 #[doc(hidden)]
 #[derive(Debug)]
+pub struct AckOnly;
+#[doc(hidden)]
+#[derive(Debug)]
 pub struct WithData<T>(std::marker::PhantomData<fn() -> T>);
 #[doc(hidden)]
 #[derive(Debug)]
@@ -48,6 +51,17 @@ where
 {
     fn call(&self, socket: Socket, _args: Vec<Value>, _ack: Ack) -> Option<BoxFut> {
         Some(Box::pin(self(socket)))
+    }
+}
+
+// Not ambiguous with `WithData<Ack>`: `Ack` is not `DeserializeOwned`.
+impl<F, Fut> EventHandler<AckOnly> for F
+where
+    F: Fn(Socket, Ack) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    fn call(&self, socket: Socket, _args: Vec<Value>, ack: Ack) -> Option<BoxFut> {
+        Some(Box::pin(self(socket, ack)))
     }
 }
 
