@@ -80,6 +80,7 @@ pub use server::{Builder, SocketIo};
 pub use service::{SocketIoLayer, SocketIoRouter, SocketIoService};
 pub use socket::{
     Ack, DisconnectReason, Event, EventHandler, Handshake, RemoteSocket, Socket, SocketEmitter,
+    shapes,
 };
 pub use socketio_proto::{Args, Map, Value};
 

@@ -123,25 +123,31 @@ pub(crate) type Refused = (ArgsMismatch, Ack);
 /// });
 /// ```
 ///
-/// The marker `M` only tells the shapes apart; it is inferred.
+/// The marker `M` only tells the shapes apart ([`shapes`](crate::shapes)); it is inferred.
 pub trait EventHandler<M>: Send + Sync + 'static {
     /// Runs the handler, or gives back why the arguments do not fit and the unused ack.
     #[doc(hidden)]
     fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused>;
 }
 
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct SocketOnly;
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct AckOnly;
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct WithData<T>(std::marker::PhantomData<fn() -> T>);
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct WithDataAck<T>(std::marker::PhantomData<fn() -> T>);
+/// The markers that tell the shapes of an [`EventHandler`] apart. They are inferred; no
+/// program names them. Listed so that the trait's page shows each shape's exact bounds.
+pub mod shapes {
+    /// Marks the `Fn(Socket)` shape.
+    #[derive(Debug)]
+    pub struct SocketOnly;
+    /// Marks the `Fn(Socket, Ack)` shape.
+    #[derive(Debug)]
+    pub struct AckOnly;
+    /// Marks the `Fn(Socket, T)` shape.
+    #[derive(Debug)]
+    pub struct WithData<T>(std::marker::PhantomData<fn() -> T>);
+    /// Marks the `Fn(Socket, T, Ack)` shape.
+    #[derive(Debug)]
+    pub struct WithDataAck<T>(std::marker::PhantomData<fn() -> T>);
+}
+
+use shapes::{AckOnly, SocketOnly, WithData, WithDataAck};
 
 impl<F, Fut> EventHandler<SocketOnly> for F
 where

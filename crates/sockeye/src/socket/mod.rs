@@ -23,7 +23,7 @@ use tokio::sync::{Notify, mpsc};
 
 pub use ack::Ack;
 pub use emitter::SocketEmitter;
-pub use handler::{Event, EventHandler};
+pub use handler::{Event, EventHandler, shapes};
 pub use handshake::Handshake;
 pub use reason::DisconnectReason;
 pub use remote::RemoteSocket;
