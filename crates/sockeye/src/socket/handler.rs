@@ -58,7 +58,17 @@ pub(crate) type Refused = (ArgsMismatch, Ack);
 /// them from the call: a parameter whose type the body needs (a method call on it) fails
 /// with E0282 "type annotations needed". The shape itself is found from the number of
 /// parameters and their written types, so `|_: Socket, ack: Ack|` and
-/// `|_: Socket, data: String|` are enough.
+/// `|_: Socket, data: String|` are enough, and a parameter the body does not use may stay
+/// untyped:
+///
+/// ```
+/// # use sockeye::{Ack, Socket, SocketIo};
+/// # let io = SocketIo::default();
+/// io.on_connection(|socket: Socket| async move {
+///     socket.on("health", |_, ack: Ack| async move { ack.send(&"ok") });
+///     socket.on("ping", |_| async {});
+/// });
+/// ```
 ///
 /// ```compile_fail,E0282
 /// # use sockeye::{Socket, SocketIo};
