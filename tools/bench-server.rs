@@ -20,13 +20,13 @@ fn install(io: &SocketIo) {
                 let _ = socket.emit("echo", &data);
             });
             socket.on("ack", |_socket: Socket, data: Value, ack: Ack| async move {
-                let _ = ack.send(&data);
+                ack.send(&data);
             });
             socket.on(
                 "join",
                 |socket: Socket, room: String, ack: Ack| async move {
                     socket.join(room);
-                    let _ = ack.send(&());
+                    ack.send(&());
                 },
             );
             socket.on(

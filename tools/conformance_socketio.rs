@@ -16,7 +16,7 @@ fn install(socket: &Socket) {
     socket.on(
         "message-with-ack",
         |_socket: Socket, args: Args, ack: Ack| async move {
-            let _ = ack.send(&args);
+            ack.send(&args);
         },
     );
 }

@@ -73,7 +73,7 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
         let log = l.clone();
         async move {
             let entries = log.lock().map(|l| l.clone()).unwrap_or_default();
-            let _ = ack.send(&entries);
+            ack.send(&entries);
         }
     });
 
@@ -81,7 +81,7 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
         "handshake",
         |socket: Socket, _d: Value, ack: Ack| async move {
             let h = socket.handshake();
-            let _ = ack.send(&json!({
+            ack.send(&json!({
                 "auth": h.auth,
                 "query": h.query,
                 "header": h.headers.get("x-test").and_then(|v| v.to_str().ok()),
@@ -97,20 +97,20 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
         "join",
         |socket: Socket, room: String, ack: Ack| async move {
             socket.join(room);
-            let _ = ack.send(&());
+            ack.send(&());
         },
     );
     socket.on(
         "leave",
         |socket: Socket, room: String, ack: Ack| async move {
             socket.leave(room);
-            let _ = ack.send(&());
+            ack.send(&());
         },
     );
     socket.on("rooms", |socket: Socket, _d: Value, ack: Ack| async move {
         let mut rooms: Vec<String> = socket.rooms().into_iter().collect();
         rooms.sort();
-        let _ = ack.send(&rooms);
+        ack.send(&rooms);
     });
 
     // The reference's emit cheatsheet.
@@ -171,7 +171,21 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
 
     // Acknowledgements.
     socket.on("echo-ack", |_s: Socket, args: Args, ack: Ack| async move {
-        let _ = ack.send(&args);
+        ack.send(&args);
+    });
+    // One parameter takes the first argument, as `(a, cb) => cb(a)`; null is sent as null.
+    socket.on(
+        "first-ack",
+        |_s: Socket, first: Value, ack: Ack| async move {
+            ack.send(&first);
+        },
+    );
+    // A payload that does not fit: the hook answers with what went wrong.
+    socket.on("typed-ack", |_s: Socket, n: u32, ack: Ack| async move {
+        ack.send(&(n + 1));
+    });
+    socket.on_args_error(|_s: &Socket, err: &sockeye::ArgsError, ack: Ack| {
+        ack.send(&json!({ "event": err.event, "index": err.index, "error": err.message }));
     });
     socket.on("echo", |socket: Socket, args: Args| async move {
         let _ = socket.emit("echo-back", &args);
@@ -183,7 +197,7 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
                 .timeout(Duration::from_millis(req.timeout))
                 .emit_with_ack::<_, Value>("ack-me", "question")
                 .await;
-            let _ = match answer {
+            match answer {
                 Ok(value) => ack.send(&json!({ "answer": value })),
                 Err(err) => ack.send(&json!({ "error": err.to_string() })),
             };
@@ -199,7 +213,7 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
                     .timeout(Duration::from_millis(req.timeout))
                     .emit_with_ack::<_, Value>("ack-me", "broadcast")
                     .await;
-                let _ = match result {
+                match result {
                     Ok(mut answers) => {
                         answers.sort_by_key(|v| format!("{v:?}"));
                         ack.send(&json!({ "answers": answers }))
@@ -240,7 +254,7 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
         let order = order.clone();
         async move {
             let seen = order.lock().map(|o| o.clone()).unwrap_or_default();
-            let _ = ack.send(&seen);
+            ack.send(&seen);
         }
     });
 

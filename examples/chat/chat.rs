@@ -204,10 +204,10 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
         async move {
             match join(&io, &chat, &socket, &name).await {
                 Err(error) => {
-                    let _ = ack.send(&json!({ "error": error }));
+                    ack.send(&json!({ "error": error }));
                 }
                 Ok(Joined::Again) => {
-                    let _ = ack.send(&json!({ "status": "ok" }));
+                    ack.send(&json!({ "status": "ok" }));
                 }
                 Ok(joined) => {
                     let announce = match joined {
@@ -226,7 +226,7 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
                             &system_message(format!("{} joined the chat", me.username)),
                         );
                     }
-                    let _ = ack.send(&json!({ "status": "ok" }));
+                    ack.send(&json!({ "status": "ok" }));
                 }
             }
         }
@@ -239,7 +239,7 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
             let (chat, io) = (c.clone(), i.clone());
             async move {
                 let Some(user) = socket.data::<Member>() else {
-                    let _ = ack.send(&json!({ "error": "Not authenticated" }));
+                    ack.send(&json!({ "error": "Not authenticated" }));
                     return;
                 };
                 let n = chat.next_id.fetch_add(1, Ordering::Relaxed) + 1;
@@ -248,7 +248,7 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
                 let message =
                     json!({ "id": id, "user": user.username, "text": text, "timestamp": now_ms() });
                 let _ = io.emit("chat-message", &message);
-                let _ = ack.send(&json!({ "status": "ok", "id": id }));
+                ack.send(&json!({ "status": "ok", "id": id }));
             }
         },
     );

@@ -18,6 +18,25 @@ for (const [name, opts] of Object.entries(TRANSPORTS)) {
       assert.deepEqual(answer, [1, "2", { 3: [true] }]);
     });
 
+    it("a one-parameter handler gets the first argument, and its null goes back as null", async () => {
+      const a = await connect(url(), opts);
+      sockets = [a];
+      const ask = (...args) => new Promise((resolve) => a.emit("first-ack", ...args, (...back) => resolve(back)));
+      assert.deepEqual(await ask("a", "b"), ["a"]);
+      assert.deepEqual(await ask(null, 2), [null]);
+      assert.deepEqual(await ask(), [null]);
+    });
+
+    it("a payload that does not fit the handler reaches the server's error hook", async () => {
+      const a = await connect(url(), opts);
+      sockets = [a];
+      assert.equal(await a.emitWithAck("typed-ack", 41), 42);
+      const answer = await a.emitWithAck("typed-ack", { not: "a number" });
+      assert.equal(answer.event, "typed-ack");
+      assert.equal(answer.index, 0);
+      assert.match(answer.error, /invalid type: map, expected u32/);
+    });
+
     it("a client ack times out when the server never answers", async () => {
       const a = await connect(url(), opts);
       sockets = [a];

@@ -14,7 +14,9 @@
 //!   does, and bounds what a peer can make it hold ([`DecoderLimits`]).
 //! - [`AckTable`] tracks the acknowledgements a side awaits, with deadlines.
 //! - [`to_args`] and [`from_args`] map a Rust value to an event's argument list and back (a
-//!   tuple is several arguments, `()` none); [`Args`] is the list as it came.
+//!   tuple is several arguments, `()` none; one parameter reads the first argument, as a
+//!   JavaScript listener does); [`Args`] is the list as it came, [`ArgsMismatch`] says which
+//!   argument did not fit and why.
 //!
 //! # Quick start
 //! ```
@@ -58,7 +60,7 @@ mod packet;
 mod value;
 
 pub use ack::AckTable;
-pub use args::{Args, from_args, to_args};
+pub use args::{Args, ArgsMismatch, from_args, to_args};
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, Packet, PacketData, PacketType,
     RESERVED_EVENTS, encode, encode_event,

@@ -1,5 +1,6 @@
-//! The client's view of event arguments: the rules (a tuple is several arguments, `()` none,
-//! one argument read as itself) live in `socketio_proto::args`; this maps their errors.
+//! The client's view of event arguments: the rules (a tuple is several arguments, `()` none;
+//! one parameter reads the first argument) live in `socketio_proto::args`; this maps their
+//! errors.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -33,7 +33,11 @@
 //! });
 //! // The server asks for an acknowledgement: answer through `Ack`.
 //! socket.on("ping", |_socket: Socket, n: u32, ack: Ack| async move {
-//!     let _ = ack.send(&(n + 1));
+//!     ack.send(&(n + 1));
+//! });
+//! // An acknowledgement without data: `(callback) => callback("ok")`.
+//! socket.on("health", |_socket: Socket, ack: Ack| async move {
+//!     ack.send(&"ok");
 //! });
 //! socket.connect();
 //!

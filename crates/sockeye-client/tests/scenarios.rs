@@ -121,7 +121,7 @@ async fn acks_both_ways(kind: Kind) {
     let socket = sockeye_client::io_with(&server.url(), fast()).unwrap();
     socket.on("question", |_s: Socket, n: u32, ack: Ack| async move {
         assert!(ack.requested());
-        let _ = ack.send(&(n * 2));
+        ack.send(&(n * 2));
     });
     let mut events = watch(&socket);
     assert_eq!(next(&mut events).await, "connect");

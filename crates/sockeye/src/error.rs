@@ -96,10 +96,22 @@ pub enum AdapterError {
     Transport(String),
 }
 
-/// A received event's arguments did not fit the handler's parameter type.
+/// A received event's arguments did not fit a handler's data type, so the handler did not
+/// run. Given to the [`on_args_error`](crate::Socket::on_args_error) hooks; logged at `warn`
+/// when there is none (see [`EventHandler`](crate::EventHandler)).
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("the event's arguments do not fit the handler: {0}")]
-pub struct ArgsError(pub String);
+#[error("event \"{event}\": argument {index} does not fit the handler: {message}")]
+#[non_exhaustive]
+pub struct ArgsError {
+    /// The event's name.
+    pub event: String,
+    /// The position of the argument that did not fit, from 0 (the event name is not
+    /// counted; a handler's one data parameter reads argument 0, a tuple one per element).
+    pub index: usize,
+    /// serde's message: `invalid type: map, expected a string`, `missing field `name``,
+    /// or `missing argument (..)` when the client sent fewer arguments than the tuple has.
+    pub message: String,
+}
 
 /// What a namespace middleware answers to refuse a connection: the official client receives
 /// it as `err.message` and `err.data` in `connect_error`.

@@ -22,7 +22,7 @@
 //!     socket.on("chat", |socket: Socket, msg: Message, ack: Ack| async move {
 //!         // to everyone in the lobby but the sender
 //!         let _ = socket.to("lobby").emit("chat", &msg);
-//!         let _ = ack.send("received");
+//!         ack.send("received");
 //!     });
 //! });
 //!
@@ -82,6 +82,7 @@ pub use server::{Builder, SocketIo};
 pub use service::{SocketIoLayer, SocketIoRouter, SocketIoService};
 pub use socket::{
     Ack, DisconnectReason, Event, EventHandler, Handshake, RemoteSocket, Socket, SocketEmitter,
+    shapes,
 };
 pub use socketio_proto::{Args, Map, Packet, PacketData, Value};
 

@@ -406,6 +406,15 @@ impl SocketIo {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
+
+    /// Sets the main namespace's hook for payloads that do not fit a handler
+    /// ([`Namespace::on_args_error`]).
+    pub fn on_args_error<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, &crate::ArgsError, crate::Ack) + Send + Sync + 'static,
+    {
+        self.sockets().on_args_error(handler);
+    }
 }
 
 impl std::fmt::Debug for SocketIo {

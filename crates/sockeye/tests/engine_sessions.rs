@@ -87,7 +87,7 @@ async fn silent_websocket_is_a_ping_timeout() {
 }
 
 #[tokio::test]
-async fn oversized_websocket_message_closes_with_1009() {
+async fn oversized_websocket_message_closes_with_1009_and_an_empty_reason() {
     let mut s = TestServer::start(EngineConfig::default().max_http_buffer_size(10)).await;
     let (mut ws, sid) = ws_session(&s).await;
     ws.send(Message::text("4".repeat(11))).await.unwrap();
@@ -95,6 +95,8 @@ async fn oversized_websocket_message_closes_with_1009() {
         match ws.next().await {
             Some(Ok(Message::Close(Some(frame)))) => {
                 assert_eq!(frame.code, CloseCode::Size);
+                // As `ws` sends it: the code alone.
+                assert_eq!(frame.reason.as_str(), "");
                 break;
             }
             Some(Ok(_)) => {}

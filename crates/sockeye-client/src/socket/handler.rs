@@ -20,9 +20,11 @@ use crate::manager::Command;
 /// A boxed handler future.
 pub(crate) type BoxFut = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// A function that can handle an event: `Fn(Socket)`, `Fn(Socket, T)` or
-/// `Fn(Socket, T, Ack)` returning a future, where `T` is any `DeserializeOwned` type (a
-/// tuple for several arguments). The marker `M` only tells the shapes apart.
+/// A function that can handle an event: `Fn(Socket)`, `Fn(Socket, Ack)`, `Fn(Socket, T)` or
+/// `Fn(Socket, T, Ack)` returning a future, where `T` is any `DeserializeOwned` type, read as
+/// a JavaScript listener takes its arguments: one parameter the first argument, a tuple one
+/// per element, [`Args`](crate::Args) all of them. Arguments that do not fit `T` do
+/// not run the handler (logged at `warn`). The marker `M` only tells the shapes apart.
 pub trait EventHandler<M>: Send + Sync + 'static {
     /// Runs the handler, or returns `None` when the arguments do not fit `T`.
     #[doc(hidden)]
@@ -32,6 +34,9 @@ pub trait EventHandler<M>: Send + Sync + 'static {
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct SocketOnly;
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct AckOnly;
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct WithData<T>(std::marker::PhantomData<fn() -> T>);
@@ -46,6 +51,17 @@ where
 {
     fn call(&self, socket: Socket, _args: Vec<Value>, _ack: Ack) -> Option<BoxFut> {
         Some(Box::pin(self(socket)))
+    }
+}
+
+// Not ambiguous with `WithData<Ack>`: `Ack` is not `DeserializeOwned`.
+impl<F, Fut> EventHandler<AckOnly> for F
+where
+    F: Fn(Socket, Ack) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    fn call(&self, socket: Socket, _args: Vec<Value>, ack: Ack) -> Option<BoxFut> {
+        Some(Box::pin(self(socket, ack)))
     }
 }
 
@@ -109,9 +125,24 @@ impl Ack {
         self.target.is_some()
     }
 
-    /// Answers the server. A tuple sends several arguments, `()` none. Does nothing when the
+    /// Answers the server, like calling the callback in JavaScript: a tuple sends several
+    /// arguments, `()` none, anything else (`null` included) one. Does nothing when the
     /// server did not ask.
-    pub fn send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
+    ///
+    /// Returns nothing, as the reference's callback: an answer has no retry. A payload that
+    /// does not serialize is logged at `warn`, a closed socket at `debug`; use
+    /// [`try_send`](Ack::try_send) to see the error.
+    pub fn send<T: Serialize + ?Sized>(self, data: &T) {
+        if let Err(err) = self.try_send(data) {
+            match err {
+                EmitError::Serialize(_) => tracing::warn!(%err, "acknowledgement not sent"),
+                _ => tracing::debug!(%err, "acknowledgement not sent"),
+            }
+        }
+    }
+
+    /// [`send`](Ack::send), telling why the answer did not go out ([`EmitError`]).
+    pub fn try_send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
         let Some((socket, id)) = self.target else {
             return Ok(());
         };

@@ -138,7 +138,7 @@ fn install(io: &SocketIo, nsp: &str) {
     ns.on_connection(|socket: Socket| async move {
         socket.on("echo", |socket: Socket, args: Args, ack: Ack| async move {
             if ack.requested() {
-                let _ = ack.send(&args);
+                ack.send(&args);
             } else {
                 let _ = socket.emit("echo", &args);
             }
@@ -150,7 +150,7 @@ fn install(io: &SocketIo, nsp: &str) {
                     .timeout(Duration::from_secs(2))
                     .emit_with_ack("question", &data)
                     .await;
-                let _ = match answer {
+                match answer {
                     Ok(answer) => ack.send(&json!({ "answer": answer })),
                     Err(e) => ack.send(&json!({ "error": e.to_string() })),
                 };
@@ -162,13 +162,13 @@ fn install(io: &SocketIo, nsp: &str) {
             let n = flaky.fetch_add(1, Ordering::SeqCst) + 1;
             async move {
                 if n % 2 == 0 {
-                    let _ = ack.send(&n);
+                    ack.send(&n);
                 }
             }
         });
         socket.on("whoami", |socket: Socket, _: Args, ack: Ack| async move {
             let auth = serde_json::to_value(&socket.handshake().auth).unwrap_or_default();
-            let _ = ack.send(&json!({
+            ack.send(&json!({
                 "engine": socket.transport_id(),
                 "transport": socket.transport(),
                 "auth": auth,

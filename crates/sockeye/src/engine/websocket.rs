@@ -22,8 +22,9 @@ use websocket_proto::{Decoder, Message, OpCode, Role};
 
 use super::error::{EngineBody, empty};
 
-/// The close code for a message above the size limit, and the reference's reason.
-pub(crate) const TOO_BIG: (u16, &str) = (1009, "Max payload size exceeded");
+/// The close code for a message above the size limit, and its reason: empty, as `ws` (and
+/// so Node) sends it; the message "Max payload size exceeded" stays on the server's side.
+pub(crate) const TOO_BIG: (u16, &str) = (1009, "");
 
 /// Input is read through a buffer of this size on the stack.
 const READ_CHUNK: usize = 8 * 1024;

@@ -46,6 +46,7 @@ pub(crate) struct NsInner {
     /// Children of a dynamic namespace, for broadcasting to all of them.
     children: RwLock<Vec<Weak<NsInner>>>,
     ack_ids: AtomicU64,
+    args_error: crate::socket::ArgsErrorHook,
 }
 
 impl Namespace {
@@ -66,6 +67,7 @@ impl Namespace {
             parent,
             children: RwLock::new(Vec::new()),
             ack_ids: AtomicU64::new(0),
+            args_error: crate::socket::ArgsErrorHook::default(),
         }))
     }
 
@@ -427,6 +429,43 @@ impl Namespace {
             Some(cluster) => cluster.server_count().await,
             None => Ok(1),
         }
+    }
+
+    /// Sets the hook called when an event's arguments do not fit a handler of a socket of
+    /// this namespace (and of the children of a dynamic one), unless the socket has its own
+    /// ([`Socket::on_args_error`]). It gets the error (event name, argument index, serde's
+    /// message) and the [`Ack`](crate::Ack) the handler would have had, and may answer it.
+    /// Replaces the previous hook. See [`EventHandler`](crate::EventHandler) for what happens
+    /// without one.
+    ///
+    /// ```
+    /// use sockeye::{Ack, ArgsError, Socket, SocketIo};
+    ///
+    /// let io = SocketIo::default();
+    /// io.of("/").on_args_error(|socket: &Socket, err: &ArgsError, ack: Ack| {
+    ///     tracing::warn!(sid = socket.id(), %err, "bad payload");
+    ///     ack.send(&serde_json::json!({ "error": err.message }));
+    /// });
+    /// ```
+    pub fn on_args_error<F>(&self, handler: F) -> &Self
+    where
+        F: Fn(&Socket, &crate::ArgsError, crate::Ack) + Send + Sync + 'static,
+    {
+        self.0.args_error.set(Arc::new(handler));
+        self
+    }
+
+    /// This namespace's `on_args_error` hook and the names it logged.
+    pub(crate) fn args_error_hook(&self) -> &crate::socket::ArgsErrorHook {
+        &self.0.args_error
+    }
+
+    /// The hook for this namespace's sockets: its own, else its parent's.
+    pub(crate) fn args_error_handler(&self) -> Option<crate::socket::ArgsErrorHandler> {
+        self.0
+            .args_error
+            .get()
+            .or_else(|| self.0.parent.as_ref()?.args_error_handler())
     }
 }
 

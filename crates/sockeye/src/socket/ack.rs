@@ -23,7 +23,7 @@ use crate::error::EmitError;
 /// io.on_connection(|socket: Socket| async move {
 ///     // client: socket.emit("order", { item: "tea", count: 2 }, (status, total) => ...)
 ///     socket.on("order", |_socket: Socket, order: Order, ack: Ack| async move {
-///         let _ = ack.send(&("accepted", order.count * 3));
+///         ack.send(&("accepted", order.count * 3));
 ///     });
 /// });
 /// ```
@@ -43,9 +43,26 @@ impl Ack {
         self.target.is_some()
     }
 
-    /// Answers the client. A tuple sends several arguments, `()` none. Does nothing when the
+    /// Answers the client, like calling the callback in JavaScript: a tuple sends several
+    /// arguments, `()` none, anything else (`null` included) one. Does nothing when the
     /// client did not ask for an answer.
-    pub fn send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
+    ///
+    /// Returns nothing, as the reference's callback: the ack is answered at most once, so a
+    /// caller has nothing to retry. A payload that does not serialize is a bug in the
+    /// program and is logged at `warn`; a socket that is gone is logged at `debug`. Use
+    /// [`try_send`](Ack::try_send) to see the error.
+    pub fn send<T: Serialize + ?Sized>(self, data: &T) {
+        if let Err(err) = self.try_send(data) {
+            match err {
+                EmitError::Serialize(_) => tracing::warn!(%err, "acknowledgement not sent"),
+                _ => tracing::debug!(%err, "acknowledgement not sent"),
+            }
+        }
+    }
+
+    /// [`send`](Ack::send), telling why the answer did not reach the transport
+    /// ([`EmitError`]).
+    pub fn try_send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
         let Some((socket, id)) = self.target else {
             return Ok(());
         };

@@ -49,14 +49,17 @@ impl SocketEmitter {
         self
     }
 
-    /// Sends `event` with `data` (a tuple for several arguments, `()` for none).
+    /// Sends `event` with `data` (a tuple for several arguments, `()` for none). Returns a
+    /// `Result` for the reasons given on [`Socket::emit`]; a volatile packet dropped because
+    /// the transport is not ready is not an error.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let args = self.args(event, data)?;
         self.socket.send_event(event, &args, None, self.volatile)
     }
 
     /// Sends `event` and resolves to the client's answer, read as `R` like a handler's data
-    /// (one argument as itself, several as a tuple). Fails with [`AckError::Timeout`] after the
+    /// (the first argument, one per element for a tuple, [`Args`](crate::Args) for all, as
+    /// `emitWithAck` resolves to the first). Fails with [`AckError::Timeout`] after the
     /// timeout, if one is set, and [`AckError::Disconnected`] if the socket goes first; either
     /// way nothing is left waiting.
     pub fn emit_with_ack<T, R>(

@@ -1,46 +1,183 @@
 //! The shapes of the functions a program registers on a socket or a namespace.
 //!
-//! Event handlers take the socket, then optionally the event's data (any serde type, read as
-//! described in the `args` rules) and the acknowledgement callback. They are async and run one
-//! at a time per socket, in the order the packets arrived.
+//! Event handlers take the socket, then optionally the event's data (any serde type, read as a
+//! JavaScript listener takes its arguments: see [`EventHandler`]) and the acknowledgement
+//! callback. They are async and run one at a time per socket, in the order the packets
+//! arrived.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use socketio_proto::Value;
+use socketio_proto::{ArgsMismatch, Value};
 
 use super::{Ack, DisconnectReason, Socket};
-use crate::args::from_args;
 use crate::error::ConnectError;
 
 /// A boxed handler future.
 pub(crate) type BoxFut = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// A function that can handle an event: `Fn(Socket)`, `Fn(Socket, T)` or
-/// `Fn(Socket, T, Ack)`, returning a future, where `T` is any `DeserializeOwned` type.
-/// The marker `M` only tells the three shapes apart.
+/// What a handler gives back when the arguments do not fit its data type: why, and the
+/// acknowledgement it did not take.
+pub(crate) type Refused = (ArgsMismatch, Ack);
+
+/// A function that can handle an event: an async closure (or `fn`) of one of these shapes,
+/// where `T` is any `DeserializeOwned` type:
+///
+/// | shape                         | JavaScript                          |
+/// |-------------------------------|-------------------------------------|
+/// | `Fn(Socket)`                  | `socket.on("ev", () => ..)`         |
+/// | `Fn(Socket, Ack)`             | `socket.on("ev", (callback) => ..)` |
+/// | `Fn(Socket, T)`               | `socket.on("ev", (data) => ..)`     |
+/// | `Fn(Socket, T, Ack)`          | `socket.on("ev", (data, callback) => ..)` |
+///
+/// each returning a future whose output is `()`.
+///
+/// # How the data is read
+/// As a JavaScript listener takes its arguments:
+/// - any type reads the **first** argument (`null` when there is none; `Option<T>` is then
+///   `None`) and ignores the others, like `(a) => ..`;
+/// - a tuple `(A, B, ..)` reads one argument per element, like `(a, b) => ..`: a missing one
+///   is read from `null`, extra ones are ignored;
+/// - [`Args`](crate::Args) takes every argument as it came, like `(...args) => ..`;
+/// - `()` takes none and ignores what came.
+///
+/// # When the data does not fit
+/// A JavaScript listener runs with whatever arrived; a typed handler cannot, so it does not
+/// run, and the failure goes to the socket's
+/// [`on_args_error`](crate::Socket::on_args_error) hook, else the namespace's
+/// ([`Namespace::on_args_error`](crate::Namespace::on_args_error)), with the event name, the
+/// argument index and serde's message, and the [`Ack`] the handler would have had: the hook
+/// may answer the client. Without a hook, the failure is logged at `warn` once per event name
+/// and namespace, and the acknowledgement is not answered (as when a JavaScript listener
+/// throws before calling back: the client's `timeout` tells it).
+///
+/// # Parameter types
+/// Write the closure's parameter types. `on` accepts several shapes, so Rust does not take
+/// them from the call: a parameter whose type the body needs (a method call on it) fails
+/// with E0282 "type annotations needed". The shape itself is found from the number of
+/// parameters and their written types, so `|_: Socket, ack: Ack|` and
+/// `|_: Socket, data: String|` are enough, and a parameter the body does not use may stay
+/// untyped:
+///
+/// ```
+/// # use sockeye::{Ack, Socket, SocketIo};
+/// # let io = SocketIo::default();
+/// io.on_connection(|socket: Socket| async move {
+///     socket.on("health", |_, ack: Ack| async move { ack.send(&"ok") });
+///     socket.on("ping", |_| async {});
+/// });
+/// ```
+///
+/// ```compile_fail,E0282
+/// # use sockeye::{Socket, SocketIo};
+/// # let io = SocketIo::default();
+/// io.on_connection(|socket: Socket| async move {
+///     // `socket` needs `: Socket`, `data` needs its type.
+///     socket.on("echo", |socket, data| async move {
+///         let _ = socket.emit("echo", &data);
+///     });
+/// });
+/// ```
+///
+/// # Examples
+/// ```
+/// use serde::Deserialize;
+/// use sockeye::{Ack, Args, Socket, SocketIo, Value};
+///
+/// #[derive(Deserialize)]
+/// struct Message { text: String }
+///
+/// let io = SocketIo::default();
+/// io.on_connection(|socket: Socket| async move {
+///     // () => ..
+///     socket.on("ping", |socket: Socket| async move {
+///         let _ = socket.emit("pong", &());
+///     });
+///     // (callback) => callback("ok")
+///     socket.on("health", |_: Socket, ack: Ack| async move {
+///         ack.send(&"ok");
+///     });
+///     // (message) => ..: the first argument, as a struct
+///     socket.on("message", |_: Socket, msg: Message| async move {
+///         println!("{}", msg.text);
+///     });
+///     // (a, b, callback) => callback(a + b): one argument per tuple element
+///     socket.on("add", |_: Socket, (a, b): (i64, i64), ack: Ack| async move {
+///         ack.send(&(a + b));
+///     });
+///     // (...args) => ..: every argument as it came
+///     socket.on("log", |_: Socket, args: Args| async move {
+///         println!("{} arguments", args.0.len());
+///     });
+///     // (anything) => ..: the first argument, whatever its type
+///     socket.on("raw", |_: Socket, value: Value, ack: Ack| async move {
+///         ack.send(&value);
+///     });
+/// });
+/// ```
+///
+/// A named `async fn` works as well:
+/// ```
+/// use sockeye::{Ack, Socket, SocketIo};
+///
+/// async fn on_join(socket: Socket, room: String, ack: Ack) {
+///     socket.join(room);
+///     ack.send(&true);
+/// }
+///
+/// let io = SocketIo::default();
+/// io.on_connection(|socket: Socket| async move {
+///     socket.on("join", on_join);
+/// });
+/// ```
+///
+/// The marker `M` only tells the shapes apart ([`shapes`](crate::shapes)); it is inferred.
 pub trait EventHandler<M>: Send + Sync + 'static {
-    /// Runs the handler, or returns `None` when the arguments do not fit `T`.
+    /// Runs the handler, or gives back why the arguments do not fit and the unused ack.
     #[doc(hidden)]
-    fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Option<BoxFut>;
+    fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused>;
 }
 
-#[doc(hidden)]
-pub struct SocketOnly;
-#[doc(hidden)]
-pub struct WithData<T>(std::marker::PhantomData<fn() -> T>);
-#[doc(hidden)]
-pub struct WithDataAck<T>(std::marker::PhantomData<fn() -> T>);
+/// The markers that tell the shapes of an [`EventHandler`] apart. They are inferred; no
+/// program names them. Listed so that the trait's page shows each shape's exact bounds.
+pub mod shapes {
+    /// Marks the `Fn(Socket)` shape.
+    #[derive(Debug)]
+    pub struct SocketOnly;
+    /// Marks the `Fn(Socket, Ack)` shape.
+    #[derive(Debug)]
+    pub struct AckOnly;
+    /// Marks the `Fn(Socket, T)` shape.
+    #[derive(Debug)]
+    pub struct WithData<T>(std::marker::PhantomData<fn() -> T>);
+    /// Marks the `Fn(Socket, T, Ack)` shape.
+    #[derive(Debug)]
+    pub struct WithDataAck<T>(std::marker::PhantomData<fn() -> T>);
+}
+
+use shapes::{AckOnly, SocketOnly, WithData, WithDataAck};
 
 impl<F, Fut> EventHandler<SocketOnly> for F
 where
     F: Fn(Socket) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    fn call(&self, socket: Socket, _args: Vec<Value>, _ack: Ack) -> Option<BoxFut> {
-        Some(Box::pin(self(socket)))
+    fn call(&self, socket: Socket, _args: Vec<Value>, _ack: Ack) -> Result<BoxFut, Refused> {
+        Ok(Box::pin(self(socket)))
+    }
+}
+
+// Not ambiguous with `WithData<Ack>`: `Ack` is not `DeserializeOwned`, so only this impl fits
+// a `Fn(Socket, Ack)`.
+impl<F, Fut> EventHandler<AckOnly> for F
+where
+    F: Fn(Socket, Ack) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    fn call(&self, socket: Socket, _args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused> {
+        Ok(Box::pin(self(socket, ack)))
     }
 }
 
@@ -50,9 +187,11 @@ where
     Fut: Future<Output = ()> + Send + 'static,
     T: DeserializeOwned + Send + 'static,
 {
-    fn call(&self, socket: Socket, args: Vec<Value>, _ack: Ack) -> Option<BoxFut> {
-        let data = decode::<T>(&socket, args)?;
-        Some(Box::pin(self(socket, data)))
+    fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused> {
+        match socketio_proto::from_args::<T>(args) {
+            Ok(data) => Ok(Box::pin(self(socket, data))),
+            Err(mismatch) => Err((mismatch, ack)),
+        }
     }
 }
 
@@ -62,25 +201,17 @@ where
     Fut: Future<Output = ()> + Send + 'static,
     T: DeserializeOwned + Send + 'static,
 {
-    fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Option<BoxFut> {
-        let data = decode::<T>(&socket, args)?;
-        Some(Box::pin(self(socket, data, ack)))
-    }
-}
-
-fn decode<T: DeserializeOwned + 'static>(socket: &Socket, args: Vec<Value>) -> Option<T> {
-    match from_args(args) {
-        Ok(data) => Some(data),
-        Err(err) => {
-            tracing::warn!(sid = socket.id(), %err, "event ignored");
-            None
+    fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused> {
+        match socketio_proto::from_args::<T>(args) {
+            Ok(data) => Ok(Box::pin(self(socket, data, ack))),
+            Err(mismatch) => Err((mismatch, ack)),
         }
     }
 }
 
 /// A type-erased event handler.
 pub(crate) type ErasedHandler =
-    Arc<dyn Fn(Socket, Vec<Value>, Ack) -> Option<BoxFut> + Send + Sync>;
+    Arc<dyn Fn(Socket, Vec<Value>, Ack) -> Result<BoxFut, Refused> + Send + Sync>;
 
 pub(crate) fn erase<H: EventHandler<M>, M>(handler: H) -> ErasedHandler {
     Arc::new(move |socket, args, ack| handler.call(socket, args, ack))

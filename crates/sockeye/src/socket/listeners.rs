@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use crate::one_or_many::OneOrMany;
 
+use super::args_error::ArgsErrorHandler;
 use super::handler::{
     AnyListener, DisconnectHandler, ErasedHandler, ErrorHandler, PacketMiddleware,
 };
@@ -30,6 +31,8 @@ pub(crate) struct Listeners {
     pub(crate) disconnecting: Vec<DisconnectHandler>,
     pub(crate) disconnect: Vec<DisconnectHandler>,
     pub(crate) error: Vec<ErrorHandler>,
+    /// Set by `on_args_error`: takes precedence over the namespace's.
+    pub(crate) args_error: Option<ArgsErrorHandler>,
     last_id: u64,
 }
 

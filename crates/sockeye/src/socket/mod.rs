@@ -1,6 +1,7 @@
 //! The server-side socket: one client's membership of one namespace.
 
 mod ack;
+mod args_error;
 mod emitter;
 mod handler;
 mod handshake;
@@ -22,12 +23,13 @@ use tokio::sync::{Notify, mpsc};
 
 pub use ack::Ack;
 pub use emitter::SocketEmitter;
-pub use handler::{Event, EventHandler};
+pub use handler::{Event, EventHandler, shapes};
 pub use handshake::Handshake;
 pub use reason::DisconnectReason;
 pub use remote::RemoteSocket;
 
 pub(crate) use ack::AckWaiter;
+pub(crate) use args_error::{ArgsErrorHandler, ArgsErrorHook};
 pub(crate) use handler::{
     AnyListener, BoxFut, ConnectionHandler, DisconnectHandler, ErrorHandler, Middleware,
     MiddlewareFut, PacketMiddleware, PacketMiddlewareFut,
@@ -249,6 +251,33 @@ impl Socket {
             .push(Arc::new(handler) as ErrorHandler);
     }
 
+    /// Sets the hook called when an event's arguments do not fit one of this socket's
+    /// handlers; it takes precedence over the namespace's
+    /// ([`Namespace::on_args_error`](crate::Namespace::on_args_error)). It gets the error
+    /// (event name, argument index, serde's message) and the [`Ack`] the handler would have
+    /// had, and may answer it. Replaces the previous hook. See [`EventHandler`] for what
+    /// happens without one.
+    ///
+    /// ```
+    /// use sockeye::{Ack, ArgsError, Socket, SocketIo};
+    ///
+    /// let io = SocketIo::default();
+    /// io.on_connection(|socket: Socket| async move {
+    ///     socket.on_args_error(|socket: &Socket, err: &ArgsError, ack: Ack| {
+    ///         // Tell the client, as its listener would have seen the data anyway.
+    ///         let _ = socket.emit("bad_request", &(err.event.as_str(), err.index));
+    ///         ack.send(&serde_json::json!({ "error": err.message }));
+    ///     });
+    ///     socket.on("rename", |_: Socket, name: String| async move { /* .. */ });
+    /// });
+    /// ```
+    pub fn on_args_error<F>(&self, handler: F)
+    where
+        F: Fn(&Socket, &crate::ArgsError, Ack) + Send + Sync + 'static,
+    {
+        self.listeners().args_error = Some(Arc::new(handler) as ArgsErrorHandler);
+    }
+
     /// Adds a `disconnecting` handler: it runs while the socket is still in its rooms.
     pub fn on_disconnecting<F, Fut>(&self, handler: F)
     where
@@ -279,7 +308,17 @@ impl Socket {
     // ----- emitting --------------------------------------------------------------------
 
     /// Sends `event` to this client. `data` is any serde value (`bytes::Bytes` inside it is
-    /// sent as binary); a tuple sends several arguments and `()` none.
+    /// sent as binary); a tuple sends several arguments, `()` none, anything else (`null`
+    /// included) one.
+    ///
+    /// # Why a `Result`
+    /// The reference's `emit` returns nothing and drops what it cannot send; this one says
+    /// why, because a caller can act on it: [`EmitError::Disconnected`] tells a task that
+    /// streams to a client to stop, and [`EmitError::Serialize`] or
+    /// [`EmitError::Reserved`] is a bug at this call site that would otherwise vanish.
+    /// `let _ = socket.emit(..)` is the fire-and-forget of JavaScript. (The broadcast
+    /// operators' `emit` returns a `Result` for the same reasons;
+    /// [`Ack::send`] does not, as an answer has no retry.)
     ///
     /// ```
     /// use bytes::Bytes;
@@ -294,6 +333,16 @@ impl Socket {
     ///     let _ = socket.emit("hello", "world");                     // socket.emit("hello", "world")
     ///     let _ = socket.emit("pair", &(1, "two"));                  // two arguments
     ///     let _ = socket.emit("file", &Upload { name: "a".into(), body: Bytes::from_static(b"\x00\x01") });
+    ///     // A producer stops when the client is gone.
+    ///     tokio::spawn(async move {
+    ///         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    ///         loop {
+    ///             tick.tick().await;
+    ///             if socket.emit("tick", &()).is_err() {
+    ///                 break;
+    ///             }
+    ///         }
+    ///     });
     /// });
     /// ```
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {

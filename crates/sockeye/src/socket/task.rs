@@ -5,6 +5,7 @@
 use socketio_proto::Value;
 
 use super::{Ack, AnyListener, DisconnectReason, Event, Socket};
+use crate::error::ArgsError;
 
 /// An incoming EVENT packet for the socket.
 #[derive(Debug)]
@@ -92,8 +93,16 @@ async fn dispatch(socket: &Socket, event: SocketEvent) {
         } else {
             args.clone().unwrap_or_default()
         };
-        if let Some(fut) = handler(socket.clone(), args, ack) {
-            fut.await;
+        match handler(socket.clone(), args, ack) {
+            Ok(fut) => fut.await,
+            Err((mismatch, ack)) => {
+                let err = ArgsError {
+                    event: event.name.clone(),
+                    index: mismatch.index,
+                    message: mismatch.message,
+                };
+                super::args_error::report(socket, &err, ack);
+            }
         }
     }
 }

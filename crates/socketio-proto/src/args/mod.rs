@@ -1,27 +1,33 @@
 //! How Rust values become the arguments of an event and back.
 //!
 //! An emit takes one serde value. A tuple at the top level stands for several arguments (as
-//! `socket.emit("ev", a, b)` in JavaScript), `()` for none, anything else for exactly one.
-//! A handler's typed parameter is read from the single argument when there is one, from
-//! `null` when there is none, and from the array of all arguments otherwise (so a tuple type
-//! receives several).
+//! `socket.emit("ev", a, b)` in JavaScript), `()` for none, anything else (`null` included)
+//! for exactly one. Reading is the mirror image, as a JavaScript listener sees its arguments
+//! (see [`from_args`]).
 
-use std::any::Any;
+mod read;
+
+pub use read::{ArgsMismatch, from_args};
 
 use crate::Value;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde::ser::SerializeTuple;
 
 use crate::ValueError;
 
 /// Converts `data` into the argument list of an event or ack: a tuple is several arguments,
 /// `()` none, anything else one.
+///
+/// Only `()` itself means "no argument": a JSON `null` (`Value::Null`,
+/// `serde_json::Value::Null`, `None`) is one argument, as `socket.emit("ev", null)` is in
+/// JavaScript.
 pub fn to_args<T: Serialize + ?Sized>(data: &T) -> Result<Vec<Value>, ValueError> {
     let shape = top_level_shape(data);
     let value = crate::to_value(data)?;
     Ok(match (shape, value) {
-        (Shape::Unit, _) => Vec::new(),
+        // `()` is the only unit without a size: a null value serializes as a unit too, and
+        // it is an argument.
+        (Shape::Unit, _) if std::mem::size_of_val(data) == 0 => Vec::new(),
         (Shape::Tuple, Value::Array(items)) => items,
         (_, value) => vec![value],
     })
@@ -50,25 +56,6 @@ impl<'de> serde::Deserialize<'de> for Args {
             value => Args(vec![value]),
         })
     }
-}
-
-/// Reads a typed value from received arguments: from the one argument when there is one,
-/// `null` when there is none, the array of all of them otherwise. [`Args`] takes them as they
-/// came.
-pub fn from_args<T: DeserializeOwned + 'static>(mut args: Vec<Value>) -> Result<T, ValueError> {
-    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<Args>() {
-        let raw: Box<dyn Any> = Box::new(Args(args));
-        return raw
-            .downcast::<T>()
-            .map(|t| *t)
-            .map_err(|_| ValueError::Custom("argument list".to_owned()));
-    }
-    let value = match args.len() {
-        0 => Value::Null,
-        1 => args.pop().unwrap_or(Value::Null),
-        _ => Value::Array(args),
-    };
-    crate::from_value(value)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,14 +194,15 @@ mod tests {
     }
 
     #[test]
-    fn a_handler_reads_one_argument_or_all() {
-        let one: String = from_args(vec![Value::String("a".into())]).unwrap();
-        assert_eq!(one, "a");
-        let two: (u32, String) =
-            from_args(vec![Value::from(1u32), Value::String("b".into())]).unwrap();
-        assert_eq!(two, (1, "b".to_string()));
-        let none: Option<u32> = from_args(vec![]).unwrap();
-        assert_eq!(none, None);
+    fn null_is_one_argument_and_only_unit_is_none() {
+        let null = vec![Value::Null];
+        assert_eq!(to_args(&Value::Null).unwrap(), null);
+        assert_eq!(to_args(&serde_json::Value::Null).unwrap(), null);
+        assert_eq!(to_args(&None::<u32>).unwrap(), null);
+        assert_eq!(to_args(&Some(Value::Null)).unwrap(), null);
+        assert_eq!(to_args(&(Value::Null,)).unwrap(), null);
+        assert!(to_args(&()).unwrap().is_empty());
+        assert!(to_args(&Some(())).unwrap().len() == 1);
     }
 
     #[test]
