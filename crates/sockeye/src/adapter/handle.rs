@@ -1,7 +1,7 @@
 //! The narrow handle through which a cluster adapter serves the other nodes' requests.
 
 use std::collections::HashSet;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
 use socketio_proto::{Packet, Value};
 use tokio::sync::mpsc;
@@ -15,17 +15,20 @@ use crate::namespace::ServerSideAck;
 /// What a cluster adapter may do with its namespace on this node: everything a request from
 /// another node needs, and nothing else. It holds the namespace weakly, so an adapter never
 /// keeps a closed server alive; once the namespace is gone every call does nothing.
+///
+/// The name is kept beside the weak reference: a factory runs while its namespace is being
+/// made, when the reference cannot be followed yet.
 #[derive(Clone)]
-pub struct NamespaceHandle(pub(crate) Weak<NsInner>);
+pub struct NamespaceHandle(pub(crate) Weak<NsInner>, pub(crate) Arc<str>);
 
 impl NamespaceHandle {
     fn ns(&self) -> Option<Namespace> {
         self.0.upgrade().map(Namespace)
     }
 
-    /// The namespace's name, such as `/` or `/chat` (empty once the namespace is gone).
+    /// The namespace's name, such as `/` or `/chat`.
     pub fn name(&self) -> String {
-        self.ns().map(|ns| ns.name().to_owned()).unwrap_or_default()
+        self.1.to_string()
     }
 
     /// Sends `packet` to the local sockets `opts` selects (a broadcast from another node).

@@ -55,8 +55,9 @@ impl Namespace {
         cluster: Option<&ClusterAdapterFactory>,
         parent: Option<Namespace>,
     ) -> Namespace {
+        let handle_name: Arc<str> = name.as_str().into();
         Namespace(Arc::new_cyclic(|weak| NsInner {
-            cluster: cluster.map(|factory| factory(NamespaceHandle(weak.clone()))),
+            cluster: cluster.map(|factory| factory(NamespaceHandle(weak.clone(), handle_name))),
             rooms: LocalRooms::default(),
             server_side: RwLock::new(Vec::new()),
             name,
