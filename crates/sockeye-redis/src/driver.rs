@@ -49,6 +49,10 @@ enum Command {
         channel: String,
         reply: oneshot::Sender<Result<usize, AdapterError>>,
     },
+    /// Wakes the publishing connection up after an outage, before traffic needs it.
+    Ping {
+        reply: oneshot::Sender<Result<(), AdapterError>>,
+    },
 }
 
 /// Whether Redis is reachable, from both connections' point of view; logs the transitions.
@@ -128,6 +132,7 @@ impl Driver {
             tokio::spawn(subscriber(
                 client,
                 pubsub,
+                driver.commands.clone(),
                 driver.subs.clone(),
                 driver.health.clone(),
                 driver.closed.clone(),
@@ -139,7 +144,9 @@ impl Driver {
     /// Queues a publish whose outcome nobody waits for (a broadcast). Refused at once while
     /// Redis is known to be away, so an outage never piles up messages.
     pub(crate) fn publish_nowait(&self, channel: String, payload: Vec<u8>) -> Result<(), AdapterError> {
-        if self.health.is_down() {
+        // The subscriber's reconnect loop is what notices Redis' return; the publishing
+        // side only learns it from a publish that goes through, so it does not gate this.
+        if self.health.sub_down.load(Ordering::Relaxed) {
             return Err(AdapterError::Transport("redis is unreachable".into()));
         }
         self.commands
@@ -290,6 +297,9 @@ async fn publisher(
                 Command::NumSub { channel, .. } => {
                     pipe.cmd("PUBSUB").arg("NUMSUB").arg(channel);
                 }
+                Command::Ping { .. } => {
+                    pipe.cmd("PING");
+                }
             }
         }
         let result =
@@ -342,12 +352,16 @@ fn answer(cmd: Command, value: Result<redis::Value, AdapterError>) {
             });
             let _ = reply.send(count);
         }
+        Command::Ping { reply } => {
+            let _ = reply.send(value.map(|_| ()));
+        }
     }
 }
 
 async fn subscriber(
     client: redis::Client,
     mut first: Option<redis::aio::PubSub>,
+    commands: mpsc::UnboundedSender<Command>,
     subs: Arc<Mutex<Subscriptions>>,
     health: Arc<Health>,
     closed: Arc<Notify>,
@@ -369,6 +383,19 @@ async fn subscriber(
                 )
             };
             subscribe_all(sink, &channels, &patterns).await?;
+            if health.pub_down.load(Ordering::Relaxed) || health.sub_down.load(Ordering::Relaxed) {
+                // Back from an outage: let the publishing connection reconnect now (its
+                // first command fails on the dead connection), so that the outage ends once.
+                for _ in 0..3 {
+                    let (tx, rx) = oneshot::channel();
+                    if commands.send(Command::Ping { reply: tx }).is_err() {
+                        break;
+                    }
+                    if matches!(rx.await, Ok(Ok(()))) {
+                        break;
+                    }
+                }
+            }
             health.set(true, false, &"");
             while let Some(msg) = stream.next().await {
                 let inbox = {
