@@ -120,7 +120,9 @@ impl Inner {
                     }
                     self.handle.broadcast(&packet, &only_rooms(opts, true));
                 }
-                Err(err) => tracing::debug!(nsp = %self.nsp, %err, "ignoring a malformed broadcast"),
+                Err(err) => {
+                    tracing::debug!(nsp = %self.nsp, %err, "ignoring a malformed broadcast")
+                }
             }
         }
     }

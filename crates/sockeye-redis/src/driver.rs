@@ -143,7 +143,11 @@ impl Driver {
 
     /// Queues a publish whose outcome nobody waits for (a broadcast). Refused at once while
     /// Redis is known to be away, so an outage never piles up messages.
-    pub(crate) fn publish_nowait(&self, channel: String, payload: Vec<u8>) -> Result<(), AdapterError> {
+    pub(crate) fn publish_nowait(
+        &self,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<(), AdapterError> {
         // The subscriber's reconnect loop is what notices Redis' return; the publishing
         // side only learns it from a publish that goes through, so it does not gate this.
         if self.health.sub_down.load(Ordering::Relaxed) {
@@ -159,7 +163,11 @@ impl Driver {
     }
 
     /// Publishes and waits until Redis took it.
-    pub(crate) async fn publish(&self, channel: String, payload: Vec<u8>) -> Result<(), AdapterError> {
+    pub(crate) async fn publish(
+        &self,
+        channel: String,
+        payload: Vec<u8>,
+    ) -> Result<(), AdapterError> {
         let (tx, rx) = oneshot::channel();
         self.commands
             .send(Command::Publish {
@@ -180,7 +188,10 @@ impl Driver {
         self.wait(rx).await
     }
 
-    async fn wait<T>(&self, rx: oneshot::Receiver<Result<T, AdapterError>>) -> Result<T, AdapterError> {
+    async fn wait<T>(
+        &self,
+        rx: oneshot::Receiver<Result<T, AdapterError>>,
+    ) -> Result<T, AdapterError> {
         match tokio::time::timeout(self.timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(closed()),
@@ -238,7 +249,6 @@ impl Driver {
             });
         }
     }
-
 }
 
 impl Drop for Driver {

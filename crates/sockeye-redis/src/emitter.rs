@@ -210,7 +210,10 @@ impl EmitterOperator {
         let all = args(event, data)?;
         let packet = Packet::new(
             self.emitter.nsp.clone(),
-            socketio_proto::PacketData::Event { args: all, id: None },
+            socketio_proto::PacketData::Event {
+                args: all,
+                id: None,
+            },
         );
         let mut channel = format!("{}#{}#", self.emitter.key, self.emitter.nsp);
         if self.opts.rooms.len() == 1 {

@@ -76,8 +76,11 @@ impl RedisAdapter {
         let driver = driver::Driver::connect(&config.url, config.requests_timeout, true).await?;
         let config = Arc::new(config);
         Ok(Arc::new(move |handle: NamespaceHandle| {
-            Arc::new(classic::ClassicAdapter::new(handle, driver.clone(), &config))
-                as Arc<dyn ClusterAdapter>
+            Arc::new(classic::ClassicAdapter::new(
+                handle,
+                driver.clone(),
+                &config,
+            )) as Arc<dyn ClusterAdapter>
         }))
     }
 }

@@ -169,10 +169,17 @@ fn write_int(out: &mut Vec<u8>, i: i64) {
     }
 }
 
-/// A float that holds an integer is written as that integer, as notepack does.
+/// A float that holds an integer is written as that integer, as notepack does. Beyond the
+/// 64-bit range notepack writes a wrong integer; this writes the float64 instead, which
+/// notepack reads back right.
 fn write_f64(out: &mut Vec<u8>, f: f64) {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() <= MAX_SAFE {
-        write_int(out, f as i64);
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_finite() && f.fract() == 0.0 && (-TWO_63..2.0 * TWO_63).contains(&f) {
+        if f >= 0.0 {
+            write_uint(out, f as u64);
+        } else {
+            write_int(out, f as i64);
+        }
     } else {
         out.push(0xcb);
         out.extend_from_slice(&f.to_be_bytes());

@@ -165,7 +165,10 @@ async fn fetch_sockets_describes_remote_sockets() {
     assert_eq!(bob.id, b.id);
     assert_eq!(bob.rooms, HashSet::from([b.id.clone(), "r1".to_owned()]));
     assert_eq!(bob.data, json!({"user": "bob", "age": 7}).into());
-    assert_eq!(bob.handshake.auth.get("data"), Some(&json!({"user": "bob", "age": 7}).into()));
+    assert_eq!(
+        bob.handshake.auth.get("data"),
+        Some(&json!({"user": "bob", "age": 7}).into())
+    );
     assert!(bob.handshake.address.contains("127.0.0.1"));
 
     let ids = c.nodes[0].to("r2").all_sockets().await.unwrap();
@@ -185,7 +188,11 @@ async fn remote_joins_leaves_and_disconnects_apply_on_every_node() {
     assert_eq!(b.recv().await.unwrap(), r#"2["in-dst"]"#);
     barrier(&c.nodes[2], &mut [&mut a, &mut b, &mut d]).await;
 
-    c.nodes[0].to(b.id.clone()).sockets_leave("dst").await.unwrap();
+    c.nodes[0]
+        .to(b.id.clone())
+        .sockets_leave("dst")
+        .await
+        .unwrap();
     c.nodes[0].to("dst").emit("in-dst", &()).unwrap();
     assert_eq!(a.recv().await.unwrap(), r#"2["in-dst"]"#);
     barrier(&c.nodes[0], &mut [&mut a, &mut b, &mut d]).await;
@@ -194,7 +201,11 @@ async fn remote_joins_leaves_and_disconnects_apply_on_every_node() {
     assert!(rooms.contains("dst") && rooms.contains("src"), "{rooms:?}");
     assert!(rooms.contains(&a.id) && rooms.contains(&d.id), "{rooms:?}");
 
-    c.nodes[2].to("src").disconnect_sockets(false).await.unwrap();
+    c.nodes[2]
+        .to("src")
+        .disconnect_sockets(false)
+        .await
+        .unwrap();
     assert_eq!(a.recv().await.unwrap(), "1");
     assert_eq!(b.recv().await.unwrap(), "1");
     let left = c.nodes[0].fetch_sockets().await.unwrap();
@@ -218,7 +229,10 @@ async fn server_side_events_reach_the_other_nodes_and_come_back_answered() {
             }
         });
     }
-    c.nodes[0].server_side_emit("hello", &(1, "x")).await.unwrap();
+    c.nodes[0]
+        .server_side_emit("hello", &(1, "x"))
+        .await
+        .unwrap();
     let mut got = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
     got.sort();
     assert_eq!(got, [(1, 1, "x".to_owned()), (2, 1, "x".to_owned())]);
@@ -241,7 +255,10 @@ async fn a_node_that_never_answers_times_the_request_out() {
     let result = c.nodes[0]
         .server_side_emit_with_ack::<_, u32>("q", &())
         .await;
-    assert_eq!(result, Err(BroadcastAckError::Adapter(AdapterError::Timeout)));
+    assert_eq!(
+        result,
+        Err(BroadcastAckError::Adapter(AdapterError::Timeout))
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,9 @@ async fn emitter_broadcasts_requests_and_server_side_events() {
     let (io1, addr1) = node(config(&redis)).await;
     let (io2, addr2) = node(config(&redis)).await;
     until_cluster(&[&io1, &io2], 2).await;
-    let emitter = Emitter::connect(EmitterConfig::new(redis.url())).await.unwrap();
+    let emitter = Emitter::connect(EmitterConfig::new(redis.url()))
+        .await
+        .unwrap();
 
     let mut a = Raw::join(addr1, json!({"rooms": ["r1"]})).await;
     let mut b = Raw::join(addr2, json!({"rooms": ["r2"]})).await;
@@ -27,13 +29,28 @@ async fn emitter_broadcasts_requests_and_server_side_events() {
 
     emitter.to("r1").emit("one", &()).await.unwrap();
     assert_eq!(a.recv().await.unwrap(), r#"2["one"]"#);
-    emitter.except("r1").volatile().compress(true).emit("but", &()).await.unwrap();
+    emitter
+        .except("r1")
+        .volatile()
+        .compress(true)
+        .emit("but", &())
+        .await
+        .unwrap();
     assert_eq!(b.recv().await.unwrap(), r#"2["but"]"#);
 
-    emitter.emit("bin", &Bytes::from_static(b"\x01\x02")).await.unwrap();
-    assert_eq!(a.recv().await.unwrap(), r#"51-["bin",{"_placeholder":true,"num":0}]"#);
+    emitter
+        .emit("bin", &Bytes::from_static(b"\x01\x02"))
+        .await
+        .unwrap();
+    assert_eq!(
+        a.recv().await.unwrap(),
+        r#"51-["bin",{"_placeholder":true,"num":0}]"#
+    );
     assert_eq!(a.recv().await.unwrap(), "<binary 0102>");
-    assert_eq!(b.recv().await.unwrap(), r#"51-["bin",{"_placeholder":true,"num":0}]"#);
+    assert_eq!(
+        b.recv().await.unwrap(),
+        r#"51-["bin",{"_placeholder":true,"num":0}]"#
+    );
     assert_eq!(b.recv().await.unwrap(), "<binary 0102>");
 
     emitter.to("r2").sockets_join("r3").await.unwrap();
@@ -73,8 +90,17 @@ async fn emitter_broadcasts_requests_and_server_side_events() {
 #[tokio::test]
 async fn reserved_event_names_are_refused() {
     let redis = Redis::start().await;
-    let emitter = Emitter::connect(EmitterConfig::new(redis.url())).await.unwrap();
-    for name in ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"] {
+    let emitter = Emitter::connect(EmitterConfig::new(redis.url()))
+        .await
+        .unwrap();
+    for name in [
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ] {
         assert_eq!(
             emitter.emit(name, &()).await,
             Err(EmitterError::Reserved(name.to_owned()))
@@ -87,7 +113,19 @@ async fn an_unreachable_redis_is_a_connect_error() {
     let redis = Redis::start().await;
     let url = redis.url();
     drop(redis);
-    assert!(Emitter::connect(EmitterConfig::new(url.clone())).await.is_err());
-    assert!(sockeye_redis::RedisAdapter::classic(sockeye_redis::RedisConfig::new(url)).await.is_err());
-    assert!(Emitter::connect(EmitterConfig::new("not a url")).await.is_err());
+    assert!(
+        Emitter::connect(EmitterConfig::new(url.clone()))
+            .await
+            .is_err()
+    );
+    assert!(
+        sockeye_redis::RedisAdapter::classic(sockeye_redis::RedisConfig::new(url))
+            .await
+            .is_err()
+    );
+    assert!(
+        Emitter::connect(EmitterConfig::new("not a url"))
+            .await
+            .is_err()
+    );
 }

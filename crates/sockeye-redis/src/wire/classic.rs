@@ -5,8 +5,8 @@ use socketio_proto::{Map, Packet, Value};
 use sockeye::{BroadcastOptions, Room, SocketData};
 
 use super::common::{
-    WireError, decode_any, flags_value, opts_from_value, opts_value, packet_from_value,
-    rooms_from, sorted, string_field, write_packet,
+    WireError, decode_any, flags_value, opts_from_value, opts_value, packet_from_value, rooms_from,
+    sorted, string_field, write_packet,
 };
 use crate::msgpack;
 

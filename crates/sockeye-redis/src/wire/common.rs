@@ -104,7 +104,10 @@ pub fn packet_from_value(value: Value) -> Result<Packet, WireError> {
 pub(crate) fn sorted(rooms: &HashSet<Room>) -> Vec<Value> {
     let mut rooms: Vec<&Room> = rooms.iter().collect();
     rooms.sort();
-    rooms.into_iter().map(|r| Value::String(r.clone())).collect()
+    rooms
+        .into_iter()
+        .map(|r| Value::String(r.clone()))
+        .collect()
 }
 
 /// The reference's `flags` object: `volatile`, `compress`, `timeout` (ms) when set.
