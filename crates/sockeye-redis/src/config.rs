@@ -62,3 +62,45 @@ impl EmitterConfig {
         }
     }
 }
+
+/// Which channels the sharded adapter subscribes to (the reference's `subscriptionMode`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SubscriptionMode {
+    /// One channel per namespace: every node gets every broadcast.
+    Static,
+    /// Also one channel per room that is not a socket id, subscribed while this node has a
+    /// socket in it: a broadcast to one such room reaches only the nodes that have it. The
+    /// reference's default.
+    #[default]
+    Dynamic,
+    /// As `Dynamic`, socket-id rooms included (for heavy use of `io.to(socket_id)`).
+    DynamicPrivate,
+}
+
+/// Options of the sharded adapter (the reference's `createShardedAdapter` options), plus
+/// where the Redis Cluster is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardedConfig {
+    /// URLs of some nodes of the Redis Cluster (Redis 7 or later), such as
+    /// `redis://127.0.0.1:7000`; the others are discovered.
+    pub nodes: Vec<String>,
+    /// The prefix of every channel (`channelPrefix`, default `socket.io`).
+    pub channel_prefix: String,
+    /// Which channels to subscribe to (`subscriptionMode`, default dynamic).
+    pub subscription_mode: SubscriptionMode,
+    /// How long a request to the other nodes waits for their answers (default 5 s, the
+    /// reference's fixed timeout). Also bounds a Redis command while Redis is away.
+    pub requests_timeout: Duration,
+}
+
+impl ShardedConfig {
+    /// The defaults, for the cluster reachable through `nodes`.
+    pub fn new(nodes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        ShardedConfig {
+            nodes: nodes.into_iter().map(Into::into).collect(),
+            channel_prefix: "socket.io".to_owned(),
+            subscription_mode: SubscriptionMode::default(),
+            requests_timeout: Duration::from_secs(5),
+        }
+    }
+}

@@ -67,7 +67,7 @@ impl Health {
         self.pub_down.load(Ordering::Relaxed) || self.sub_down.load(Ordering::Relaxed)
     }
 
-    fn set(&self, sub: bool, down: bool, why: &dyn std::fmt::Display) {
+    pub(crate) fn set(&self, sub: bool, down: bool, why: &dyn std::fmt::Display) {
         let was = self.is_down();
         let flag = if sub { &self.sub_down } else { &self.pub_down };
         flag.store(down, Ordering::Relaxed);

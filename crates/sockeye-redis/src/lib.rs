@@ -4,6 +4,10 @@
 //!
 //! - [`RedisAdapter::classic`]: `createAdapter` of `@socket.io/redis-adapter` 8.3 (Redis
 //!   pub/sub: `PUBLISH`, `PSUBSCRIBE`, `PUBSUB NUMSUB`).
+//! - [`RedisAdapter::sharded`]: `createShardedAdapter` (Redis 7 sharded pub/sub on a Redis
+//!   Cluster: `SPUBLISH`, `SSUBSCRIBE`, `PUBSUB SHARDNUMSUB`), with the `ClusterAdapter`
+//!   messages of `socket.io-adapter` 2.5 and the static, dynamic and dynamic-private
+//!   subscription modes.
 //! - [`Emitter`]: `@socket.io/redis-emitter` 5.1, to reach the sockets of a cluster from a
 //!   process that has none.
 //! - [`msgpack`] and [`wire`]: the messages, as bytes, with no I/O (msgpack as `notepack.io`
@@ -53,6 +57,8 @@ mod driver;
 mod emitter;
 mod error;
 pub mod msgpack;
+mod sharded;
+mod sharded_driver;
 mod uid;
 pub mod wire;
 
@@ -60,7 +66,7 @@ use std::sync::Arc;
 
 use sockeye::{ClusterAdapter, ClusterAdapterFactory, NamespaceHandle};
 
-pub use config::{EmitterConfig, RedisConfig};
+pub use config::{EmitterConfig, RedisConfig, ShardedConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
 pub use error::{ConnectError, EmitterError};
 
@@ -77,6 +83,23 @@ impl RedisAdapter {
         let config = Arc::new(config);
         Ok(Arc::new(move |handle: NamespaceHandle| {
             Arc::new(classic::ClassicAdapter::new(
+                handle,
+                driver.clone(),
+                &config,
+            )) as Arc<dyn ClusterAdapter>
+        }))
+    }
+
+    /// The sharded adapter (`createShardedAdapter`), on a Redis Cluster (Redis 7 or later):
+    /// connects now (an error when no node can be reached) and returns the factory to give
+    /// the server's builder. Its nodes only talk to sharded nodes, Node or sockeye, with the
+    /// same channel prefix.
+    pub async fn sharded(config: ShardedConfig) -> Result<ClusterAdapterFactory, ConnectError> {
+        let driver =
+            sharded_driver::ShardedDriver::connect(&config.nodes, config.requests_timeout).await?;
+        let config = Arc::new(config);
+        Ok(Arc::new(move |handle: NamespaceHandle| {
+            Arc::new(sharded::ShardedAdapter::new(
                 handle,
                 driver.clone(),
                 &config,

@@ -103,6 +103,10 @@ pub fn config(redis: &Redis) -> RedisConfig {
 /// their auth's `rooms` and keep the auth's `data` as their data.
 pub async fn node(config: RedisConfig) -> (SocketIo, SocketAddr) {
     let factory = RedisAdapter::classic(config).await.unwrap();
+    serve_node(factory).await
+}
+
+async fn serve_node(factory: sockeye::ClusterAdapterFactory) -> (SocketIo, SocketAddr) {
     let io = SocketIo::builder().adapter(factory).build();
     io.on_connection(|socket: Socket| async move {
         let auth = socket.handshake().auth.clone();
@@ -259,4 +263,121 @@ pub fn trace() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
+}
+
+/// A Redis Cluster of three masters, each `redis-server` killed on drop.
+pub struct RedisCluster {
+    children: Vec<Child>,
+    pub ports: Vec<u16>,
+    dir: std::path::PathBuf,
+}
+
+impl RedisCluster {
+    /// Starts three masters on free ports, joins them with `redis-cli --cluster create`, and
+    /// waits until every node reports `cluster_state:ok`.
+    pub async fn start() -> RedisCluster {
+        let dir = std::env::temp_dir().join(format!(
+            "sockeye-redis-cluster-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        let mut cluster = RedisCluster {
+            children: Vec::new(),
+            ports: Vec::new(),
+            dir,
+        };
+        for _ in 0..3 {
+            let (port, bus) = (free_port(), free_port());
+            let node_dir = cluster.dir.join(port.to_string());
+            std::fs::create_dir_all(&node_dir).unwrap();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string()])
+                .args(["--cluster-enabled", "yes"])
+                .args(["--cluster-port", &bus.to_string()])
+                .args(["--cluster-config-file", "nodes.conf"])
+                .arg("--dir")
+                .arg(&node_dir)
+                .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server (apt-get install redis-server)");
+            cluster.children.push(child);
+            cluster.ports.push(port);
+        }
+        for port in &cluster.ports {
+            wait_ping(&format!("redis://127.0.0.1:{port}")).await;
+        }
+        let mut create = Command::new("redis-cli");
+        create.arg("--cluster").arg("create");
+        for port in &cluster.ports {
+            create.arg(format!("127.0.0.1:{port}"));
+        }
+        let status = create
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("redis-cli");
+        assert!(status.success(), "redis-cli --cluster create failed");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        for port in cluster.ports.clone() {
+            let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+            loop {
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                if info.contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "cluster not ok");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        cluster
+    }
+
+    pub fn urls(&self) -> Vec<String> {
+        self.ports
+            .iter()
+            .map(|p| format!("redis://127.0.0.1:{p}"))
+            .collect()
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn wait_ping(url: &str) {
+    let client = redis::Client::open(url).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+            let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
+            if pong.is_ok() {
+                return;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "redis-server did not answer"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A sockeye node with the sharded adapter, as [`node`].
+pub async fn sharded_node(config: sockeye_redis::ShardedConfig) -> (SocketIo, SocketAddr) {
+    let factory = RedisAdapter::sharded(config).await.unwrap();
+    serve_node(factory).await
 }
