@@ -6,7 +6,7 @@
 "use strict";
 
 const { Server } = require("socket.io");
-const { createAdapter } = require("@socket.io/redis-adapter");
+const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
 const notepack = require("notepack.io");
 
@@ -21,7 +21,9 @@ function fakeClient(numsub) {
     isOpen: true,
     pSubscribe(pattern, listener) { listeners.push({ pattern, listener }); },
     subscribe(channels, listener) { listeners.push({ channels, listener }); },
-    sSubscribe() {},
+    sSubscribe(channel, listener) { listeners.push({ sharded: channel, listener }); },
+    sUnsubscribe() {},
+    sPublish(channel, msg) { return this.publish(channel, msg); },
     pUnsubscribe() {},
     unsubscribe() {},
     publish(channel, msg) {
@@ -122,9 +124,60 @@ async function main() {
   record("emitter_disconnect", () => emitter.in("r1").disconnectSockets(true));
   record("emitter_server_side_emit", () => emitter.serverSideEmit("hello", { a: 1 }));
 
-  io.close();
+  await sharded();
   process.stdout.write(JSON.stringify(published, null, 1) + "\n");
   process.exit(0);
+}
+
+// `createShardedAdapter`: the ClusterAdapter messages of socket.io-adapter.
+async function sharded() {
+  const pub = fakeClient(3);
+  const sub = fakeClient(3);
+  const io = new Server({ adapter: createShardedAdapter(pub, sub, { subscriptionMode: "dynamic" }) });
+  const main = io.of("/");
+  main.adapter.uid = "node01";
+  const tick = () => new Promise((r) => setTimeout(r, 10));
+
+  record("sharded_broadcast_all", () => io.emit("event", 1, "two", { a: [1.5, null] }));
+  await tick();
+  record("sharded_broadcast_room", () => io.to("room1").emit("event", "héllo"));
+  await tick();
+  record("sharded_broadcast_socket_room", () => io.to("abcdefghijklmnopqrst").emit("event"));
+  await tick();
+  record("sharded_broadcast_rooms_except_flags", () =>
+    io.to(["r1", "r2"]).except("r3").volatile.compress(false).emit("event", {}));
+  await tick();
+  record("sharded_broadcast_binary", () => io.emit("bin", Buffer.from([0, 1, 2, 255]), { n: -5 }));
+  await tick();
+  current = "sharded_broadcast_ack";
+  io.timeout(1000).emit("ask", 1, () => {});
+  await tick();
+  record("sharded_join", () => io.in("r1").socketsJoin(["r2", "r3"]));
+  await tick();
+  record("sharded_leave", () => io.except("r1").socketsLeave("r2"));
+  await tick();
+  record("sharded_disconnect", () => io.in("r1").disconnectSockets(true));
+  await tick();
+  current = "sharded_fetch";
+  io.in("r1").fetchSockets().catch(() => {});
+  await tick();
+  record("sharded_server_side_emit", () => io.serverSideEmit("hello", 1, { a: "b" }));
+  await tick();
+  current = "sharded_server_side_emit_ack";
+  io.serverSideEmitWithAck("hello", 2).catch(() => {});
+  await tick();
+
+  // answers to messages from another node
+  main.on("hello", (n, cb) => cb({ ok: true, bin: Buffer.from([n]) }));
+  const handler = sub.listeners.find((l) => l.sharded === "socket.io#/#").listener;
+  const feed = async (name, message) => {
+    current = name;
+    handler(Buffer.from(JSON.stringify(message)), "socket.io#/#");
+    await tick();
+  };
+  await feed("sharded_response_fetch", { type: 7, data: { opts: { rooms: [], except: [] }, requestId: "req002" }, uid: "other1", nsp: "/" });
+  await feed("sharded_response_server_side_emit", { type: 9, data: { requestId: "req003", packet: ["hello", 5] }, uid: "other1", nsp: "/" });
+  await feed("sharded_response_client_count", { type: 3, data: { packet: { type: 2, data: ["ask"] }, requestId: "req004", opts: { rooms: [], except: [], flags: { timeout: 1000 } } }, uid: "other1", nsp: "/" });
 }
 
 main().catch((err) => {

@@ -1,5 +1,6 @@
 //! One node of a Socket.IO cluster on Redis, for trying the adapter by hand or beside Node
-//! nodes: `cargo run -p sockeye-redis --example cluster_node -- 3001 redis://127.0.0.1:6379`.
+//! nodes: `cargo run -p sockeye-redis --example cluster_node -- 3001 redis://127.0.0.1:6379`
+//! (classic), or with `sharded` after the URL of one node of a Redis Cluster.
 //!
 //! Its sockets join the rooms listed in their auth's `rooms`. A client drives it with events:
 //! `emit` `{rooms, except, event, data}` broadcasts; `fetch` answers the ids of every socket of
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use sockeye::{Ack, ServerSideAck, Socket, SocketIo, Value};
-use sockeye_redis::{RedisAdapter, RedisConfig};
+use sockeye_redis::{RedisAdapter, RedisConfig, ShardedConfig};
 
 #[derive(Deserialize)]
 struct EmitOrder {
@@ -34,7 +35,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
 
-    let adapter = RedisAdapter::classic(RedisConfig::new(url)).await?;
+    let adapter = if args.next().as_deref() == Some("sharded") {
+        RedisAdapter::sharded(ShardedConfig::new([url])).await?
+    } else {
+        RedisAdapter::classic(RedisConfig::new(url)).await?
+    };
     let io = SocketIo::builder().adapter(adapter).build();
     io.on_server_side("hello", |_: Value, ack: ServerSideAck| async move {
         ack.send("sockeye");
