@@ -91,11 +91,15 @@ impl ClassicAdapter {
             &[format!("{}*", inner.channel)],
             &tx,
         );
-        // The task ends when the subscriptions are dropped (close) and the inbox empties.
-        let worker = inner.clone();
+        // Holds the adapter weakly, so that a server dropped without `close` frees it (and,
+        // with the last adapter, the connections); ends when the subscriptions are dropped.
+        let worker = Arc::downgrade(&inner);
         tokio::spawn(async move {
             while let Some(msg) = rx.recv().await {
-                worker.on_message(msg);
+                match worker.upgrade() {
+                    Some(inner) => inner.on_message(msg),
+                    None => break,
+                }
             }
         });
         ClassicAdapter { inner }

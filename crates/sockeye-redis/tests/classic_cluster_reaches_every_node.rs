@@ -276,3 +276,13 @@ async fn namespaces_are_separate_clusters() {
     c.nodes[0].emit("in-main", &()).unwrap();
     assert_eq!(main.recv().await.unwrap(), r#"2["in-main"]"#);
 }
+
+#[tokio::test]
+async fn a_closed_node_leaves_the_cluster() {
+    let c = cluster().await;
+    c.nodes[2].close().await;
+    until_cluster(&[&c.nodes[0], &c.nodes[1]], 2).await;
+    // and requests no longer wait for it
+    assert!(c.nodes[0].fetch_sockets().await.unwrap().is_empty());
+    assert_eq!(c.nodes[0].all_rooms().await, Ok(Default::default()));
+}
