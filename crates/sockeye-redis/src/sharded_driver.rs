@@ -1,12 +1,15 @@
 //! The Redis Cluster connection of a sharded node: `SPUBLISH`, `SSUBSCRIBE`,
 //! `PUBSUB SHARDNUMSUB` summed over the masters.
 //!
-//! redis-rs' cluster connection (RESP3) follows the slots, reconnects, and subscribes again
-//! after a reconnection by itself; its push messages are routed here by channel. Commands go
-//! out one at a time from one queue, so a subscription made before a publish is in place
-//! first, and publishes keep their order.
+//! redis-rs' cluster connection (RESP3) follows the slots and reconnects by itself; its push
+//! messages are routed here by channel. It also subscribes again after a reconnection, but
+//! not when every node was away at that moment (its attempt fails then), so this driver keeps
+//! its own list and, after a lost connection, subscribes again once a command goes through
+//! (`SSUBSCRIBE` twice on one connection is harmless). Commands go out one at a time from one
+//! queue, so a subscription made before a publish is in place first, and publishes keep their
+//! order.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,7 +36,12 @@ enum Command {
     Subscribe(Vec<String>),
     Unsubscribe(Vec<String>),
     Ping,
+    /// A connection to a node was lost: its subscriptions may be gone.
+    Lost,
 }
+
+/// How often a node whose subscriptions may be gone tries to restore them.
+const RESUBSCRIBE_EVERY: Duration = Duration::from_millis(250);
 
 /// A node's Redis Cluster connection.
 pub(crate) struct ShardedDriver {
@@ -74,7 +82,12 @@ impl ShardedDriver {
             driver.probing.clone(),
             timeout,
         ));
-        tokio::spawn(route(push_rx, driver.routes.clone(), driver.health.clone()));
+        tokio::spawn(route(
+            push_rx,
+            driver.routes.clone(),
+            driver.health.clone(),
+            driver.commands.clone(),
+        ));
         Ok(driver)
     }
 
@@ -169,7 +182,21 @@ async fn run(
     probing: Arc<AtomicBool>,
     timeout: Duration,
 ) {
-    while let Some(cmd) = rx.recv().await {
+    let mut subscribed: HashSet<String> = HashSet::new();
+    let mut stale = false;
+    let mut tick = tokio::time::interval(RESUBSCRIBE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let cmd = tokio::select! {
+            cmd = rx.recv() => match cmd {
+                Some(cmd) => cmd,
+                None => return,
+            },
+            _ = tick.tick(), if stale => {
+                stale = !resubscribe(&mut conn, &subscribed, &health, timeout).await;
+                continue;
+            }
+        };
         match cmd {
             Command::Publish {
                 channel,
@@ -197,26 +224,57 @@ async fn run(
                 for channel in channels {
                     let result = bounded(timeout, conn.ssubscribe(&channel)).await;
                     if let Err(err) = result {
-                        tracing::debug!(%err, %channel, "ssubscribe failed; the connection subscribes again when it is back");
+                        tracing::debug!(%err, %channel, "ssubscribe failed; retried once redis is back");
+                        stale = true;
                     }
+                    subscribed.insert(channel);
                 }
             }
             Command::Unsubscribe(channels) => {
                 for channel in channels {
+                    subscribed.remove(&channel);
                     let _ = bounded(timeout, conn.sunsubscribe(&channel)).await;
                 }
             }
             Command::Ping => {
-                let result = bounded(
-                    timeout,
-                    redis::cmd("PING").query_async::<redis::Value>(&mut conn),
-                )
-                .await;
+                let result = ping(&mut conn, timeout).await;
                 note(&health, &result);
                 probing.store(false, Ordering::Relaxed);
             }
+            Command::Lost => stale = true,
         }
     }
+}
+
+async fn ping(
+    conn: &mut ClusterConnection,
+    timeout: Duration,
+) -> Result<redis::Value, AdapterError> {
+    bounded(
+        timeout,
+        redis::cmd("PING").query_async::<redis::Value>(conn),
+    )
+    .await
+}
+
+/// Subscribes again to every channel; true when all went through.
+async fn resubscribe(
+    conn: &mut ClusterConnection,
+    channels: &HashSet<String>,
+    health: &Health,
+    timeout: Duration,
+) -> bool {
+    let result = ping(conn, timeout).await;
+    note(health, &result);
+    if result.is_err() {
+        return false;
+    }
+    for channel in channels {
+        if bounded(timeout, conn.ssubscribe(channel)).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 async fn bounded<T>(
@@ -256,6 +314,7 @@ async fn route(
     mut rx: mpsc::UnboundedReceiver<PushInfo>,
     routes: Arc<Mutex<HashMap<String, Inbox>>>,
     health: Arc<Health>,
+    commands: mpsc::UnboundedSender<Command>,
 ) {
     while let Some(push) = rx.recv().await {
         match push.kind {
@@ -280,6 +339,7 @@ async fn route(
             }
             PushKind::Disconnection => {
                 health.set(false, true, &"a cluster connection was lost");
+                let _ = commands.send(Command::Lost);
             }
             _ => {}
         }

@@ -66,3 +66,39 @@ async fn the_cluster_survives_a_redis_restart() {
     let ids = io2.fetch_sockets().await.unwrap();
     assert_eq!(ids.len(), 2);
 }
+
+#[tokio::test]
+async fn the_sharded_cluster_survives_a_redis_cluster_restart() {
+    support::trace();
+    let mut redis = support::RedisCluster::start().await;
+    let config = || sockeye_redis::ShardedConfig {
+        requests_timeout: std::time::Duration::from_secs(2),
+        ..sockeye_redis::ShardedConfig::new(redis.urls())
+    };
+    let (io1, addr1) = support::sharded_node(config()).await;
+    let (io2, addr2) = support::sharded_node(config()).await;
+    until_cluster(&[&io1, &io2], 2).await;
+    let mut a = Raw::join(addr1, json!({})).await;
+    let mut b = Raw::join(addr2, json!({})).await;
+
+    redis.kill();
+    let err = io1.fetch_sockets().await.unwrap_err();
+    assert!(
+        matches!(err, AdapterError::Transport(_) | AdapterError::Timeout),
+        "{err:?}"
+    );
+    // local delivery goes on, whatever the cluster part says
+    let _ = io1.emit("during", &());
+    assert_eq!(a.recv().await.unwrap(), r#"2["during"]"#);
+
+    redis.restart().await;
+    until_cluster(&[&io1, &io2], 2).await;
+    eventually_async(|| async { io1.emit("after", &()).is_ok() }).await;
+    loop {
+        let msg = b.recv().await.unwrap();
+        if msg == r#"2["after"]"# {
+            break;
+        }
+    }
+    assert_eq!(io2.fetch_sockets().await.unwrap().len(), 2);
+}

@@ -31,7 +31,13 @@ impl Redis {
             child: None,
             port: free_port(),
         };
-        redis.restart().await;
+        // A free port may be taken by another test before redis binds it: try another.
+        let mut attempts = 0;
+        while !redis.spawn().await {
+            attempts += 1;
+            assert!(attempts < 5, "redis-server did not start");
+            redis.port = free_port();
+        }
         redis
     }
 
@@ -49,6 +55,10 @@ impl Redis {
 
     /// Starts it again on the same port.
     pub async fn restart(&mut self) {
+        assert!(self.spawn().await, "redis-server did not start again");
+    }
+
+    async fn spawn(&mut self) -> bool {
         self.kill();
         let child = Command::new("redis-server")
             .args([
@@ -65,23 +75,8 @@ impl Redis {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server (apt-get install redis-server)");
-        self.child = Some(child);
-        let client = redis::Client::open(self.url()).unwrap();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
-                let pong: redis::RedisResult<String> =
-                    redis::cmd("PING").query_async(&mut conn).await;
-                if pong.is_ok() {
-                    return;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "redis-server did not answer"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let child = self.child.insert(child);
+        wait_ping(&format!("redis://127.0.0.1:{}", self.port), child).await
     }
 }
 
@@ -269,6 +264,7 @@ pub fn trace() {
 pub struct RedisCluster {
     children: Vec<Child>,
     pub ports: Vec<u16>,
+    buses: Vec<u16>,
     dir: std::path::PathBuf,
 }
 
@@ -284,29 +280,21 @@ impl RedisCluster {
         let mut cluster = RedisCluster {
             children: Vec::new(),
             ports: Vec::new(),
+            buses: Vec::new(),
             dir,
         };
-        for _ in 0..3 {
-            let (port, bus) = (free_port(), free_port());
-            let node_dir = cluster.dir.join(port.to_string());
-            std::fs::create_dir_all(&node_dir).unwrap();
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string()])
-                .args(["--cluster-enabled", "yes"])
-                .args(["--cluster-port", &bus.to_string()])
-                .args(["--cluster-config-file", "nodes.conf"])
-                .arg("--dir")
-                .arg(&node_dir)
-                .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server (apt-get install redis-server)");
-            cluster.children.push(child);
-            cluster.ports.push(port);
-        }
-        for port in &cluster.ports {
-            wait_ping(&format!("redis://127.0.0.1:{port}")).await;
+        // A free port may be taken by another test between our check and redis' bind: then
+        // try other ports.
+        let mut attempts = 0;
+        loop {
+            cluster.ports = (0..3).map(|_| free_port()).collect();
+            cluster.buses = (0..3).map(|_| free_port()).collect();
+            if cluster.spawn().await {
+                break;
+            }
+            cluster.kill();
+            attempts += 1;
+            assert!(attempts < 5, "redis-server did not start");
         }
         let mut create = Command::new("redis-cli");
         create.arg("--cluster").arg("create");
@@ -320,8 +308,41 @@ impl RedisCluster {
             .status()
             .expect("redis-cli");
         assert!(status.success(), "redis-cli --cluster create failed");
+        cluster.until_ok().await;
+        cluster
+    }
+
+    /// Starts the three servers (again: their nodes.conf keeps the cluster's layout); false
+    /// when one did not come up.
+    async fn spawn(&mut self) -> bool {
+        for (port, bus) in self.ports.clone().into_iter().zip(self.buses.clone()) {
+            let node_dir = self.dir.join(port.to_string());
+            std::fs::create_dir_all(&node_dir).unwrap();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string()])
+                .args(["--cluster-enabled", "yes"])
+                .args(["--cluster-port", &bus.to_string()])
+                .args(["--cluster-config-file", "nodes.conf"])
+                .arg("--dir")
+                .arg(&node_dir)
+                .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server (apt-get install redis-server)");
+            self.children.push(child);
+        }
+        for (port, child) in self.ports.clone().iter().zip(self.children.iter_mut()) {
+            if !wait_ping(&format!("redis://127.0.0.1:{port}"), child).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn until_ok(&self) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        for port in cluster.ports.clone() {
+        for port in self.ports.clone() {
             let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
             let mut conn = client.get_multiplexed_async_connection().await.unwrap();
             loop {
@@ -337,7 +358,22 @@ impl RedisCluster {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        cluster
+    }
+
+    /// Kills every server (as a crash would).
+    pub fn kill(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.children.clear();
+    }
+
+    /// Starts every server again on the same ports, and waits until the cluster is ok.
+    pub async fn restart(&mut self) {
+        self.kill();
+        assert!(self.spawn().await, "redis-server did not start again");
+        self.until_ok().await;
     }
 
     pub fn urls(&self) -> Vec<String> {
@@ -350,28 +386,26 @@ impl RedisCluster {
 
 impl Drop for RedisCluster {
     fn drop(&mut self) {
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
-async fn wait_ping(url: &str) {
+/// Waits until the server answers PING; false when it exited (its port was taken) or did
+/// not answer within 10 s.
+async fn wait_ping(url: &str, child: &mut Child) -> bool {
     let client = redis::Client::open(url).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
             let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
             if pong.is_ok() {
-                return;
+                return true;
             }
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "redis-server did not answer"
-        );
+        if !matches!(child.try_wait(), Ok(None)) || tokio::time::Instant::now() > deadline {
+            return false;
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
