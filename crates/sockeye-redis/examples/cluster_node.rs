@@ -1,6 +1,7 @@
 //! One node of a Socket.IO cluster on Redis, for trying the adapter by hand or beside Node
 //! nodes: `cargo run -p sockeye-redis --example cluster_node -- 3001 redis://127.0.0.1:6379`
-//! (classic), or with `sharded` after the URL of one node of a Redis Cluster.
+//! (classic), or with `sharded` after the URL of one node of a Redis Cluster, and then
+//! optionally `static`, `dynamic` (default) or `dynamic-private`.
 //!
 //! Its sockets join the rooms listed in their auth's `rooms`. A client drives it with events:
 //! `emit` `{rooms, except, event, data}` broadcasts; `fetch` answers the ids of every socket of
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use sockeye::{Ack, ServerSideAck, Socket, SocketIo, Value};
-use sockeye_redis::{RedisAdapter, RedisConfig, ShardedConfig};
+use sockeye_redis::{RedisAdapter, RedisConfig, ShardedConfig, SubscriptionMode};
 
 #[derive(Deserialize)]
 struct EmitOrder {
@@ -36,7 +37,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
 
     let adapter = if args.next().as_deref() == Some("sharded") {
-        RedisAdapter::sharded(ShardedConfig::new([url])).await?
+        let subscription_mode = match args.next().as_deref() {
+            Some("static") => SubscriptionMode::Static,
+            Some("dynamic-private") => SubscriptionMode::DynamicPrivate,
+            _ => SubscriptionMode::Dynamic,
+        };
+        RedisAdapter::sharded(ShardedConfig {
+            subscription_mode,
+            ..ShardedConfig::new([url])
+        })
+        .await?
     } else {
         RedisAdapter::classic(RedisConfig::new(url)).await?
     };
