@@ -8,6 +8,11 @@ mod json;
 mod surrogate;
 mod text;
 
+/// Appends `value` as JSON with binary inline (Node's `Buffer#toJSON` form).
+pub(crate) fn write_json_inline(out: &mut String, value: &crate::Value) {
+    json::write_value(out, value, &mut json::BinaryMode::Inline);
+}
+
 pub use decode::{Decoder, DecoderLimits};
 pub use encode::{Encoded, encode, encode_event};
 pub use error::DecodeError;

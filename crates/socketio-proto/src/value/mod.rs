@@ -150,6 +150,16 @@ impl Value {
         self.count_binary() > 0
     }
 
+    /// This value as `JSON.stringify` writes it in Node: numbers in JavaScript's form, binary
+    /// as `Buffer#toJSON` (`{"type":"Buffer","data":[..]}`). What the cluster protocols send
+    /// in their JSON messages.
+    #[must_use]
+    pub fn to_json_string(&self) -> String {
+        let mut out = String::new();
+        crate::packet::write_json_inline(&mut out, self);
+        out
+    }
+
     /// Number of [`Value::Binary`] blobs inside this value, in depth-first order.
     pub(crate) fn count_binary(&self) -> usize {
         match self {

@@ -15,6 +15,9 @@ use crate::namespace::ServerSideAck;
 /// What a cluster adapter may do with its namespace on this node: everything a request from
 /// another node needs, and nothing else. It holds the namespace weakly, so an adapter never
 /// keeps a closed server alive; once the namespace is gone every call does nothing.
+///
+/// The name is kept beside the weak reference: a factory runs while its namespace is being
+/// made, when the reference cannot be followed yet.
 #[derive(Clone)]
 pub struct NamespaceHandle {
     ns: Weak<NsInner>,

@@ -1,0 +1,684 @@
+//! The classic adapter, as `createAdapter` of `@socket.io/redis-adapter` 8.3.
+//!
+//! Per namespace: broadcasts on `{key}#{nsp}#` (and `{key}#{nsp}#{room}#` when they target
+//! one room; a node drops those for rooms it does not have), requests on
+//! `{key}-request#{nsp}#`, answers on `{key}-response#{nsp}#` or the requester's own
+//! `{key}-response#{nsp}#{uid}#`. A request waits for `PUBSUB NUMSUB` of the request
+//! channel minus one answers (every node listens there, emitters do not), within
+//! `requests_timeout`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use socketio_proto::{Packet, PacketData, Value};
+use sockeye::{
+    AdapterError, BroadcastOptions, ClusterAck, ClusterAdapter, NamespaceHandle, Room,
+    ServerSideAck, SocketData,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::RedisConfig;
+use crate::driver::{Driver, Incoming};
+use crate::uid::uid;
+use crate::wire::classic::{
+    BroadcastMessage, Request, RequestType, Response, Target, decode_broadcast, encode_broadcast,
+    response_id,
+};
+use crate::wire::decode_any;
+
+/// The classic adapter of one namespace.
+pub(crate) struct ClassicAdapter {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    handle: NamespaceHandle,
+    driver: Arc<Driver>,
+    uid: String,
+    nsp: String,
+    /// `{key}#{nsp}#`
+    channel: String,
+    /// `{key}-request#{nsp}#`
+    request_channel: String,
+    /// `{key}-response#{nsp}#`
+    response_channel: String,
+    /// `{key}-response#{nsp}#{uid}#`
+    own_response_channel: String,
+    timeout: Duration,
+    specific: bool,
+    pending: Mutex<HashMap<String, Pending>>,
+    acks: Mutex<HashMap<String, mpsc::UnboundedSender<ClusterAck>>>,
+}
+
+/// A request waiting for the other nodes' answers.
+struct Pending {
+    kind: RequestType,
+    /// Answers still owed.
+    left: usize,
+    answers: Vec<Response>,
+    done: Option<oneshot::Sender<Vec<Response>>>,
+}
+
+impl ClassicAdapter {
+    pub(crate) fn new(handle: NamespaceHandle, driver: Arc<Driver>, config: &RedisConfig) -> Self {
+        let nsp = handle.name().to_owned();
+        let uid = uid();
+        let key = &config.key;
+        let response_channel = format!("{key}-response#{nsp}#");
+        let inner = Arc::new(Inner {
+            channel: format!("{key}#{nsp}#"),
+            request_channel: format!("{key}-request#{nsp}#"),
+            own_response_channel: format!("{response_channel}{uid}#"),
+            response_channel,
+            handle,
+            driver,
+            uid,
+            nsp,
+            timeout: config.requests_timeout,
+            specific: config.publish_on_specific_response_channel,
+            pending: Mutex::new(HashMap::new()),
+            acks: Mutex::new(HashMap::new()),
+        });
+        let (tx, mut rx) = mpsc::unbounded_channel::<Incoming>();
+        inner.driver.subscribe(
+            &[
+                inner.request_channel.clone(),
+                inner.response_channel.clone(),
+                inner.own_response_channel.clone(),
+            ],
+            &[format!("{}*", inner.channel)],
+            &tx,
+        );
+        // Holds the adapter weakly, so that a server dropped without `close` frees it (and,
+        // with the last adapter, the connections); ends when the subscriptions are dropped.
+        let worker = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            while let Some(msg) = rx.recv().await {
+                match worker.upgrade() {
+                    Some(inner) => inner.on_message(msg),
+                    None => break,
+                }
+            }
+        });
+        ClassicAdapter { inner }
+    }
+}
+
+impl Inner {
+    fn on_message(self: &Arc<Self>, msg: Incoming) {
+        if msg.channel == self.request_channel {
+            self.on_request(&msg.payload);
+        } else if msg.channel.starts_with(&self.response_channel) {
+            self.on_response(&msg.payload);
+        } else if let Some(rest) = msg.channel.strip_prefix(&self.channel) {
+            let room = rest.strip_suffix('#').unwrap_or(rest);
+            if !room.is_empty() && !self.handle.has_room(room) {
+                return;
+            }
+            match decode_broadcast(&msg.payload) {
+                Ok(BroadcastMessage { uid, packet, opts }) => {
+                    if uid == self.uid || packet.nsp != self.nsp {
+                        return;
+                    }
+                    self.handle.broadcast(&packet, &only_rooms(opts, true));
+                }
+                Err(err) => {
+                    tracing::debug!(nsp = %self.nsp, %err, "ignoring a malformed broadcast")
+                }
+            }
+        }
+    }
+
+    fn response_channel_for(&self, uid: Option<&str>) -> String {
+        if self.specific {
+            format!("{}{}#", self.response_channel, uid.unwrap_or("undefined"))
+        } else {
+            self.response_channel.clone()
+        }
+    }
+
+    fn respond(&self, uid: Option<&str>, response: &Response) {
+        let channel = self.response_channel_for(uid);
+        if let Err(err) = self.driver.publish_nowait(channel, response.encode()) {
+            tracing::debug!(nsp = %self.nsp, %err, "an answer to another node was not sent");
+        }
+    }
+
+    fn is_pending(&self, id: &str) -> bool {
+        self.pending.lock().is_ok_and(|p| p.contains_key(id))
+    }
+
+    fn on_request(self: &Arc<Self>, payload: &[u8]) {
+        let request = match Request::decode(payload) {
+            Ok(request) => request,
+            Err(err) => {
+                tracing::debug!(nsp = %self.nsp, %err, "ignoring a malformed request");
+                return;
+            }
+        };
+        let own = request.uid() == Some(self.uid.as_str());
+        let uid = request.uid().map(str::to_owned);
+        match request {
+            Request::Sockets {
+                request_id, rooms, ..
+            } => {
+                if self.is_pending(&request_id) {
+                    return;
+                }
+                let sockets = self.handle.socket_ids(&rooms.into_iter().collect());
+                self.respond(
+                    uid.as_deref(),
+                    &Response::Sockets {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            Request::AllRooms { request_id, .. } => {
+                if self.is_pending(&request_id) {
+                    return;
+                }
+                let rooms = self.handle.rooms().into_iter().collect();
+                self.respond(uid.as_deref(), &Response::AllRooms { request_id, rooms });
+            }
+            // This node did its own part before it published the request.
+            Request::Join { .. } | Request::Leave { .. } | Request::Disconnect { .. } if own => {}
+            Request::Join {
+                request_id,
+                target,
+                rooms,
+                ..
+            } => self.apply(uid.as_deref(), request_id, target, |h, opts| {
+                h.add_sockets(opts, &rooms)
+            }),
+            Request::Leave {
+                request_id,
+                target,
+                rooms,
+                ..
+            } => self.apply(uid.as_deref(), request_id, target, |h, opts| {
+                h.del_sockets(opts, &rooms)
+            }),
+            Request::Disconnect {
+                request_id,
+                target,
+                close,
+                ..
+            } => self.apply(uid.as_deref(), request_id, target, |h, opts| {
+                h.disconnect_sockets(opts, close)
+            }),
+            Request::Fetch {
+                request_id, opts, ..
+            } => {
+                if self.is_pending(&request_id) {
+                    return;
+                }
+                let sockets = self.handle.fetch_sockets(&only_rooms(opts, false));
+                self.respond(
+                    uid.as_deref(),
+                    &Response::Fetch {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            Request::ServerSideEmit { .. } if own => {}
+            Request::ServerSideEmit {
+                request_id, data, ..
+            } => {
+                let ack = match request_id {
+                    None => ServerSideAck::none(),
+                    Some(request_id) => {
+                        let me = self.clone();
+                        ServerSideAck::new(move |data| {
+                            // the reference answers this one on the shared channel
+                            let response = Response::ServerSideEmit { request_id, data };
+                            if let Err(err) = me
+                                .driver
+                                .publish_nowait(me.response_channel.clone(), response.encode())
+                            {
+                                tracing::debug!(nsp = %me.nsp, %err, "a server-side answer was not sent");
+                            }
+                        })
+                    }
+                };
+                self.handle.server_side_emit(data, ack);
+            }
+            Request::Broadcast {
+                request_id,
+                packet,
+                opts,
+                ..
+            } => {
+                if self.acks.lock().is_ok_and(|a| a.contains_key(&request_id)) {
+                    return;
+                }
+                let wait = opts.flags.timeout.unwrap_or(self.timeout);
+                let mut acks = self
+                    .handle
+                    .broadcast_with_ack(packet, &only_rooms(opts, false));
+                self.respond(
+                    uid.as_deref(),
+                    &Response::BroadcastClientCount {
+                        request_id: request_id.clone(),
+                        client_count: acks.count() as u64,
+                    },
+                );
+                if acks.count() == 0 {
+                    return;
+                }
+                let me = self.clone();
+                tokio::spawn(async move {
+                    let answers = async {
+                        while let Some((_, mut args)) = acks.next().await {
+                            let packet = if args.is_empty() {
+                                None
+                            } else {
+                                Some(args.swap_remove(0))
+                            };
+                            me.respond(
+                                uid.as_deref(),
+                                &Response::BroadcastAck {
+                                    request_id: request_id.clone(),
+                                    packet,
+                                },
+                            );
+                        }
+                    };
+                    // the requester stops listening at its timeout; so do we
+                    let _ = tokio::time::timeout(wait, answers).await;
+                });
+            }
+        }
+    }
+
+    /// A join, leave or disconnect from another node: by selection, or the old one-socket
+    /// form, which is answered when the socket is here.
+    fn apply(
+        &self,
+        uid: Option<&str>,
+        request_id: Option<String>,
+        target: Target,
+        action: impl FnOnce(&NamespaceHandle, &BroadcastOptions),
+    ) {
+        match target {
+            Target::Opts(opts) => action(&self.handle, &only_rooms(opts, false)),
+            Target::Socket(sid) => {
+                let rooms: HashSet<Room> = HashSet::from([sid]);
+                if self.handle.socket_ids(&rooms).is_empty() {
+                    return;
+                }
+                let opts = BroadcastOptions {
+                    rooms,
+                    ..BroadcastOptions::default()
+                };
+                action(&self.handle, &opts);
+                if let Some(request_id) = request_id {
+                    self.respond(uid, &Response::Done { request_id });
+                }
+            }
+        }
+    }
+
+    fn on_response(&self, payload: &[u8]) {
+        let value = match decode_any(payload) {
+            Ok(value) => value,
+            Err(err) => {
+                tracing::debug!(nsp = %self.nsp, %err, "ignoring a malformed response");
+                return;
+            }
+        };
+        let Some(id) = response_id(&value).map(str::to_owned) else {
+            return;
+        };
+        let ack_sender = self.acks.lock().ok().and_then(|a| a.get(&id).cloned());
+        if let Some(sender) = ack_sender {
+            match Response::from_value(value, None) {
+                Ok(Response::BroadcastClientCount { client_count, .. }) => {
+                    let _ = sender.send(ClusterAck::ClientCount(
+                        usize::try_from(client_count).unwrap_or(usize::MAX),
+                    ));
+                }
+                Ok(Response::BroadcastAck { packet, .. }) => {
+                    let _ = sender.send(ClusterAck::Response(packet.unwrap_or(Value::Null)));
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Ok(mut pending) = self.pending.lock() else {
+            return;
+        };
+        let Some(request) = pending.get_mut(&id) else {
+            return;
+        };
+        // As the reference, an answer without the expected field still counts as one.
+        if let Ok(response) = Response::from_value(value, Some(request.kind)) {
+            request.answers.push(response);
+        }
+        request.left = request.left.saturating_sub(1);
+        if request.left == 0 {
+            if let Some(done) = request.done.take() {
+                let _ = done.send(std::mem::take(&mut request.answers));
+            }
+            pending.remove(&id);
+        }
+    }
+
+    /// How many other nodes listen on the request channel.
+    async fn others(&self) -> Result<usize, AdapterError> {
+        Ok(self
+            .driver
+            .numsub(self.request_channel.clone())
+            .await?
+            .saturating_sub(1))
+    }
+
+    /// Publishes a request and collects one answer per other node, within the timeout.
+    async fn request(
+        self: Arc<Self>,
+        kind: RequestType,
+        build: impl FnOnce(String) -> Request,
+    ) -> Result<Vec<Response>, AdapterError> {
+        let me = self.clone();
+        let id = uid();
+        let _guard = PendingGuard {
+            inner: &self,
+            id: id.clone(),
+        };
+        let work = async move {
+            let others = me.others().await?;
+            if others == 0 {
+                return Ok(Vec::new());
+            }
+            let (tx, rx) = oneshot::channel();
+            if let Ok(mut pending) = me.pending.lock() {
+                pending.insert(
+                    id.clone(),
+                    Pending {
+                        kind,
+                        left: others,
+                        answers: Vec::new(),
+                        done: Some(tx),
+                    },
+                );
+            }
+            let payload = build(id).encode();
+            me.driver
+                .publish(me.request_channel.clone(), payload)
+                .await?;
+            rx.await
+                .map_err(|_| AdapterError::Transport("the request was dropped".into()))
+        };
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .unwrap_or(Err(AdapterError::Timeout))
+    }
+
+    /// Publishes a request that nobody answers.
+    async fn tell(&self, request: Request) -> Result<(), AdapterError> {
+        self.driver
+            .publish(self.request_channel.clone(), request.encode())
+            .await
+    }
+}
+
+/// Forgets a request when its caller is done with it, answered, failed or timed out.
+struct PendingGuard<'a> {
+    inner: &'a Inner,
+    id: String,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.inner.pending.lock() {
+            pending.remove(&self.id);
+        }
+    }
+}
+
+/// The reference applies another node's selection with its rooms and exceptions only;
+/// broadcasts keep `volatile` and `compress`.
+fn only_rooms(opts: BroadcastOptions, keep_flags: bool) -> BroadcastOptions {
+    let mut out = BroadcastOptions {
+        rooms: opts.rooms,
+        except: opts.except,
+        ..BroadcastOptions::default()
+    };
+    if keep_flags {
+        out.flags.volatile = opts.flags.volatile;
+        out.flags.compress = opts.flags.compress;
+    }
+    out
+}
+
+fn event_packet(packet: &Packet, nsp: &str) -> Packet {
+    // What goes to the other nodes is always the EVENT without an id (each node that sends
+    // it to its sockets picks its own ack id).
+    let args = match &packet.data {
+        PacketData::Event { args, .. } => args.clone(),
+        _ => Vec::new(),
+    };
+    Packet::new(nsp, PacketData::Event { args, id: None })
+}
+
+impl ClusterAdapter for ClassicAdapter {
+    fn broadcast(&self, packet: &Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
+        let inner = &self.inner;
+        let mut channel = inner.channel.clone();
+        if opts.rooms.len() == 1 {
+            if let Some(room) = opts.rooms.iter().next() {
+                channel.push_str(room);
+                channel.push('#');
+            }
+        }
+        let payload = if packet.nsp == inner.nsp {
+            encode_broadcast(&inner.uid, packet, opts)
+        } else {
+            encode_broadcast(&inner.uid, &event_packet(packet, &inner.nsp), opts)
+        };
+        inner.driver.publish_nowait(channel, payload)
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        acks: mpsc::UnboundedSender<ClusterAck>,
+    ) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        let inner = self.inner.clone();
+        let packet = event_packet(packet, &inner.nsp);
+        let opts = opts.clone();
+        Box::pin(async move {
+            let others = tokio::time::timeout(inner.timeout, inner.others())
+                .await
+                .unwrap_or(Err(AdapterError::Timeout))?;
+            if others == 0 {
+                return Ok(0);
+            }
+            let request_id = uid();
+            if let Ok(mut map) = inner.acks.lock() {
+                map.insert(request_id.clone(), acks);
+            }
+            // The answers cannot be told complete here (the namespace counts them): drop the
+            // sender at the deadline, which tells the namespace to stop waiting.
+            let wait = opts.flags.timeout.unwrap_or(inner.timeout);
+            let forget = inner.clone();
+            let forget_id = request_id.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                if let Ok(mut map) = forget.acks.lock() {
+                    map.remove(&forget_id);
+                }
+            });
+            let request = Request::Broadcast {
+                uid: Some(inner.uid.clone()),
+                request_id: request_id.clone(),
+                packet,
+                opts,
+            };
+            if let Err(err) = inner
+                .driver
+                .publish(inner.request_channel.clone(), request.encode())
+                .await
+            {
+                if let Ok(mut map) = inner.acks.lock() {
+                    map.remove(&request_id);
+                }
+                return Err(err);
+            }
+            Ok(others)
+        })
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<SocketData>, AdapterError>> {
+        let inner = self.inner.clone();
+        let opts = only_rooms(opts.clone(), false);
+        let uid = inner.uid.clone();
+        Box::pin(async move {
+            let answers = inner
+                .request(RequestType::RemoteFetch, |request_id| Request::Fetch {
+                    uid: Some(uid),
+                    request_id,
+                    opts,
+                })
+                .await?;
+            Ok(answers
+                .into_iter()
+                .flat_map(|answer| match answer {
+                    Response::Fetch { sockets, .. } => sockets,
+                    _ => Vec::new(),
+                })
+                .collect())
+        })
+    }
+
+    fn add_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        let request = Request::Join {
+            uid: Some(inner.uid.clone()),
+            request_id: None,
+            target: Target::Opts(only_rooms(opts.clone(), false)),
+            rooms: rooms.to_vec(),
+        };
+        Box::pin(async move { inner.tell(request).await })
+    }
+
+    fn del_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        let request = Request::Leave {
+            uid: Some(inner.uid.clone()),
+            request_id: None,
+            target: Target::Opts(only_rooms(opts.clone(), false)),
+            rooms: rooms.to_vec(),
+        };
+        Box::pin(async move { inner.tell(request).await })
+    }
+
+    fn disconnect_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        let request = Request::Disconnect {
+            uid: Some(inner.uid.clone()),
+            request_id: None,
+            target: Target::Opts(only_rooms(opts.clone(), false)),
+            close,
+        };
+        Box::pin(async move { inner.tell(request).await })
+    }
+
+    fn server_side_emit(
+        &self,
+        args: Vec<Value>,
+        ack: bool,
+    ) -> BoxFuture<'static, Result<Vec<Value>, AdapterError>> {
+        let inner = self.inner.clone();
+        let uid = inner.uid.clone();
+        Box::pin(async move {
+            if !ack {
+                inner
+                    .tell(Request::ServerSideEmit {
+                        uid: Some(uid),
+                        request_id: None,
+                        data: args,
+                    })
+                    .await?;
+                return Ok(Vec::new());
+            }
+            let answers = inner
+                .request(RequestType::ServerSideEmit, |request_id| {
+                    Request::ServerSideEmit {
+                        uid: Some(uid),
+                        request_id: Some(request_id),
+                        data: args,
+                    }
+                })
+                .await?;
+            Ok(answers
+                .into_iter()
+                .filter_map(|answer| match answer {
+                    Response::ServerSideEmit { data, .. } => Some(data),
+                    _ => None,
+                })
+                .collect())
+        })
+    }
+
+    fn all_rooms(&self) -> BoxFuture<'static, Result<HashSet<Room>, AdapterError>> {
+        let inner = self.inner.clone();
+        let uid = inner.uid.clone();
+        Box::pin(async move {
+            let answers = inner
+                .request(RequestType::AllRooms, |request_id| Request::AllRooms {
+                    uid: Some(uid),
+                    request_id,
+                })
+                .await?;
+            Ok(answers
+                .into_iter()
+                .flat_map(|answer| match answer {
+                    Response::AllRooms { rooms, .. } => rooms,
+                    _ => Vec::new(),
+                })
+                .collect())
+        })
+    }
+
+    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move { inner.driver.numsub(inner.request_channel.clone()).await })
+    }
+
+    fn close(&self) -> BoxFuture<'static, ()> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            inner.driver.unsubscribe(
+                &[
+                    inner.request_channel.clone(),
+                    inner.response_channel.clone(),
+                    inner.own_response_channel.clone(),
+                ],
+                &[format!("{}*", inner.channel)],
+            );
+            if let Ok(mut acks) = inner.acks.lock() {
+                acks.clear();
+            }
+        })
+    }
+}

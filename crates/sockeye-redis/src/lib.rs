@@ -1,0 +1,109 @@
+//! Redis cluster adapter and emitter for sockeye, byte-compatible with the official Node
+//! packages: a sockeye node joins a Node socket.io cluster on the same Redis, and a Node
+//! node cannot tell it from one of its own.
+//!
+//! - [`RedisAdapter::classic`]: `createAdapter` of `@socket.io/redis-adapter` 8.3 (Redis
+//!   pub/sub: `PUBLISH`, `PSUBSCRIBE`, `PUBSUB NUMSUB`).
+//! - [`RedisAdapter::sharded`]: `createShardedAdapter` (Redis 7 sharded pub/sub on a Redis
+//!   Cluster: `SPUBLISH`, `SSUBSCRIBE`, `PUBSUB SHARDNUMSUB`), with the `ClusterAdapter`
+//!   messages of `socket.io-adapter` 2.5 and the static, dynamic and dynamic-private
+//!   subscription modes.
+//! - [`Emitter`]: `@socket.io/redis-emitter` 5.1, to reach the sockets of a cluster from a
+//!   process that has none.
+//! - [`msgpack`] and [`wire`]: the messages, as bytes, with no I/O (msgpack as `notepack.io`
+//!   writes it, JSON as `JSON.stringify` does).
+//!
+//! # Quick start
+//! ```no_run
+//! use sockeye::{SocketIo, Socket};
+//! use sockeye_redis::{RedisAdapter, RedisConfig};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let adapter = RedisAdapter::classic(RedisConfig::new("redis://127.0.0.1:6379")).await?;
+//! let io = SocketIo::builder().adapter(adapter).build();
+//! io.on_connection(|socket: Socket| async move {
+//!     socket.join("room1");
+//! });
+//! // reaches the sockets in room1 on every node of the cluster
+//! io.to("room1").emit("news", "hello")?;
+//! // and asks every node
+//! let everyone = io.fetch_sockets().await?;
+//! println!("{} sockets in the cluster", everyone.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Redis going away
+//! The adapter reconnects and subscribes again by itself. While Redis is away, local
+//! delivery goes on (the namespace does it before it asks the adapter), a broadcast returns
+//! [`sockeye::AdapterError::Transport`] for the other nodes' part, and requests to the other
+//! nodes fail with `Transport` or `Timeout` within `requests_timeout`. The outage is logged
+//! once when it starts (warn) and once when it ends (info).
+//!
+//! # Why redis-rs
+//! The driver is [redis-rs](https://docs.rs/redis) (`redis` crate, tokio): it is the most used
+//! Rust client, its `ConnectionManager` reconnects by itself, its async `PubSub` splits into
+//! a sink (subscribe while reading) and a stream (which ends when the connection drops, so the
+//! adapter knows when to subscribe again), it sends any command (`PUBSUB NUMSUB`), and its
+//! cluster client speaks `SSUBSCRIBE`/`SPUBLISH` with resubscription for the sharded mode.
+//! fred offers the same, with more machinery than this adapter needs.
+//!
+//! One [`RedisAdapter::classic`] factory belongs to one server: it opens one subscribing
+//! connection, and the other nodes count servers by the subscriptions on Redis.
+
+mod classic;
+mod config;
+mod driver;
+mod emitter;
+mod error;
+pub mod msgpack;
+mod sharded;
+mod sharded_driver;
+mod uid;
+pub mod wire;
+
+use std::sync::Arc;
+
+use sockeye::{ClusterAdapter, ClusterAdapterFactory, NamespaceHandle};
+
+pub use config::{EmitterConfig, RedisConfig, ShardedConfig, SubscriptionMode};
+pub use emitter::{Emitter, EmitterOperator};
+pub use error::{ConnectError, EmitterError};
+
+/// Makes the cluster adapter factories of this crate, for
+/// [`sockeye::Builder::adapter`].
+#[derive(Debug)]
+pub struct RedisAdapter;
+
+impl RedisAdapter {
+    /// The classic adapter (`createAdapter`): connects to Redis now (an error when it cannot
+    /// be reached) and returns the factory to give the server's builder.
+    pub async fn classic(config: RedisConfig) -> Result<ClusterAdapterFactory, ConnectError> {
+        let driver = driver::Driver::connect(&config.url, config.requests_timeout, true).await?;
+        let config = Arc::new(config);
+        Ok(Arc::new(move |handle: NamespaceHandle| {
+            Arc::new(classic::ClassicAdapter::new(
+                handle,
+                driver.clone(),
+                &config,
+            )) as Arc<dyn ClusterAdapter>
+        }))
+    }
+
+    /// The sharded adapter (`createShardedAdapter`), on a Redis Cluster (Redis 7 or later):
+    /// connects now (an error when no node can be reached) and returns the factory to give
+    /// the server's builder. Its nodes only talk to sharded nodes, Node or sockeye, with the
+    /// same channel prefix.
+    pub async fn sharded(config: ShardedConfig) -> Result<ClusterAdapterFactory, ConnectError> {
+        let driver =
+            sharded_driver::ShardedDriver::connect(&config.nodes, config.requests_timeout).await?;
+        let config = Arc::new(config);
+        Ok(Arc::new(move |handle: NamespaceHandle| {
+            Arc::new(sharded::ShardedAdapter::new(
+                handle,
+                driver.clone(),
+                &config,
+            )) as Arc<dyn ClusterAdapter>
+        }))
+    }
+}

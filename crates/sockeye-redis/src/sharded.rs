@@ -1,0 +1,625 @@
+//! The sharded adapter, as `createShardedAdapter` of `@socket.io/redis-adapter` 8.3: the
+//! `ClusterAdapter` protocol of `socket.io-adapter` over Redis 7 sharded pub/sub.
+//!
+//! Per namespace: messages on `{prefix}#{nsp}#`, answers on the requester's
+//! `{prefix}#{nsp}#{uid}#`, and in the dynamic modes one channel per room this node has,
+//! where a broadcast to that one room goes. The server count is `PUBSUB SHARDNUMSUB` of the
+//! namespace channel, summed over the masters. As in the reference, `all_rooms` has no
+//! cluster request in this protocol: only this node's rooms are known.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use socketio_proto::{Packet, PacketData, Value};
+use sockeye::{
+    AdapterError, BroadcastOptions, ClusterAck, ClusterAdapter, NamespaceHandle, Room,
+    ServerSideAck, SocketData,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::{ShardedConfig, SubscriptionMode};
+use crate::driver::Incoming;
+use crate::sharded_driver::ShardedDriver;
+use crate::wire::cluster::{Body, ClusterMessage};
+
+/// The reference sends to a room's own channel only when the room does not look like a
+/// socket id (20 characters) in the dynamic mode.
+const SOCKET_ID_LEN: usize = 20;
+
+/// The sharded adapter of one namespace.
+pub(crate) struct ShardedAdapter {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    handle: NamespaceHandle,
+    driver: Arc<ShardedDriver>,
+    uid: String,
+    nsp: String,
+    /// `{prefix}#{nsp}#`
+    channel: String,
+    /// `{prefix}#{nsp}#{uid}#`
+    response_channel: String,
+    mode: SubscriptionMode,
+    timeout: Duration,
+    inbox: mpsc::UnboundedSender<Incoming>,
+    pending: Mutex<HashMap<String, Pending>>,
+    acks: Mutex<HashMap<String, mpsc::UnboundedSender<ClusterAck>>>,
+    /// The rooms whose own channel this node subscribed to.
+    dynamic: Mutex<HashSet<Room>>,
+}
+
+struct Pending {
+    left: usize,
+    answers: Vec<Body>,
+    done: Option<oneshot::Sender<Vec<Body>>>,
+}
+
+impl ShardedAdapter {
+    pub(crate) fn new(
+        handle: NamespaceHandle,
+        driver: Arc<ShardedDriver>,
+        config: &ShardedConfig,
+    ) -> Self {
+        let nsp = handle.name().to_owned();
+        let uid = random_id();
+        let channel = format!("{}#{nsp}#", config.channel_prefix);
+        let (tx, mut rx) = mpsc::unbounded_channel::<Incoming>();
+        let inner = Arc::new(Inner {
+            response_channel: format!("{channel}{uid}#"),
+            channel,
+            handle,
+            driver,
+            uid,
+            nsp,
+            mode: config.subscription_mode,
+            timeout: config.requests_timeout,
+            inbox: tx,
+            pending: Mutex::new(HashMap::new()),
+            acks: Mutex::new(HashMap::new()),
+            dynamic: Mutex::new(HashSet::new()),
+        });
+        inner.driver.subscribe(
+            vec![inner.channel.clone(), inner.response_channel.clone()],
+            &inner.inbox,
+        );
+        // Holds the adapter weakly: the inbox sender lives in the adapter, so the task ends
+        // when the adapter is dropped (or closed).
+        let worker = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            while let Some(msg) = rx.recv().await {
+                match worker.upgrade() {
+                    Some(inner) => inner.on_raw(msg),
+                    None => break,
+                }
+            }
+        });
+        ShardedAdapter { inner }
+    }
+}
+
+/// The reference's `randomId()`: 8 random bytes in hex.
+fn random_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Inner {
+    fn dynamic_channel(&self, room: &str) -> String {
+        format!("{}{room}#", self.channel)
+    }
+
+    /// Whether `room` has its own channel in this mode (a socket's own room is private).
+    fn separate_channel(&self, room: &str) -> bool {
+        match self.mode {
+            SubscriptionMode::Static => false,
+            SubscriptionMode::DynamicPrivate => true,
+            SubscriptionMode::Dynamic => {
+                let rooms = HashSet::from([room.to_owned()]);
+                !self.handle.socket_ids(&rooms).iter().any(|id| id == room)
+            }
+        }
+    }
+
+    fn publish(&self, body: Body) -> Result<(), AdapterError> {
+        let channel = self.channel_for(&body);
+        let message = self.message(body);
+        self.driver.publish_nowait(channel, message.encode())
+    }
+
+    fn message(&self, body: Body) -> ClusterMessage {
+        ClusterMessage {
+            uid: self.uid.clone(),
+            nsp: self.nsp.clone(),
+            body,
+        }
+    }
+
+    /// A broadcast without acknowledgements to one room goes to that room's channel when
+    /// the mode gives it one; everything else to the namespace channel.
+    fn channel_for(&self, body: &Body) -> String {
+        if let Body::Broadcast {
+            request_id: None,
+            opts,
+            ..
+        } = body
+        {
+            if opts.rooms.len() == 1 {
+                if let Some(room) = opts.rooms.iter().next() {
+                    let dynamic = match self.mode {
+                        SubscriptionMode::Static => false,
+                        SubscriptionMode::Dynamic => room.chars().count() != SOCKET_ID_LEN,
+                        SubscriptionMode::DynamicPrivate => true,
+                    };
+                    if dynamic {
+                        return self.dynamic_channel(room);
+                    }
+                }
+            }
+        }
+        self.channel.clone()
+    }
+
+    fn respond(&self, requester: &str, body: Body) {
+        let channel = format!("{}{requester}#", self.channel);
+        if let Err(err) = self
+            .driver
+            .publish_nowait(channel, self.message(body).encode())
+        {
+            tracing::debug!(nsp = %self.nsp, %err, "an answer to another node was not sent");
+        }
+    }
+
+    fn on_raw(self: &Arc<Self>, msg: Incoming) {
+        let message = match ClusterMessage::decode(&msg.payload) {
+            Ok(message) => message,
+            Err(err) => {
+                tracing::debug!(nsp = %self.nsp, %err, "ignoring a malformed cluster message");
+                return;
+            }
+        };
+        if msg.channel == self.response_channel || is_response(&message.body) {
+            self.on_response(message.body);
+        } else {
+            self.on_message(message);
+        }
+    }
+
+    fn on_message(self: &Arc<Self>, message: ClusterMessage) {
+        if message.uid == self.uid || message.nsp != self.nsp {
+            return;
+        }
+        let from = message.uid;
+        match message.body {
+            Body::Broadcast {
+                packet,
+                request_id: None,
+                opts,
+            } => self.handle.broadcast(&packet, &opts_for_broadcast(opts)),
+            Body::Broadcast {
+                packet,
+                request_id: Some(request_id),
+                opts,
+            } => {
+                let wait = opts.flags.timeout.unwrap_or(self.timeout);
+                let mut acks = self
+                    .handle
+                    .broadcast_with_ack(packet, &opts_for_broadcast(opts));
+                self.respond(
+                    &from,
+                    Body::BroadcastClientCount {
+                        request_id: request_id.clone(),
+                        client_count: acks.count() as u64,
+                    },
+                );
+                if acks.count() == 0 {
+                    return;
+                }
+                let me = self.clone();
+                tokio::spawn(async move {
+                    let answers = async {
+                        while let Some((_, mut args)) = acks.next().await {
+                            let packet = if args.is_empty() {
+                                None
+                            } else {
+                                Some(args.swap_remove(0))
+                            };
+                            me.respond(
+                                &from,
+                                Body::BroadcastAck {
+                                    request_id: request_id.clone(),
+                                    packet,
+                                },
+                            );
+                        }
+                    };
+                    let _ = tokio::time::timeout(wait, answers).await;
+                });
+            }
+            Body::SocketsJoin { opts, rooms } => {
+                self.handle.add_sockets(&selection(opts), &rooms);
+            }
+            Body::SocketsLeave { opts, rooms } => {
+                self.handle.del_sockets(&selection(opts), &rooms);
+            }
+            Body::DisconnectSockets { opts, close } => {
+                self.handle.disconnect_sockets(&selection(opts), close);
+            }
+            Body::FetchSockets { opts, request_id } => {
+                let sockets = self.handle.fetch_sockets(&selection(opts));
+                self.respond(
+                    &from,
+                    Body::FetchSocketsResponse {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            Body::ServerSideEmit { request_id, packet } => {
+                let ack = match request_id {
+                    None => ServerSideAck::none(),
+                    Some(request_id) => {
+                        let me = self.clone();
+                        ServerSideAck::new(move |data| {
+                            me.respond(
+                                &from,
+                                Body::ServerSideEmitResponse {
+                                    request_id,
+                                    packet: Some(data),
+                                },
+                            );
+                        })
+                    }
+                };
+                self.handle.server_side_emit(packet, ack);
+            }
+            body => self.on_response(body),
+        }
+    }
+
+    fn on_response(&self, body: Body) {
+        let (request_id, ack) = match &body {
+            Body::BroadcastClientCount {
+                request_id,
+                client_count,
+            } => (
+                request_id,
+                Some(ClusterAck::ClientCount(
+                    usize::try_from(*client_count).unwrap_or(usize::MAX),
+                )),
+            ),
+            Body::BroadcastAck { request_id, packet } => (
+                request_id,
+                Some(ClusterAck::Response(packet.clone().unwrap_or(Value::Null))),
+            ),
+            Body::FetchSocketsResponse { request_id, .. }
+            | Body::ServerSideEmitResponse { request_id, .. } => (request_id, None),
+            _ => return,
+        };
+        if let Some(ack) = ack {
+            let sender = self
+                .acks
+                .lock()
+                .ok()
+                .and_then(|a| a.get(request_id).cloned());
+            if let Some(sender) = sender {
+                let _ = sender.send(ack);
+            }
+            return;
+        }
+        let request_id = request_id.clone();
+        let Ok(mut pending) = self.pending.lock() else {
+            return;
+        };
+        let Some(request) = pending.get_mut(&request_id) else {
+            return;
+        };
+        request.answers.push(body);
+        request.left = request.left.saturating_sub(1);
+        if request.left == 0 {
+            if let Some(done) = request.done.take() {
+                let _ = done.send(std::mem::take(&mut request.answers));
+            }
+            pending.remove(&request_id);
+        }
+    }
+
+    async fn others(&self) -> Result<usize, AdapterError> {
+        Ok(self
+            .driver
+            .numsub(self.channel.clone())
+            .await?
+            .saturating_sub(1))
+    }
+
+    /// Publishes a request and collects one answer per other node, within the timeout.
+    async fn request(
+        self: Arc<Self>,
+        build: impl FnOnce(String) -> Body,
+    ) -> Result<Vec<Body>, AdapterError> {
+        let id = random_id();
+        let _guard = PendingGuard {
+            inner: &self,
+            id: id.clone(),
+        };
+        let me = self.clone();
+        let work = async move {
+            let others = me.others().await?;
+            if others == 0 {
+                return Ok(Vec::new());
+            }
+            let (tx, rx) = oneshot::channel();
+            if let Ok(mut pending) = me.pending.lock() {
+                pending.insert(
+                    id.clone(),
+                    Pending {
+                        left: others,
+                        answers: Vec::new(),
+                        done: Some(tx),
+                    },
+                );
+            }
+            let body = build(id);
+            let channel = me.channel_for(&body);
+            me.driver
+                .publish(channel, me.message(body).encode())
+                .await?;
+            rx.await
+                .map_err(|_| AdapterError::Transport("the request was dropped".into()))
+        };
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .unwrap_or(Err(AdapterError::Timeout))
+    }
+
+    async fn tell(&self, body: Body) -> Result<(), AdapterError> {
+        let channel = self.channel_for(&body);
+        self.driver
+            .publish(channel, self.message(body).encode())
+            .await
+    }
+}
+
+fn is_response(body: &Body) -> bool {
+    matches!(
+        body,
+        Body::FetchSocketsResponse { .. }
+            | Body::ServerSideEmitResponse { .. }
+            | Body::BroadcastClientCount { .. }
+            | Body::BroadcastAck { .. }
+    )
+}
+
+struct PendingGuard<'a> {
+    inner: &'a Inner,
+    id: String,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.inner.pending.lock() {
+            pending.remove(&self.id);
+        }
+    }
+}
+
+/// A broadcast from another node keeps `volatile` and `compress`, never `local`.
+fn opts_for_broadcast(mut opts: BroadcastOptions) -> BroadcastOptions {
+    opts.flags.local = false;
+    opts.flags.timeout = None;
+    opts
+}
+
+/// A bulk request from another node: its rooms and exceptions.
+fn selection(opts: BroadcastOptions) -> BroadcastOptions {
+    BroadcastOptions {
+        rooms: opts.rooms,
+        except: opts.except,
+        ..BroadcastOptions::default()
+    }
+}
+
+fn event(packet: &Packet, nsp: &str) -> Packet {
+    let args = match &packet.data {
+        PacketData::Event { args, .. } => args.clone(),
+        _ => Vec::new(),
+    };
+    Packet::new(nsp, PacketData::Event { args, id: None })
+}
+
+impl ClusterAdapter for ShardedAdapter {
+    fn broadcast(&self, packet: &Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
+        self.inner.publish(Body::Broadcast {
+            packet: event(packet, &self.inner.nsp),
+            request_id: None,
+            opts: opts.clone(),
+        })
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        acks: mpsc::UnboundedSender<ClusterAck>,
+    ) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        let inner = self.inner.clone();
+        let packet = event(packet, &inner.nsp);
+        let opts = opts.clone();
+        Box::pin(async move {
+            let others = tokio::time::timeout(inner.timeout, inner.others())
+                .await
+                .unwrap_or(Err(AdapterError::Timeout))?;
+            if others == 0 {
+                return Ok(0);
+            }
+            let request_id = random_id();
+            if let Ok(mut map) = inner.acks.lock() {
+                map.insert(request_id.clone(), acks);
+            }
+            let wait = opts.flags.timeout.unwrap_or(inner.timeout);
+            let forget = inner.clone();
+            let forget_id = request_id.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                if let Ok(mut map) = forget.acks.lock() {
+                    map.remove(&forget_id);
+                }
+            });
+            let body = Body::Broadcast {
+                packet,
+                request_id: Some(request_id.clone()),
+                opts,
+            };
+            if let Err(err) = inner.tell(body).await {
+                if let Ok(mut map) = inner.acks.lock() {
+                    map.remove(&request_id);
+                }
+                return Err(err);
+            }
+            Ok(others)
+        })
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'static, Result<Vec<SocketData>, AdapterError>> {
+        let inner = self.inner.clone();
+        let opts = opts.clone();
+        Box::pin(async move {
+            let answers = inner
+                .request(|request_id| Body::FetchSockets { opts, request_id })
+                .await?;
+            Ok(answers
+                .into_iter()
+                .flat_map(|answer| match answer {
+                    Body::FetchSocketsResponse { sockets, .. } => sockets,
+                    _ => Vec::new(),
+                })
+                .collect())
+        })
+    }
+
+    fn add_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        let body = Body::SocketsJoin {
+            opts: opts.clone(),
+            rooms: rooms.to_vec(),
+        };
+        Box::pin(async move { inner.tell(body).await })
+    }
+
+    fn del_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        let body = Body::SocketsLeave {
+            opts: opts.clone(),
+            rooms: rooms.to_vec(),
+        };
+        Box::pin(async move { inner.tell(body).await })
+    }
+
+    fn disconnect_sockets(
+        &self,
+        opts: &BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        let body = Body::DisconnectSockets {
+            opts: opts.clone(),
+            close,
+        };
+        Box::pin(async move { inner.tell(body).await })
+    }
+
+    fn server_side_emit(
+        &self,
+        args: Vec<Value>,
+        ack: bool,
+    ) -> BoxFuture<'static, Result<Vec<Value>, AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            if !ack {
+                inner
+                    .tell(Body::ServerSideEmit {
+                        request_id: None,
+                        packet: args,
+                    })
+                    .await?;
+                return Ok(Vec::new());
+            }
+            let answers = inner
+                .request(|request_id| Body::ServerSideEmit {
+                    request_id: Some(request_id),
+                    packet: args,
+                })
+                .await?;
+            Ok(answers
+                .into_iter()
+                .filter_map(|answer| match answer {
+                    Body::ServerSideEmitResponse { packet, .. } => {
+                        Some(packet.unwrap_or(Value::Null))
+                    }
+                    _ => None,
+                })
+                .collect())
+        })
+    }
+
+    fn all_rooms(&self) -> BoxFuture<'static, Result<HashSet<Room>, AdapterError>> {
+        Box::pin(async { Ok(HashSet::new()) })
+    }
+
+    fn server_count(&self) -> BoxFuture<'static, Result<usize, AdapterError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move { inner.driver.numsub(inner.channel.clone()).await })
+    }
+
+    fn room_created(&self, room: &str) {
+        let inner = &self.inner;
+        if inner.separate_channel(room) {
+            if let Ok(mut dynamic) = inner.dynamic.lock() {
+                dynamic.insert(room.to_owned());
+            }
+            inner
+                .driver
+                .subscribe(vec![inner.dynamic_channel(room)], &inner.inbox);
+        }
+    }
+
+    fn room_deleted(&self, room: &str) {
+        let inner = &self.inner;
+        let subscribed = inner
+            .dynamic
+            .lock()
+            .is_ok_and(|mut dynamic| dynamic.remove(room));
+        if subscribed {
+            inner.driver.unsubscribe(vec![inner.dynamic_channel(room)]);
+        }
+    }
+
+    fn close(&self) -> BoxFuture<'static, ()> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let mut channels = vec![inner.channel.clone(), inner.response_channel.clone()];
+            if let Ok(mut dynamic) = inner.dynamic.lock() {
+                channels.extend(dynamic.drain().map(|room| inner.dynamic_channel(&room)));
+            }
+            inner.driver.unsubscribe(channels);
+            if let Ok(mut acks) = inner.acks.lock() {
+                acks.clear();
+            }
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! Whatever arrives on a channel (random bytes, Node's messages with flipped bytes or cut
+//! short), the decoders return an error or a value, never panic, and stay bounded.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sockeye_redis::msgpack;
+use sockeye_redis::wire::classic::{Request, RequestType, Response, decode_broadcast};
+use sockeye_redis::wire::cluster::ClusterMessage;
+use sockeye_redis::wire::decode_any;
+
+fn all_decoders(bytes: &[u8]) {
+    let _ = msgpack::decode(bytes);
+    let _ = decode_broadcast(bytes);
+    let _ = Request::decode(bytes);
+    let _ = ClusterMessage::decode(bytes);
+    if let Ok(value) = decode_any(bytes) {
+        for kind in [
+            None,
+            Some(RequestType::Sockets),
+            Some(RequestType::AllRooms),
+            Some(RequestType::RemoteFetch),
+            Some(RequestType::ServerSideEmit),
+            Some(RequestType::RemoteJoin),
+        ] {
+            let _ = Response::from_value(value.clone(), kind);
+        }
+    }
+}
+
+fn node_vectors() -> Vec<Vec<u8>> {
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("vectors/node.json")).unwrap();
+    list.iter()
+        .map(|v| {
+            let hex = v["hex"].as_str().unwrap();
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn random_bytes() {
+    let mut rng = StdRng::seed_from_u64(7);
+    for _ in 0..20_000 {
+        let len = rng.random_range(0..64);
+        let mut bytes: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+        // often start like a real message
+        match rng.random_range(0..4) {
+            0 if !bytes.is_empty() => bytes[0] = b'{',
+            1 if !bytes.is_empty() => bytes[0] = 0x93,
+            _ => {}
+        }
+        all_decoders(&bytes);
+    }
+}
+
+#[test]
+fn node_messages_flipped_and_cut() {
+    let mut rng = StdRng::seed_from_u64(11);
+    for original in node_vectors() {
+        for cut in 0..original.len() {
+            all_decoders(&original[..cut]);
+        }
+        for _ in 0..300 {
+            let mut bytes = original.clone();
+            for _ in 0..rng.random_range(1..4) {
+                let i = rng.random_range(0..bytes.len());
+                bytes[i] = rng.random();
+            }
+            all_decoders(&bytes);
+        }
+    }
+}
+
+#[test]
+fn huge_declared_lengths_allocate_nothing() {
+    // an array, a map, a string and a binary that claim 4 GiB in a few bytes
+    for bytes in [
+        &[0xdd, 0xff, 0xff, 0xff, 0xff][..],
+        &[0xdf, 0xff, 0xff, 0xff, 0xff],
+        &[0xdb, 0xff, 0xff, 0xff, 0xff, b'a'],
+        &[0xc6, 0xff, 0xff, 0xff, 0xff, 0],
+    ] {
+        assert_eq!(
+            msgpack::decode(bytes),
+            Err(msgpack::MsgpackError::Truncated)
+        );
+    }
+    // deep nesting in JSON and msgpack is refused, not a stack overflow
+    let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(decode_any(format!("{{\"a\":{deep_json}}}").as_bytes()).is_err());
+    assert!(msgpack::decode(&vec![0x91; 100_000]).is_err());
+}
