@@ -42,6 +42,11 @@ fn command(exe: &str) -> Command {
 fn run(exe: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = command(exe);
     cmd.args(args).envs(env.iter().copied());
+    output(cmd)
+}
+
+/// Runs `cmd` to its end, or for 20 s at most.
+fn output(mut cmd: Command) -> Output {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -206,9 +211,26 @@ fn an_invalid_port_environment_value_is_an_error_not_the_default() {
     for (name, exe) in SERVERS {
         for value in ["abc", "99999", "3000x", ""] {
             let out = run(exe, &[], &[("PORT", value)]);
-            assert_refused(name, &out, PORT_ERROR);
-            assert!(text(&out.stderr).contains(&format!("'{value}'")), "{name}");
+            assert_refused(
+                name,
+                &out,
+                &format!(
+                    "invalid value '{value}' in the environment variable PORT (read for --port): {PORT_ERROR}"
+                ),
+            );
         }
+    }
+}
+
+#[test]
+fn a_bad_port_flag_is_named_as_the_flag_even_when_port_is_set() {
+    for (name, exe) in SERVERS {
+        let out = run(exe, &["--port=x"], &[("PORT", "x")]);
+        assert_refused(
+            name,
+            &out,
+            &format!("invalid value 'x' for '--port <PORT>': {PORT_ERROR}"),
+        );
     }
 }
 
@@ -267,7 +289,7 @@ fn the_interop_server_refuses_a_ping_interval_that_is_not_a_number() {
     assert_refused(
         "interop-server",
         &out,
-        "expected a whole number of milliseconds",
+        "invalid value 'soon' in the environment variable PING_INTERVAL (read for --ping-interval): expected a whole number of milliseconds",
     );
     let out = run(INTEROP_SERVER, &["--ping-timeout=-5"], &[]);
     assert_refused(
@@ -306,5 +328,25 @@ fn the_chat_client_names_its_mistakes() {
     for (args, expected) in cases {
         let out = run(CHAT_CLIENT, args, &[]);
         assert_refused("chat-client", &out, expected);
+    }
+}
+
+#[test]
+fn arguments_that_are_not_utf8_are_refused_without_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"\xff\xfe");
+    for (name, exe) in all() {
+        let mut cmd = command(exe);
+        cmd.arg("--port").arg(bad);
+        let out = output(cmd);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains("panicked"), "{name}");
+    }
+    for (name, exe) in SERVERS {
+        let mut cmd = command(exe);
+        cmd.env("PORT", bad);
+        let out = output(cmd);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains("panicked"), "{name}");
     }
 }

@@ -61,7 +61,7 @@ fn install(io: &SocketIo) {
 
 #[tokio::main]
 async fn main() {
-    let Options { port, host } = Options::parse();
+    let Options { port, host } = cli::parse();
     let io = SocketIo::default();
     install(&io);
     let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {

@@ -77,7 +77,7 @@ struct SystemMessage {
 
 #[tokio::main]
 async fn main() {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),

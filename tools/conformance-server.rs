@@ -98,7 +98,7 @@ fn app() -> Router {
 // websocket's `5`) assume. The library itself runs the same on a multi-thread runtime.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let Options { port } = Options::parse();
+    let Options { port } = cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)

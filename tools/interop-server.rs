@@ -285,7 +285,7 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
 
 #[tokio::main]
 async fn main() {
-    let options = Options::parse();
+    let options = cli::parse::<Options>();
     let port = options.port;
     let io = SocketIo::builder()
         .with_config(|config| {

@@ -37,7 +37,7 @@ struct Options {
 
 #[tokio::main]
 async fn main() {
-    let options = Options::parse();
+    let options = cli::parse::<Options>();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
