@@ -6,10 +6,27 @@
 //! - `join` (room, ack): joins the room, then acknowledges;
 //! - `bcast` (room, data): emits `b` with the data to everyone in the room.
 //!
-//! Listens on `HOST`:`PORT` (defaults 127.0.0.1 and 3000; port 0 picks a free port) and
-//! prints its URL once it accepts connections.
+//! Listens on `--host`/`HOST` and `--port`/`PORT` (defaults 127.0.0.1 and 3000; port 0 picks
+//! a free port) and prints its URL once it accepts connections.
 
+#[path = "cli.rs"]
+mod cli;
+
+use clap::Parser;
 use sockeye::{Ack, Socket, SocketIo, Value};
+
+/// The sockeye benchmark server: the handlers echo, ack, join and bcast, as in every peer
+/// of bench/peers; prints its URL once listening.
+#[derive(Parser)]
+#[command(name = "bench-server", version)]
+struct Options {
+    /// Port to listen on (0 picks a free port)
+    #[arg(long, env = "PORT", default_value = "3000", value_parser = cli::port)]
+    port: u16,
+    /// Address to listen on
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    host: String,
+}
 
 fn install(io: &SocketIo) {
     let io2 = io.clone();
@@ -44,17 +61,13 @@ fn install(io: &SocketIo) {
 
 #[tokio::main]
 async fn main() {
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
+    let Options { port, host } = cli::parse();
     let io = SocketIo::default();
     install(&io);
     let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
         Ok(l) => l,
         Err(err) => {
-            eprintln!("cannot listen: {err}");
+            eprintln!("cannot listen on {host}:{port}: {err}");
             std::process::exit(1);
         }
     };

@@ -6,8 +6,12 @@
 //! acknowledged (after `--wait` more seconds of listening), non-zero when an
 //! acknowledgement does not come within 5 s.
 
+#[path = "cli.rs"]
+mod cli;
+
 use std::time::Duration;
 
+use clap::{Parser, ValueEnum};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sockeye_client::{Manager, Options, Socket, Transport};
@@ -16,50 +20,45 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 const ACK_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// A terminal client of the sockeye chat: joins with a name, sends each line of standard input
+/// as a message and waits for its acknowledgement, prints what others say. Exits once standard
+/// input is done (non-zero when an acknowledgement does not come within 5 s).
+#[derive(Parser)]
+#[command(name = "chat-client", version)]
 struct Args {
+    /// The chat server
+    #[arg(long, default_value = "http://localhost:3000", value_parser = cli::http_url)]
     url: String,
+    /// The name to join the chat with
+    #[arg(long, value_parser = name)]
     name: String,
-    transport: Option<Transport>,
+    /// Use only this transport [default: polling, then upgrade to websocket]
+    #[arg(long, value_enum)]
+    transport: Option<TransportArg>,
+    /// Seconds to keep listening after standard input is done
+    #[arg(long, value_name = "SECONDS", default_value = "0", value_parser = seconds)]
     wait: Duration,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        url: "http://localhost:3000".to_owned(),
-        name: String::new(),
-        transport: None,
-        wait: Duration::ZERO,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--url" => args.url = value("--url")?,
-            "--name" => args.name = value("--name")?,
-            "--transport" => {
-                args.transport = Some(match value("--transport")?.as_str() {
-                    "websocket" => Transport::WebSocket,
-                    "polling" => Transport::Polling,
-                    other => return Err(format!("unknown transport {other}")),
-                })
-            }
-            "--wait" => {
-                let secs: f64 = value("--wait")?
-                    .parse()
-                    .map_err(|_| "--wait needs a number of seconds".to_owned())?;
-                args.wait = Duration::try_from_secs_f64(secs)
-                    .map_err(|_| "--wait needs a number of seconds".to_owned())?;
-            }
-            "-h" | "--help" => {
-                return Err("usage: chat-client --url URL --name NAME [--transport websocket|polling] [--wait SECONDS]".to_owned());
-            }
-            other => return Err(format!("unknown argument {other}")),
-        }
+#[derive(Clone, Copy, ValueEnum)]
+enum TransportArg {
+    Websocket,
+    Polling,
+}
+
+fn name(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("the name must not be empty".to_owned());
     }
-    if args.name.trim().is_empty() {
-        return Err("--name is required".to_owned());
-    }
-    Ok(args)
+    Ok(value.to_owned())
+}
+
+fn seconds(value: &str) -> Result<Duration, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| "expected a number of seconds, 0 or more".to_owned())
 }
 
 #[derive(Deserialize)]
@@ -78,27 +77,21 @@ struct SystemMessage {
 
 #[tokio::main]
 async fn main() {
+    let args = cli::parse::<Args>();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    };
     std::process::exit(run(args).await);
 }
 
 async fn run(args: Args) -> i32 {
     let mut options = Options::default();
     match args.transport {
-        Some(Transport::WebSocket) => options = options.transports([Transport::WebSocket]),
-        Some(Transport::Polling) => options = options.transports([Transport::Polling]),
+        Some(TransportArg::Websocket) => options = options.transports([Transport::WebSocket]),
+        Some(TransportArg::Polling) => options = options.transports([Transport::Polling]),
         None => {}
     }
     let manager = match Manager::new(&args.url, options) {

@@ -1,7 +1,7 @@
 //! Serves what the official protocol test suites expect.
 //!
-//! `PORT` (default 3000, `0` for any free port) is printed as `http://localhost:<port>` once
-//! listening. Mounts:
+//! `--port`/`PORT` (default 3000, `0` for any free port) is printed as
+//! `http://localhost:<port>` once listening. Mounts:
 //! - `/engine.io/`: a bare Engine.IO echo server (every message back as it came) with the
 //!   settings of the engine.io-protocol v4 test suite: pingInterval 300 ms, pingTimeout
 //!   200 ms, maxHttpBufferSize 1e6, CORS for any origin;
@@ -11,6 +11,8 @@
 //! - `/socket.io/`: what the socket.io-protocol v5 test suite expects (see
 //!   `conformance_socketio.rs`).
 
+#[path = "cli.rs"]
+mod cli;
 #[path = "conformance_socketio.rs"]
 mod conformance_socketio;
 
@@ -19,10 +21,22 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
+use clap::Parser;
 use sockeye::engine::{
     CloseReason, CorsConfig, Engine, EngineConfig, EngineHandler, EngineIncoming, EngineLayer,
     EngineSession, Frame, Incoming,
 };
+
+/// The server of the official Engine.IO and Socket.IO protocol test suites: /engine.io/ (an
+/// echo), /engine-test/ (the echo plus test commands) and /socket.io/. Prints its URL once
+/// listening.
+#[derive(Parser)]
+#[command(name = "conformance-server", version)]
+struct Options {
+    /// Port to listen on, on every interface (0 picks a free port)
+    #[arg(long, env = "PORT", default_value = "3000", value_parser = cli::port)]
+    port: u16,
+}
 
 /// Echoes every message; with `commands`, also obeys the test commands.
 struct Echo {
@@ -84,16 +98,11 @@ fn app() -> Router {
 // websocket's `5`) assume. The library itself runs the same on a multi-thread runtime.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
+    let Options { port } = cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let port: u16 = match std::env::var("PORT") {
-        Ok(p) => p
-            .parse()
-            .map_err(|_| std::io::Error::other(format!("invalid PORT {p:?}")))?,
-        Err(_) => 3000,
-    };
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
     let port = listener.local_addr()?.port();
     println!("conformance server listening on http://localhost:{port}");

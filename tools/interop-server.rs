@@ -1,14 +1,41 @@
 //! The server the Socket.IO interop tests drive with the official `socket.io-client`: each
 //! event exercises one feature of the server API, so that a test can provoke it from the
-//! client and see the result. Listens on `PORT` (0 picks a free port) and prints its URL.
+//! client and see the result. Listens on `--port`/`PORT` (0 picks a free port) and prints
+//! its URL.
+
+#[path = "cli.rs"]
+mod cli;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use clap::Parser;
 use serde::Deserialize;
 use serde_json::json;
 use sockeye::engine::{CorsConfig, CorsOrigin};
 use sockeye::{Ack, Args, ConnectError, DisconnectReason, Socket, SocketIo, Value};
+
+/// The server of sockeye's Socket.IO interop tests: each event exercises one feature of the
+/// server API. Listens on 127.0.0.1 and prints its URL once listening.
+#[derive(Parser)]
+#[command(name = "interop-server", version)]
+struct Options {
+    /// Port to listen on (0 picks a free port)
+    #[arg(long, env = "PORT", default_value = "3000", value_parser = cli::port)]
+    port: u16,
+    /// Engine.IO pingInterval in milliseconds [default: 25000]
+    #[arg(long, env = "PING_INTERVAL", value_name = "MS", value_parser = millis)]
+    ping_interval: Option<u64>,
+    /// Engine.IO pingTimeout in milliseconds [default: 20000]
+    #[arg(long, env = "PING_TIMEOUT", value_name = "MS", value_parser = millis)]
+    ping_timeout: Option<u64>,
+}
+
+fn millis(value: &str) -> Result<u64, String> {
+    value
+        .parse()
+        .map_err(|_| "expected a whole number of milliseconds".to_owned())
+}
 
 #[derive(Deserialize)]
 struct RoomMessage {
@@ -272,10 +299,8 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
 
 #[tokio::main]
 async fn main() {
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    let options = cli::parse::<Options>();
+    let port = options.port;
     let io = SocketIo::builder()
         .with_config(|config| {
             config.engine.cors = Some(
@@ -283,16 +308,10 @@ async fn main() {
                     .origin(CorsOrigin::Exact("http://example.test".to_owned()))
                     .credentials(true),
             );
-            if let Some(ms) = std::env::var("PING_INTERVAL")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
+            if let Some(ms) = options.ping_interval {
                 config.engine.ping_interval = Duration::from_millis(ms);
             }
-            if let Some(ms) = std::env::var("PING_TIMEOUT")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
+            if let Some(ms) = options.ping_timeout {
                 config.engine.ping_timeout = Duration::from_millis(ms);
             }
         })
@@ -301,7 +320,7 @@ async fn main() {
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
         Ok(l) => l,
         Err(err) => {
-            eprintln!("cannot listen: {err}");
+            eprintln!("cannot listen on 127.0.0.1:{port}: {err}");
             std::process::exit(1);
         }
     };

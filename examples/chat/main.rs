@@ -1,71 +1,48 @@
 //! The sockeye chat application: `cargo run --release` serves it on http://localhost:3000.
 //!
-//! Options: `--port N` (or the `PORT` environment variable; 0 picks a free port),
-//! `--host ADDR` (default 0.0.0.0), `--cors-origin URL` (allow a front-end served elsewhere).
+//! `sockeye-chat --help` lists the options: `--port N` (or `PORT`; 0 picks a free port),
+//! `--host ADDR` (or `HOST`, default 0.0.0.0), `--cors-origin URL` (allow a front-end served
+//! elsewhere).
 
 mod assets;
 mod chat;
+#[path = "../../tools/cli.rs"]
+mod cli;
 
 use std::net::SocketAddr;
 
 use axum::Json;
 use axum::Router;
 use axum::routing::get;
+use clap::Parser;
 use serde_json::json;
 use sockeye::SocketIo;
 use sockeye::engine::{CorsConfig, CorsOrigin};
 
+/// The sockeye chat: serves the chat page and its Socket.IO server. Open
+/// http://localhost:3000 in two tabs and chat.
+#[derive(Parser)]
+#[command(name = "sockeye-chat", version)]
 struct Options {
-    host: String,
+    /// Port to listen on (0 picks a free port)
+    #[arg(long, env = "PORT", default_value = "3000", value_parser = cli::port)]
     port: u16,
+    /// Address to listen on
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    host: String,
+    /// Let a front-end served from this origin connect (CORS), e.g. http://localhost:5173
+    #[arg(long, value_name = "URL", value_parser = cli::http_url)]
     cors_origin: Option<String>,
-}
-
-fn parse_options() -> Result<Options, String> {
-    let mut options = Options {
-        host: "0.0.0.0".to_owned(),
-        port: std::env::var("PORT")
-            .ok()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(3000),
-        cors_origin: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--port" => {
-                options.port = value("--port")?
-                    .parse()
-                    .map_err(|_| "--port needs a number".to_owned())?
-            }
-            "--host" => options.host = value("--host")?,
-            "--cors-origin" => options.cors_origin = Some(value("--cors-origin")?),
-            "-h" | "--help" => {
-                return Err(
-                    "usage: sockeye-chat [--port N] [--host ADDR] [--cors-origin URL]".to_owned(),
-                );
-            }
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    Ok(options)
 }
 
 #[tokio::main]
 async fn main() {
+    let options = cli::parse::<Options>();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let options = match parse_options() {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    };
 
     let io = SocketIo::builder()
         .with_config(|config| {
@@ -88,11 +65,11 @@ async fn main() {
         .fallback(assets::serve)
         .layer(io.layer());
 
-    let addr = format!("{}:{}", options.host, options.port);
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
+    let listener = match tokio::net::TcpListener::bind((options.host.as_str(), options.port)).await
+    {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("cannot listen on {addr}: {err}");
+            eprintln!("cannot listen on {}:{}: {err}", options.host, options.port);
             std::process::exit(1);
         }
     };

@@ -15,7 +15,7 @@ use crate::http;
 use crate::ws;
 
 /// How a client reaches its first Socket.IO connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Transport {
     /// Straight to websocket.
     Websocket,

@@ -7,7 +7,7 @@
 //! bottleneck (`gen_saturated=1`).
 //!
 //! ```text
-//! sockeye-loadgen MODE [options]
+//! sockeye-loadgen MODE [options]   (sockeye-loadgen --help lists them)
 //!   MODE: idle | handshake | echo | ack | fanout
 //! ```
 //! Every run ends with one `RESULT key=value ...` line; `complete=1` means every message
@@ -27,15 +27,22 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, ValueEnum};
 use client::Transport;
 
 /// The workloads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Mode {
+    /// Hold idle connections; measures memory per connection
     Idle,
+    /// Open sessions as fast as the server accepts them
     Handshake,
+    /// Each client emits and waits for the server's echo
     Echo,
+    /// Each client emits with an ack and waits for it
     Ack,
+    /// Broadcasts to rooms of receivers
     Fanout,
 }
 
@@ -62,110 +69,103 @@ pub(crate) struct Config {
     pub(crate) new_connections: bool,
 }
 
-const USAGE: &str = "usage: sockeye-loadgen idle|handshake|echo|ack|fanout [options]
-  --addr A          server address (127.0.0.1:3000): a loopback address, or one that
-                    the process of --server-pid listens on
-  --path P          Engine.IO path (/socket.io/)
-  --server-pid PID  measure this process's CPU and RSS
-  --clients N       connections (idle, echo, ack) or receivers (fanout)      [100]
-  --inflight W      requests in flight per client; fanout: broadcasts       [1]
-  --payload P       payload bytes, timestamp included (text: 21 at least)   [32]
-  --binary          send the payload as a binary attachment
-  --transport T     websocket | polling | upgrade                           [websocket]
-  --duration S      measured seconds                                        [5]
-  --warmup S        seconds before measuring                                [1]
-  --hold S          idle: seconds to hold the connections                   [2]
-  --rooms R         fanout: rooms the receivers are spread over             [1]
-  --rate R          fanout: broadcasts per second instead of closed loop
-  --concurrency C   handshakes in flight at once                            [64]
-  --new-connections handshake --transport polling: new TCP connections for every
-                    handshake (default: keep-alive reuse, as browsers do)
-  --max-ops N       stop measuring after N operations
-  --procs K         idle: split the connections over K processes (default: as the
-                    file-descriptor limit requires)";
+/// A load generator for Socket.IO servers (Engine.IO 4, Socket.IO 5). Every run ends with one
+/// `RESULT key=value ...` line; `complete=1` means every message (and every connection)
+/// arrived, and the exit status is non-zero otherwise.
+#[derive(Parser)]
+#[command(name = "sockeye-loadgen", version)]
+struct Cli {
+    /// The workload
+    #[arg(value_enum)]
+    mode: Mode,
+    /// Server address: a loopback address, or one that the process of --server-pid listens on
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// Engine.IO path
+    #[arg(long, default_value = "/socket.io/")]
+    path: String,
+    /// Measure this process's CPU and RSS
+    #[arg(long, value_name = "PID")]
+    server_pid: Option<u32>,
+    /// Connections (idle, echo, ack) or receivers (fanout), 1-1000000
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    clients: usize,
+    /// Requests in flight per client; fanout: broadcasts
+    #[arg(long, value_name = "W", default_value_t = 1)]
+    inflight: usize,
+    /// Payload bytes, timestamp included (text: 21 at least)
+    #[arg(long, value_name = "BYTES", default_value_t = 32)]
+    payload: usize,
+    /// Send the payload as a binary attachment
+    #[arg(long)]
+    binary: bool,
+    /// Transport of the clients
+    #[arg(long, value_enum, default_value = "websocket")]
+    transport: Transport,
+    /// Measured seconds
+    #[arg(long, value_name = "S", default_value = "5", value_parser = seconds)]
+    duration: Duration,
+    /// Seconds before measuring
+    #[arg(long, value_name = "S", default_value = "1", value_parser = seconds)]
+    warmup: Duration,
+    /// idle: seconds to hold the connections
+    #[arg(long, value_name = "S", default_value = "2", value_parser = seconds)]
+    hold: Duration,
+    /// fanout: rooms the receivers are spread over
+    #[arg(long, value_name = "R", default_value_t = 1)]
+    rooms: usize,
+    /// fanout: broadcasts per second instead of closed loop
+    #[arg(long, value_name = "R")]
+    rate: Option<f64>,
+    /// Handshakes in flight at once
+    #[arg(long, value_name = "C", default_value_t = 64)]
+    concurrency: usize,
+    /// handshake --transport polling: a new TCP connection for every handshake (default:
+    /// keep-alive reuse, as browsers do)
+    #[arg(long)]
+    new_connections: bool,
+    /// Stop measuring after N operations
+    #[arg(long, value_name = "N")]
+    max_ops: Option<u64>,
+    /// idle: split the connections over K processes (default: as the file-descriptor limit
+    /// requires)
+    #[arg(long, value_name = "K")]
+    procs: Option<usize>,
+    /// Run as one of the processes of --procs
+    #[arg(long, hide = true)]
+    child: bool,
+}
 
-fn parse_args(args: &[String]) -> Result<Config, String> {
-    let mode = match args.first().map(String::as_str) {
-        Some("idle") => Mode::Idle,
-        Some("handshake") => Mode::Handshake,
-        Some("echo") => Mode::Echo,
-        Some("ack") => Mode::Ack,
-        Some("fanout") => Mode::Fanout,
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        Some(other) => return Err(format!("unknown mode {other:?}\n{USAGE}")),
-        None => return Err(USAGE.to_owned()),
-    };
-    let mut cfg = Config {
-        mode,
-        addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
-        path: "/socket.io/".to_owned(),
-        server_pid: None,
-        clients: 100,
-        inflight: 1,
-        payload: 32,
-        binary: false,
-        transport: Transport::Websocket,
-        duration: Duration::from_secs(5),
-        warmup: Duration::from_secs(1),
-        hold: Duration::from_secs(2),
-        rooms: 1,
-        rate: None,
-        concurrency: 64,
-        max_ops: u64::MAX,
-        procs: None,
-        child: false,
-        new_connections: false,
-    };
-    let mut it = args[1..].iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .map(String::as_str)
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
-            v.parse()
-                .map_err(|_| format!("bad value for {flag}: {v:?}"))
-        }
-        let secs = |v: &str| -> Result<Duration, String> {
-            let s: f64 = num(flag, v)?;
-            if !(0.0..=3600.0).contains(&s) {
-                return Err(format!("{flag} must be between 0 and 3600 s"));
-            }
-            Ok(Duration::from_secs_f64(s))
-        };
-        match flag.as_str() {
-            "--addr" => cfg.addr = num(flag, value()?)?,
-            "--path" => cfg.path = value()?.to_owned(),
-            "--server-pid" => cfg.server_pid = Some(num(flag, value()?)?),
-            "--clients" => cfg.clients = num(flag, value()?)?,
-            "--inflight" => cfg.inflight = num(flag, value()?)?,
-            "--payload" => cfg.payload = num(flag, value()?)?,
-            "--binary" => cfg.binary = true,
-            "--transport" => {
-                cfg.transport = match value()? {
-                    "websocket" => Transport::Websocket,
-                    "polling" => Transport::Polling,
-                    "upgrade" => Transport::Upgrade,
-                    other => return Err(format!("unknown transport {other:?}")),
-                }
-            }
-            "--duration" => cfg.duration = secs(value()?)?,
-            "--warmup" => cfg.warmup = secs(value()?)?,
-            "--hold" => cfg.hold = secs(value()?)?,
-            "--rooms" => cfg.rooms = num(flag, value()?)?,
-            "--rate" => cfg.rate = Some(num(flag, value()?)?),
-            "--concurrency" => cfg.concurrency = num(flag, value()?)?,
-            "--max-ops" => cfg.max_ops = num(flag, value()?)?,
-            "--procs" => cfg.procs = Some(num(flag, value()?)?),
-            "--child" => cfg.child = true,
-            "--new-connections" => cfg.new_connections = true,
-            other => return Err(format!("unknown option {other:?}\n{USAGE}")),
-        }
+/// `--duration` and the like: seconds, 0 to 3600.
+fn seconds(v: &str) -> Result<Duration, String> {
+    match v.parse::<f64>() {
+        Ok(s) if (0.0..=3600.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        _ => Err("expected seconds between 0 and 3600".to_owned()),
     }
+}
+
+fn config(cli: Cli) -> Result<Config, String> {
+    let cfg = Config {
+        mode: cli.mode,
+        addr: cli.addr,
+        path: cli.path,
+        server_pid: cli.server_pid,
+        clients: cli.clients,
+        inflight: cli.inflight.clamp(1, 10_000),
+        payload: cli.payload.min(16 << 20),
+        binary: cli.binary,
+        transport: cli.transport,
+        duration: cli.duration,
+        warmup: cli.warmup,
+        hold: cli.hold,
+        rooms: cli.rooms,
+        rate: cli.rate,
+        concurrency: cli.concurrency.clamp(1, 10_000),
+        max_ops: cli.max_ops.unwrap_or(u64::MAX),
+        procs: cli.procs,
+        child: cli.child,
+        new_connections: cli.new_connections,
+    };
     // Load goes to this machine only: to a loopback address, or to one the server process
     // (on this machine, perhaps in another network namespace) listens on. Children of
     // --procs get the address their parent checked.
@@ -183,13 +183,10 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
     if cfg.clients == 0 || cfg.clients > 1_000_000 {
         return Err("--clients must be between 1 and 1000000".into());
     }
-    cfg.inflight = cfg.inflight.clamp(1, 10_000);
-    cfg.concurrency = cfg.concurrency.clamp(1, 10_000);
-    cfg.payload = cfg.payload.min(16 << 20);
     if let Some(rate) = cfg.rate
         && !(rate > 0.0 && rate <= 1e7)
     {
-        return Err("--rate must be positive".into());
+        return Err("--rate must be positive, at most 10000000".into());
     }
     Ok(cfg)
 }
@@ -314,13 +311,9 @@ fn idle_procs(cfg: &Config, procs: usize) -> Result<stats::Report, String> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let cfg = match parse_args(&args) {
+    let cfg = match config(Cli::parse()) {
         Ok(cfg) => cfg,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
+        Err(e) => Cli::command().error(ErrorKind::ValueValidation, e).exit(),
     };
     match run(&cfg) {
         Ok(report) => {

@@ -88,7 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         Ok(sockets) => sockets.into_iter().map(|s| s.id).collect(),
                         Err(err) => vec![format!("error: {err}")],
                     };
-                    let _ = ack.send(&ids);
+                    ack.send(&ids);
                 }
             });
             let io1 = io.clone();
@@ -99,7 +99,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .timeout(Duration::from_secs(1))
                         .emit_with_ack::<_, Value>("question", &())
                         .await;
-                    let _ = match answers {
+                    match answers {
                         Ok(answers) => ack.send(&answers),
                         Err(err) => ack.send(&format!("error: {err}")),
                     };
@@ -109,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             socket.on("server_ask", move |_: Socket, _: Value, ack: Ack| {
                 let io = io1.clone();
                 async move {
-                    let _ = match io.server_side_emit_with_ack::<_, Value>("hello", &()).await {
+                    match io.server_side_emit_with_ack::<_, Value>("hello", &()).await {
                         Ok(answers) => ack.send(&answers),
                         Err(err) => ack.send(&format!("error: {err}")),
                     };
@@ -119,7 +119,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             socket.on("count", move |_: Socket, _: Value, ack: Ack| {
                 let io = io1.clone();
                 async move {
-                    let _ = ack.send(&io.server_count().await.unwrap_or(0));
+                    ack.send(&io.server_count().await.unwrap_or(0));
                 }
             });
         }

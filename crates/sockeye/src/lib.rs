@@ -35,6 +35,9 @@
 //! # }
 //! ```
 //!
+//! Without other routes, [`SocketIo::listen`] serves Socket.IO alone, as Node's
+//! `io.listen(3000)`: `io.listen("0.0.0.0:3000").await`.
+//!
 //! # Architecture
 //! - [`engine`]: the Engine.IO server (transports, heartbeat, upgrade) over hyper; its
 //!   protocol rules live in the sans-IO `engineio-proto` crate.
@@ -56,6 +59,7 @@ mod connection;
 pub mod engine;
 mod error;
 mod id;
+mod listen;
 mod metrics;
 mod namespace;
 mod one_or_many;

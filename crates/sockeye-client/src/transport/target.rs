@@ -26,19 +26,19 @@ pub(crate) struct Target {
 pub(crate) fn parse(url: &str, options: &Options) -> Result<(Target, String), Error> {
     let uri: http::Uri = url
         .parse()
-        .map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
+        .map_err(|e| Error::InvalidUrl(format!("{url:?}: {e}")))?;
     let tls = match uri.scheme_str() {
         Some("http" | "ws") => false,
         Some("https" | "wss") => true,
-        other => {
+        _ => {
             return Err(Error::InvalidUrl(format!(
-                "{url}: unsupported scheme {other:?}"
+                "{url:?}: expected http://, https://, ws:// or wss://"
             )));
         }
     };
     let host = uri
         .host()
-        .ok_or_else(|| Error::InvalidUrl(format!("{url}: no host")))?
+        .ok_or_else(|| Error::InvalidUrl(format!("{url:?}: no host")))?
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_owned();
@@ -157,5 +157,21 @@ mod tests {
             "ws://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket"
         );
         assert!(parse("ftp://x", &Options::default()).is_err());
+    }
+
+    #[test]
+    fn a_bad_url_is_named_in_plain_words() {
+        let message = |url: &str| match parse(url, &Options::default()) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{url} parsed"),
+        };
+        assert_eq!(
+            message("not-a-url"),
+            r#"invalid URL "not-a-url": expected http://, https://, ws:// or wss://"#
+        );
+        assert_eq!(
+            message("ftp://x"),
+            r#"invalid URL "ftp://x": expected http://, https://, ws:// or wss://"#
+        );
     }
 }
