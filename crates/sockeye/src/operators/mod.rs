@@ -158,6 +158,11 @@ impl BroadcastOperator {
                 tally.nodes_left = cluster.broadcast_with_ack(&packet, &self.opts, tx).await?;
             }
             while !tally.complete() {
+                if tally.local_left == 0 && tally.cluster_gone {
+                    // The adapter stopped waiting for the other nodes before they all
+                    // answered: as at the deadline.
+                    return Ok(false);
+                }
                 tokio::select! {
                     answer = local.next(), if tally.local_left > 0 => match answer {
                         Some(answer) => {
@@ -167,17 +172,19 @@ impl BroadcastOperator {
                         // every local waiter is gone: the rest disconnected
                         None => tally.local_left = 0,
                     },
-                    report = rx.recv(), if !tally.remote_complete() => tally.remote(report),
+                    report = rx.recv(), if !tally.remote_complete() && !tally.cluster_gone => {
+                        tally.remote(report);
+                    }
                 }
             }
-            Ok::<(), AdapterError>(())
+            Ok::<bool, AdapterError>(true)
         };
         let result = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, outcome).await.ok(),
             None => Some(outcome.await),
         };
         match result {
-            Some(Ok(())) => tally
+            Some(Ok(true)) => tally
                 .responses
                 .into_iter()
                 .map(|(_, mut args)| {
@@ -190,7 +197,7 @@ impl BroadcastOperator {
                 })
                 .collect(),
             Some(Err(err)) => Err(err.into()),
-            None => {
+            Some(Ok(false)) | None => {
                 let answered: HashSet<&str> =
                     tally.responses.iter().map(|(id, _)| id.as_str()).collect();
                 let missing: Vec<String> = local
@@ -295,6 +302,8 @@ struct AckTally {
     /// Every socket that was sent the packet, as far as known.
     expected: usize,
     responses: Vec<AckResponse>,
+    /// The adapter dropped its sender: no more reports will come.
+    cluster_gone: bool,
 }
 
 impl AckTally {
@@ -317,11 +326,8 @@ impl AckTally {
                 self.remote_answered += 1;
                 self.responses.push((String::new(), vec![value]));
             }
-            // The adapter gave up on the other nodes: count what came.
-            None => {
-                self.nodes_left = 0;
-                self.remote_expected = self.remote_answered;
-            }
+            // The adapter stopped listening to the other nodes (its own deadline).
+            None => self.cluster_gone = true,
         }
     }
 }
