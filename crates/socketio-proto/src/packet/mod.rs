@@ -5,12 +5,16 @@ mod decode;
 mod encode;
 mod error;
 mod json;
+mod msgpack;
+mod parser;
 mod surrogate;
 mod text;
 
 pub use decode::{Decoder, DecoderLimits};
 pub use encode::{Encoded, encode, encode_event};
 pub use error::DecodeError;
+pub use msgpack::{encode_event_msgpack, encode_msgpack};
+pub use parser::Parser;
 
 use crate::Value;
 
