@@ -295,6 +295,9 @@ async fn main() {
             {
                 config.engine.ping_timeout = Duration::from_millis(ms);
             }
+            if std::env::var("PARSER").is_ok_and(|p| p == "msgpack") {
+                config.parser = sockeye::Parser::Msgpack;
+            }
         })
         .build();
     install(&io, Arc::new(Mutex::new(Vec::new())));

@@ -51,6 +51,8 @@ const out = {
     connect_error_string: { type: 4, data: "Invalid namespace", nsp: "/nope" },
   },
   decode: {
+    // socket.io-client 4.8's CONNECT without auth: notepack.io 2 writes `data: undefined`.
+    client_connect: hex({ type: 0, data: undefined, nsp: "/" }),
     // socket.io-client 4.8's emit: type, data, options, id, then nsp.
     client_emit: hex({ type: 2, data: ["hi", 1], options: { compress: true }, id: 3, nsp: "/" }),
     date: hex({ type: 2, data: ["d", new Date(Date.UTC(2020, 1, 29, 12, 34, 56, 789))], nsp: "/" }),

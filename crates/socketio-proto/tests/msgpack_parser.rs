@@ -162,6 +162,8 @@ fn the_event_fast_path_writes_the_same_bytes() {
 fn reads_what_other_peers_send() {
     let vectors = vectors();
     let read = |name: &str| decode(unhex(vectors["decode"][name].as_str().unwrap())).unwrap();
+    // An `undefined` property is no property.
+    assert_eq!(read("client_connect"), Packet::connect("/", None));
     // socket.io-client's `options` key is ignored.
     assert_eq!(
         read("client_emit"),

@@ -121,6 +121,19 @@ impl<'a> Reader<'a> {
         self.len(declared, 2).map(Some)
     }
 
+    /// Reads a value, or `None` for `notepack.io`'s `undefined` (which 2.x writes for an
+    /// `undefined` property, such as socket.io-client's CONNECT without auth).
+    pub(crate) fn value_or_undefined(
+        &mut self,
+        depth: usize,
+    ) -> Result<Option<Value>, MsgpackError> {
+        if self.input.get(self.pos..self.pos.saturating_add(2)) == Some(&[0xd4, 0][..]) {
+            self.take(3)?;
+            return Ok(None);
+        }
+        self.value(depth).map(Some)
+    }
+
     /// Reads a map key: a string, or a number written as JavaScript would name the property.
     pub(crate) fn key(&mut self, depth: usize) -> Result<String, MsgpackError> {
         match self.value(depth)? {

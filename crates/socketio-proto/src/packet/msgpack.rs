@@ -114,7 +114,7 @@ pub(crate) fn decode_msgpack(frame: Bytes, limits: &DecoderLimits) -> Result<Pac
         max_binary_bytes: limits.max_attachment_bytes,
     };
     let mut reader = Reader::new(frame, &limits);
-    // Read the top-level map by hand: a missing key (JavaScript's `undefined`) must stay
+    // Read the top-level map by hand: a missing key or an `undefined` value must stay
     // distinct from a present null, which the checks below treat differently.
     let Some(len) = reader.map_header()? else {
         // Not a packet, but malformed msgpack is reported as such first.
@@ -125,12 +125,12 @@ pub(crate) fn decode_msgpack(frame: Bytes, limits: &DecoderLimits) -> Result<Pac
     let (mut kind, mut nsp, mut data, mut id) = (None, None, None, None);
     for _ in 0..len {
         let key = reader.key(1)?;
-        let value = reader.value(1)?;
+        let value = reader.value_or_undefined(1)?;
         match key.as_str() {
-            "type" => kind = Some(value),
-            "nsp" => nsp = Some(value),
-            "data" => data = Some(value),
-            "id" => id = Some(value),
+            "type" => kind = value,
+            "nsp" => nsp = value,
+            "data" => data = value,
+            "id" => id = value,
             // Such as socket.io-client's `options` ({compress}), which it encodes too.
             _ => {}
         }
