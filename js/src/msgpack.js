@@ -4,8 +4,9 @@
 // values left out, toJSON honoured). Decoding gives bin as ArrayBuffer and accepts float32,
 // the timestamp extension and notepack's own extensions.
 const MP_MAX_DEPTH = 128;
-const mpUtf8 = new TextEncoder();
-const mpUtf8Strict = new TextDecoder("utf-8", { fatal: true });
+// Made on first use, so that loading the bundle needs no TextEncoder.
+let mpUtf8 = null;
+let mpUtf8Strict = null;
 
 class MsgpackWriter {
   constructor() {
@@ -91,7 +92,7 @@ class MsgpackWriter {
   }
 
   string(s) {
-    const u8 = mpUtf8.encode(s);
+    const u8 = (mpUtf8 = mpUtf8 || new TextEncoder()).encode(s);
     if (u8.length < 0x20) this.byte(0xa0 | u8.length);
     else this.head(0xd9, 0xda, 0xdb, u8.length);
     this.bytes(u8);
@@ -185,6 +186,7 @@ class MsgpackReader {
 
   str(n) {
     const at = this.need(n);
+    mpUtf8Strict = mpUtf8Strict || new TextDecoder("utf-8", { fatal: true });
     return mpUtf8Strict.decode(this.u8.subarray(at, at + n));
   }
 
