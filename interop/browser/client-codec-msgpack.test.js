@@ -105,6 +105,10 @@ describe("msgpack bundle codec", () => {
     }
   });
 
+  test("a Blob is refused with a clear error rather than sent as an empty map", () => {
+    assert.throws(() => msgpackParser.encode({ type: 2, data: ["b", new Blob(["x"])], nsp: "/" }), /Blob/);
+  });
+
   test("a map key named __proto__ stays an own property", () => {
     const v = msgpackDecode(new Uint8Array([0x81, 0xa9, ...Buffer.from("__proto__"), 0x81, 0xa1, 0x78, 0x01]));
     assert.deepEqual(Object.keys(v), ["__proto__"]);

@@ -121,6 +121,8 @@ class MsgpackWriter {
       this.head(0xc4, 0xc5, 0xc6, u8.length);
       return this.bytes(u8);
     }
+    // A Blob can only be read asynchronously; notepack.io would send it as an empty map.
+    if (isBlob(v)) throw new Error("msgpack: send an ArrayBuffer or a typed array, not a Blob");
     if (v instanceof Date) {
       const ms = v.getTime();
       this.reserve(10);
