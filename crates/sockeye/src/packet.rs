@@ -15,7 +15,7 @@ use crate::one_or_many::OneOrMany;
 pub(crate) fn frames(parser: Parser, packet: &Packet) -> Frames {
     match parser {
         Parser::Msgpack => OneOrMany::One(Frame::binary(socketio_proto::encode_msgpack(packet))),
-        _ => Frames::from(socketio_proto::encode(packet)),
+        Parser::Json => Frames::from(socketio_proto::encode(packet)),
     }
 }
 
@@ -31,7 +31,7 @@ pub(crate) fn event_frames(
         Parser::Msgpack => OneOrMany::One(Frame::binary(socketio_proto::encode_event_msgpack(
             nsp, event, args, id,
         ))),
-        _ => Frames::from(socketio_proto::encode_event(nsp, event, args, id)),
+        Parser::Json => Frames::from(socketio_proto::encode_event(nsp, event, args, id)),
     }
 }
 

@@ -3,7 +3,6 @@
 /// The packet format of a connection, the reference's `parser` option. Both ends must use
 /// the same one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
 pub enum Parser {
     /// `socket.io-parser`, the default: a text frame per packet, plus one binary frame per
     /// attachment. See [`encode`](crate::encode).
