@@ -16,6 +16,7 @@ const FILES = [
   "backoff.js",
   "engine-parser.js",
   "socket-parser.js",
+  "parser-json.js",
   "transport.js",
   "transport-polling.js",
   "transport-websocket.js",
@@ -25,10 +26,17 @@ const FILES = [
   "index.js",
 ];
 
-const BANNER = "/*! sockeye browser client: Socket.IO protocol 5 over Engine.IO protocol 4 */\n";
+// socket.io.msgpack.min.js: the same client speaking the msgpack parser's format.
+const MSGPACK_FILES = FILES.flatMap((f) =>
+  f === "parser-json.js" ? ["msgpack.js", "socket-parser-msgpack.js", "parser-msgpack.js"] : [f]
+);
 
-function body() {
-  const parts = FILES.map((f) => `// ---- ${f}\n` + fs.readFileSync(path.join(SRC, f), "utf8"));
+const BANNER = "/*! sockeye browser client: Socket.IO protocol 5 over Engine.IO protocol 4 */\n";
+const MSGPACK_BANNER =
+  "/*! sockeye browser client, msgpack parser: Socket.IO protocol 5 over Engine.IO protocol 4 */\n";
+
+function body(files = FILES) {
+  const parts = files.map((f) => `// ---- ${f}\n` + fs.readFileSync(path.join(SRC, f), "utf8"));
   return parts.map((p) => p.trim()).join("\n\n") + "\n";
 }
 
@@ -36,17 +44,21 @@ function indent(text) {
   return text.replace(/^(?=.)/gm, "  ");
 }
 
-function classicScript() {
-  return `${BANNER}var io = (function () {\n  "use strict";\n\n${indent(body())}\n  return io;\n})();\n`;
+function classicScript(files = FILES, banner = BANNER) {
+  return `${banner}var io = (function () {\n  "use strict";\n\n${indent(body(files))}\n  return io;\n})();\n`;
 }
 
 function esModule() {
   return `${BANNER}${body()}\nexport { io, Manager, Socket };\nexport default io;\n`;
 }
 
-/** Evaluates the sources in Node and returns the named top-level declarations (for tests). */
-function load(names) {
-  return new Function(`"use strict";\n${body()}\nreturn { ${names.join(", ")} };`)();
+/**
+ * Evaluates the sources in Node and returns the named top-level declarations (for tests);
+ * `{ msgpack: true }` loads the msgpack bundle's sources.
+ */
+function load(names, { msgpack = false } = {}) {
+  const files = msgpack ? MSGPACK_FILES : FILES;
+  return new Function(`"use strict";\n${body(files)}\nreturn { ${names.join(", ")} };`)();
 }
 
 async function minify(code, module) {
@@ -67,6 +79,7 @@ async function build(outDir = DIST) {
     "socket.io.js": classicScript(),
     "socket.io.min.js": await minify(classicScript(), false),
     "socket.io.esm.min.js": await minify(esModule(), true),
+    "socket.io.msgpack.min.js": await minify(classicScript(MSGPACK_FILES, MSGPACK_BANNER), false),
   };
   for (const [name, text] of Object.entries(files)) {
     fs.writeFileSync(path.join(outDir, name), text);
@@ -74,7 +87,7 @@ async function build(outDir = DIST) {
   return Object.keys(files);
 }
 
-module.exports = { FILES, build, load };
+module.exports = { FILES, MSGPACK_FILES, build, load };
 
 if (require.main === module) {
   build(process.argv[2] ? path.resolve(process.argv[2]) : DIST).then(

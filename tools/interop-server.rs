@@ -314,6 +314,9 @@ async fn main() {
             if let Some(ms) = options.ping_timeout {
                 config.engine.ping_timeout = Duration::from_millis(ms);
             }
+            if std::env::var("PARSER").is_ok_and(|p| p == "msgpack") {
+                config.parser = sockeye::Parser::Msgpack;
+            }
         })
         .build();
     install(&io, Arc::new(Mutex::new(Vec::new())));

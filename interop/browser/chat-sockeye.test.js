@@ -51,7 +51,7 @@ describe("chat page with our client on sockeye's chat server", () => {
 
   test("serves our client bundles at /socket.io/", LIMIT, async (t) => {
     if (skip(t)) return;
-    for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js"]) {
+    for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js"]) {
       const res = await fetch(`${server.url}/socket.io/${name}`);
       assert.equal(res.status, 200, name);
       const ours = fs.readFileSync(path.join(DIST, name), "utf8");

@@ -23,7 +23,12 @@ test("js/dist is up to date with js/src (run `node js/build.js`)", async (t) => 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sockeye-dist-"));
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const names = await build(tmp);
-  assert.deepEqual(names.sort(), ["socket.io.esm.min.js", "socket.io.js", "socket.io.min.js"]);
+  assert.deepEqual(names.sort(), [
+    "socket.io.esm.min.js",
+    "socket.io.js",
+    "socket.io.min.js",
+    "socket.io.msgpack.min.js",
+  ]);
   for (const name of names) {
     const fresh = fs.readFileSync(path.join(tmp, name), "utf8");
     const committed = fs.readFileSync(path.join(DIST, name), "utf8");
@@ -39,7 +44,7 @@ test("socket.io.min.js is smaller gzipped than the official socket.io.min.js", (
 });
 
 test("the classic scripts define a global io; the module exports io, Manager, Socket", async () => {
-  for (const name of ["socket.io.js", "socket.io.min.js"]) {
+  for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.msgpack.min.js"]) {
     const sandbox = {};
     vm.runInNewContext(fs.readFileSync(path.join(DIST, name), "utf8"), sandbox);
     assert.equal(typeof sandbox.io, "function", name);

@@ -8,6 +8,10 @@ const { Server } = require(path.join(__dirname, "..", "node_modules", "socket.io
 
 const httpServer = createServer();
 const io = new Server(httpServer, {
+  // PARSER=msgpack: the msgpack parser, as a server for sockeye-client's `Parser::Msgpack`.
+  ...(process.env.PARSER === "msgpack"
+    ? { parser: require(path.join(__dirname, "..", "node_modules", "socket.io-msgpack-parser")) }
+    : {}),
   pingInterval: Number(process.env.PING_INTERVAL || 25000),
   pingTimeout: Number(process.env.PING_TIMEOUT || 20000),
 });

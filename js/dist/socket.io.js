@@ -412,6 +412,10 @@ var io = (function () {
     }
   }
 
+  // ---- parser-json.js
+  // The bundle's packet format: socket.io-parser's JSON (the default bundles).
+  const defaultParser = { encode: encodeSocketPacket, Decoder };
+
   // ---- transport.js
   // What the two transports share: state, the endpoint URL, and how they report to the engine
   // ("open", "packet", "drain", "error", "close").
@@ -1287,7 +1291,9 @@ var io = (function () {
       this.timeout(opts.timeout == null ? 20000 : opts.timeout);
       this._readyState = "closed";
       this._reconnecting = false;
-      this.decoder = new Decoder();
+      // The packet format is the bundle's: JSON, or msgpack in socket.io.msgpack.min.js.
+      this.parser = defaultParser;
+      this.decoder = new this.parser.Decoder();
       this._autoConnect = opts.autoConnect !== false;
       if (this._autoConnect) this.open();
     }
@@ -1411,13 +1417,13 @@ var io = (function () {
     }
 
     _packet(packet) {
-      for (const chunk of encodeSocketPacket(packet)) this.engine.write(chunk, packet.options);
+      for (const chunk of this.parser.encode(packet)) this.engine.write(chunk, packet.options);
     }
 
     cleanup() {
       this.subs.forEach((off) => off());
       this.subs.length = 0;
-      this.decoder = new Decoder();
+      this.decoder = new this.parser.Decoder();
     }
 
     _close() {

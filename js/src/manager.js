@@ -23,7 +23,9 @@ class Manager extends Emitter {
     this.timeout(opts.timeout == null ? 20000 : opts.timeout);
     this._readyState = "closed";
     this._reconnecting = false;
-    this.decoder = new Decoder();
+    // The packet format is the bundle's: JSON, or msgpack in socket.io.msgpack.min.js.
+    this.parser = defaultParser;
+    this.decoder = new this.parser.Decoder();
     this._autoConnect = opts.autoConnect !== false;
     if (this._autoConnect) this.open();
   }
@@ -147,13 +149,13 @@ class Manager extends Emitter {
   }
 
   _packet(packet) {
-    for (const chunk of encodeSocketPacket(packet)) this.engine.write(chunk, packet.options);
+    for (const chunk of this.parser.encode(packet)) this.engine.write(chunk, packet.options);
   }
 
   cleanup() {
     this.subs.forEach((off) => off());
     this.subs.length = 0;
-    this.decoder = new Decoder();
+    this.decoder = new this.parser.Decoder();
   }
 
   _close() {

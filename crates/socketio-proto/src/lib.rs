@@ -12,6 +12,10 @@
 //!   [`Encoded`] text and attachments.
 //! - [`Decoder`] reassembles packets from frames, validates them as the reference parser
 //!   does, and bounds what a peer can make it hold ([`DecoderLimits`]).
+//! - [`Parser`] chooses the wire format: JSON text with binary attachments (the default), or
+//!   msgpack ([`encode_msgpack`], and [`Decoder::with_parser`]), one binary frame per packet,
+//!   as `socket.io-msgpack-parser` writes it. [`read_msgpack`] and [`write_msgpack`] are its
+//!   value codec, usable for any `notepack.io` peer.
 //! - [`AckTable`] tracks the acknowledgements a side awaits, with deadlines.
 //! - [`to_args`] and [`from_args`] map a Rust value to an event's argument list and back (a
 //!   tuple is several arguments, `()` none; one parameter reads the first argument, as a
@@ -56,14 +60,16 @@
 
 mod ack;
 mod args;
+mod msgpack;
 mod packet;
 mod value;
 
 pub use ack::AckTable;
 pub use args::{Args, ArgsMismatch, from_args, to_args};
+pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, write_msgpack};
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, Packet, PacketData, PacketType,
-    RESERVED_EVENTS, encode, encode_event,
+    Parser, RESERVED_EVENTS, encode, encode_event, encode_event_msgpack, encode_msgpack,
 };
 pub use value::{Map, Value, ValueError, from_value, to_value};
 

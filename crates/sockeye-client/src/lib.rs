@@ -83,7 +83,7 @@ pub use manager::Manager;
 pub use options::{Options, Transport};
 pub use socket::handler::{Ack, EventHandler};
 pub use socket::{Emitter, Socket};
-pub use socketio_proto::{Args, Map, Value};
+pub use socketio_proto::{Args, Map, Parser, Value};
 
 /// The socket for `url` with default options (the reference's `io(url)`): the URL's path
 /// names the namespace (`http://host/chat` is `/chat`). Call [`Socket::connect`] after

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use socketio_proto::Value;
+use socketio_proto::{Parser, Value};
 
 /// A transport the client may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,6 +75,9 @@ pub struct Options {
     pub retries: u32,
     /// Certificates (DER) trusted for `https`/`wss` besides the webpki roots.
     pub extra_root_certificates: Vec<Vec<u8>>,
+    /// The packet format (`parser`): [`Parser::Json`] (default) or [`Parser::Msgpack`]
+    /// (`socket.io-msgpack-parser`); it must be the server's.
+    pub parser: Parser,
     pub(crate) auth: Option<Auth>,
 }
 
@@ -95,12 +98,20 @@ impl Default for Options {
             ack_timeout: None,
             retries: 0,
             extra_root_certificates: Vec::new(),
+            parser: Parser::Json,
             auth: None,
         }
     }
 }
 
 impl Options {
+    /// Sets [`parser`](Self::parser).
+    #[must_use]
+    pub fn parser(mut self, parser: Parser) -> Self {
+        self.parser = parser;
+        self
+    }
+
     /// Sets [`path`](Self::path).
     #[must_use]
     pub fn path(mut self, path: impl Into<String>) -> Self {

@@ -1,5 +1,6 @@
-//! The browser client, served at `<path>socket.io.js`, `socket.io.min.js` and
-//! `socket.io.esm.min.js` as the reference serves its own: an ETag (and 304 when it
+//! The browser client, served at `<path>socket.io.js`, `socket.io.min.js`,
+//! `socket.io.esm.min.js` and `socket.io.msgpack.min.js` (msgpack parser) as the reference
+//! serves its own: an ETag (and 304 when it
 //! matches), `Cache-Control: public, max-age=0`, gzip when the browser accepts it.
 
 use std::io::Write;
@@ -16,7 +17,7 @@ struct ClientFile {
     etag: OnceLock<HeaderValue>,
 }
 
-static FILES: [ClientFile; 3] = [
+static FILES: [ClientFile; 4] = [
     ClientFile::new(
         "socket.io.js",
         include_bytes!("../../../js/dist/socket.io.js"),
@@ -28,6 +29,11 @@ static FILES: [ClientFile; 3] = [
     ClientFile::new(
         "socket.io.esm.min.js",
         include_bytes!("../../../js/dist/socket.io.esm.min.js"),
+    ),
+    // The same client speaking the msgpack parser's format (`Parser::Msgpack` servers).
+    ClientFile::new(
+        "socket.io.msgpack.min.js",
+        include_bytes!("../../../js/dist/socket.io.msgpack.min.js"),
     ),
 ];
 

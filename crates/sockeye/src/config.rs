@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use socketio_proto::DecoderLimits;
+use socketio_proto::{DecoderLimits, Parser};
 
 use crate::engine::EngineConfig;
 
@@ -23,6 +23,10 @@ pub struct Config {
     /// How many received events of one socket may wait for its handlers before the
     /// connection's reading pauses. Default 128.
     pub socket_queue: usize,
+    /// The packet format (`parser`): [`Parser::Json`] (default, `socket.io-parser`) or
+    /// [`Parser::Msgpack`] (`socket.io-msgpack-parser`). Every client must use the same one;
+    /// the browser bundle `socket.io.msgpack.min.js` speaks msgpack.
+    pub parser: Parser,
 }
 
 impl Default for Config {
@@ -33,6 +37,7 @@ impl Default for Config {
             serve_client: true,
             decoder_limits: DecoderLimits::default(),
             socket_queue: 128,
+            parser: Parser::Json,
         }
     }
 }
@@ -44,6 +49,7 @@ impl std::fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("serve_client", &self.serve_client)
             .field("socket_queue", &self.socket_queue)
+            .field("parser", &self.parser)
             .finish_non_exhaustive()
     }
 }

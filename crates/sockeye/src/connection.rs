@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use socketio_proto::{Decoder, Map, Packet, PacketData, Value};
+use socketio_proto::{Decoder, Map, Packet, PacketData, Parser, Value};
 use tracing::Instrument;
 
 use crate::engine::{CloseReason, EngineIncoming, EngineSession, Frame, Incoming, SendError};
@@ -20,6 +20,7 @@ use crate::socket::{DisconnectReason, Socket, SocketEvent};
 /// The connection's state shared with its sockets.
 pub(crate) struct Connection {
     session: EngineSession,
+    parser: Parser,
     pub(crate) counters: Arc<Counters>,
     /// The connected socket of each namespace. A connection joins a few namespaces (most
     /// one): a `Vec` scanned costs less than a map, and holds no table while empty.
@@ -107,7 +108,7 @@ impl Connection {
     }
 
     fn send_packet(&self, packet: &Packet) {
-        let _ = self.send(&crate::packet::frames(packet), false);
+        let _ = self.send(&crate::packet::frames(self.parser, packet), false);
     }
 }
 
@@ -117,14 +118,16 @@ pub(crate) async fn run(
     session: EngineSession,
     mut incoming: EngineIncoming,
 ) {
+    let parser = server.config.parser;
     let conn = Arc::new(Connection {
         session,
+        parser,
         counters: server.counters.clone(),
         sockets: Mutex::new(Vec::new()),
         pending: Mutex::new(Vec::new()),
     });
     server.connections.register(&conn);
-    let mut decoder = Decoder::new(server.config.decoder_limits.clone());
+    let mut decoder = Decoder::with_parser(parser, server.config.decoder_limits.clone());
     let connect_deadline = tokio::time::Instant::now() + server.config.connect_timeout;
     let mut joined_once = false;
 
@@ -171,7 +174,7 @@ pub(crate) async fn run(
             () = sleep_until_opt(attachments_deadline) => {
                 tracing::warn!(sid = conn.session.id(), "attachments did not arrive in time");
                 conn.session.close(CloseReason::ForcedClose);
-                decoder = Decoder::new(server.config.decoder_limits.clone());
+                decoder = Decoder::with_parser(parser, server.config.decoder_limits.clone());
             }
         }
     }

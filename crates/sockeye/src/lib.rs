@@ -88,7 +88,7 @@ pub use socket::{
     Ack, DisconnectReason, Event, EventHandler, Handshake, RemoteSocket, Socket, SocketEmitter,
     shapes,
 };
-pub use socketio_proto::{Args, Map, Packet, PacketData, Value};
+pub use socketio_proto::{Args, Map, Packet, PacketData, Parser, Value};
 
 /// The README's snippets, compiled as doctests so that they stay true.
 #[cfg(doctest)]

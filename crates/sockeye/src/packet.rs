@@ -1,6 +1,6 @@
 //! Building Socket.IO packets and turning them into Engine.IO frames, once per packet.
 
-use socketio_proto::{Encoded, Packet, PacketData, Value};
+use socketio_proto::{Encoded, Packet, PacketData, Parser, Value};
 
 use socketio_proto::RESERVED_EVENTS;
 
@@ -9,15 +9,30 @@ use crate::error::EmitError;
 use crate::engine::Frame;
 use crate::one_or_many::OneOrMany;
 
-/// The frames of one packet: its text header, then one binary frame per attachment. A
-/// broadcast builds these once and hands the same bytes to every socket.
-pub(crate) fn frames(packet: &Packet) -> Frames {
-    Frames::from(socketio_proto::encode(packet))
+/// The frames of one packet: with the JSON parser its text header, then one binary frame per
+/// attachment; with msgpack one binary frame. A broadcast builds these once and hands the
+/// same bytes to every socket.
+pub(crate) fn frames(parser: Parser, packet: &Packet) -> Frames {
+    match parser {
+        Parser::Msgpack => OneOrMany::One(Frame::binary(socketio_proto::encode_msgpack(packet))),
+        Parser::Json => Frames::from(socketio_proto::encode(packet)),
+    }
 }
 
 /// The frames of an EVENT packet built from its parts, without a [`Packet`].
-pub(crate) fn event_frames(nsp: &str, event: &str, args: &[Value], id: Option<u64>) -> Frames {
-    Frames::from(socketio_proto::encode_event(nsp, event, args, id))
+pub(crate) fn event_frames(
+    parser: Parser,
+    nsp: &str,
+    event: &str,
+    args: &[Value],
+    id: Option<u64>,
+) -> Frames {
+    match parser {
+        Parser::Msgpack => OneOrMany::One(Frame::binary(socketio_proto::encode_event_msgpack(
+            nsp, event, args, id,
+        ))),
+        Parser::Json => Frames::from(socketio_proto::encode_event(nsp, event, args, id)),
+    }
 }
 
 /// The frames of one packet; a packet without attachments (most) needs no `Vec`.

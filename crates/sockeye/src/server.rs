@@ -153,7 +153,12 @@ impl ServerInner {
         let child = namespaces
             .entry(name.to_owned())
             .or_insert_with(|| {
-                Namespace::new(name.to_owned(), self.cluster.as_ref(), Some(parent.clone()))
+                Namespace::new(
+                    name.to_owned(),
+                    self.cluster.as_ref(),
+                    Some(parent.clone()),
+                    self.config.parser,
+                )
             })
             .clone();
         parent.add_child(&child);
@@ -204,7 +209,9 @@ impl SocketIo {
         };
         namespaces
             .entry(name.clone())
-            .or_insert_with(|| Namespace::new(name, self.0.cluster.as_ref(), None))
+            .or_insert_with(|| {
+                Namespace::new(name, self.0.cluster.as_ref(), None, self.0.config.parser)
+            })
             .clone()
     }
 
@@ -216,7 +223,12 @@ impl SocketIo {
         F: Fn(&str, &Value) -> bool + Send + Sync + 'static,
     {
         // The parent is never connected to: only its children need the cluster.
-        let parent = Namespace::new(format!("/_{}", crate::id::generate()), None, None);
+        let parent = Namespace::new(
+            format!("/_{}", crate::id::generate()),
+            None,
+            None,
+            self.0.config.parser,
+        );
         if let Ok(mut dynamic) = self.0.dynamic.write() {
             dynamic.push((Arc::new(matches), parent.clone()));
         }

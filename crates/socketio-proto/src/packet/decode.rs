@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::binary::{check_placeholders, fill_placeholders};
+use super::msgpack::decode_msgpack;
 use super::text::{TextPacket, parse};
-use super::{DecodeError, Packet, PacketData};
+use super::{DecodeError, Packet, PacketData, Parser};
 
 /// Bounds on what a peer can make the [`Decoder`] hold.
 ///
@@ -69,6 +70,7 @@ impl DecoderLimits {
 #[derive(Debug, Default)]
 pub struct Decoder {
     limits: DecoderLimits,
+    parser: Parser,
     pending: Option<Pending>,
 }
 
@@ -87,10 +89,25 @@ impl Decoder {
     /// A decoder enforcing `limits`.
     #[must_use]
     pub fn new(limits: DecoderLimits) -> Self {
+        Self::with_parser(Parser::Json, limits)
+    }
+
+    /// A decoder of `parser`'s packets enforcing `limits`. With [`Parser::Msgpack`] every
+    /// packet is one binary frame: the attachment limits bound the binaries inside it, and
+    /// nothing is ever pending.
+    #[must_use]
+    pub fn with_parser(parser: Parser, limits: DecoderLimits) -> Self {
         Self {
             limits,
+            parser,
             pending: None,
         }
+    }
+
+    /// The parser whose packets this decoder reads.
+    #[must_use]
+    pub fn parser(&self) -> Parser {
+        self.parser
     }
 
     /// The limits this decoder enforces.
@@ -106,8 +123,12 @@ impl Decoder {
     ///
     /// # Errors
     /// Any [`DecodeError`] about the text frame; [`DecodeError::UnexpectedText`] if a binary
-    /// packet is still waiting for attachments (the partial packet is kept).
+    /// packet is still waiting for attachments (the partial packet is kept);
+    /// [`DecodeError::TextWithMsgpack`] with the msgpack parser.
     pub fn decode_text(&mut self, text: &str, now: Instant) -> Result<Option<Packet>, DecodeError> {
+        if self.parser == Parser::Msgpack {
+            return Err(DecodeError::TextWithMsgpack);
+        }
         if self.pending.is_some() {
             return Err(DecodeError::UnexpectedText);
         }
@@ -135,15 +156,20 @@ impl Decoder {
         Ok(None)
     }
 
-    /// Decodes a binary frame: the next attachment of the pending binary packet.
+    /// Decodes a binary frame: the next attachment of the pending binary packet, or with the
+    /// msgpack parser a whole packet.
     ///
-    /// Returns `Ok(Some(packet))` when this was the last attachment.
+    /// Returns `Ok(Some(packet))` when this was the last attachment (msgpack: always).
     ///
     /// # Errors
+    /// With the msgpack parser, any [`DecodeError`] about the packet. Otherwise:
     /// [`DecodeError::UnexpectedBinary`] if no binary packet is pending;
     /// [`DecodeError::AttachmentsTooLarge`] if the attachments exceed
     /// [`DecoderLimits::max_attachment_bytes`] (the partial packet is dropped).
     pub fn decode_binary(&mut self, data: Bytes) -> Result<Option<Packet>, DecodeError> {
+        if self.parser == Parser::Msgpack {
+            return decode_msgpack(data, &self.limits).map(Some);
+        }
         let pending = self.pending.as_mut().ok_or(DecodeError::UnexpectedBinary)?;
         pending.bytes = pending.bytes.saturating_add(data.len());
         if pending.bytes > self.limits.max_attachment_bytes {

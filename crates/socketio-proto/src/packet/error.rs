@@ -35,7 +35,7 @@ pub enum DecodeError {
     /// [`DecoderLimits::max_attachment_bytes`]: super::DecoderLimits::max_attachment_bytes
     #[error("attachments too large")]
     AttachmentsTooLarge,
-    /// The ack id does not fit in a `u64`.
+    /// The ack id does not fit in a `u64` (msgpack parser: is not a non-negative integer).
     #[error("invalid ack id")]
     InvalidAckId,
     /// An ACK packet carries no ack id, so it answers nothing.
@@ -57,4 +57,21 @@ pub enum DecodeError {
     /// A binary frame arrived while no binary packet was awaiting attachments.
     #[error("got binary data when not reconstructing a packet")]
     UnexpectedBinary,
+    /// Msgpack parser: a text frame arrived, where every packet is one binary frame.
+    #[error("got a text frame with the msgpack parser")]
+    TextWithMsgpack,
+    /// Msgpack parser: the frame is not one msgpack value within the limits (nesting depth
+    /// 128, [`DecoderLimits::max_attachments`] binaries of at most
+    /// [`DecoderLimits::max_attachment_bytes`] in all).
+    ///
+    /// [`DecoderLimits::max_attachments`]: super::DecoderLimits::max_attachments
+    /// [`DecoderLimits::max_attachment_bytes`]: super::DecoderLimits::max_attachment_bytes
+    #[error(transparent)]
+    Msgpack(#[from] crate::MsgpackError),
+    /// Msgpack parser: the packet is not a map, or its `type` is not an integer in `0..=4`.
+    #[error("invalid packet type")]
+    InvalidPacketType,
+    /// Msgpack parser: the packet's `nsp` is missing or not a string.
+    #[error("invalid namespace")]
+    InvalidNamespace,
 }

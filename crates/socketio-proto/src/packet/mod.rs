@@ -5,6 +5,8 @@ mod decode;
 mod encode;
 mod error;
 mod json;
+mod msgpack;
+mod parser;
 mod surrogate;
 mod text;
 
@@ -16,6 +18,8 @@ pub(crate) fn write_json_inline(out: &mut String, value: &crate::Value) {
 pub use decode::{Decoder, DecoderLimits};
 pub use encode::{Encoded, encode, encode_event};
 pub use error::DecodeError;
+pub use msgpack::{encode_event_msgpack, encode_msgpack};
+pub use parser::Parser;
 
 use crate::Value;
 

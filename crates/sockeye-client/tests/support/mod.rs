@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
-use sockeye::{Ack, Args, ConnectError, Socket, SocketIo};
+use sockeye::{Ack, Args, ConnectError, Parser, Socket, SocketIo};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
@@ -40,9 +40,15 @@ impl Server {
     }
 
     pub async fn start_on(kind: Kind, port: u16) -> Server {
+        Self::start_with(kind, port, Parser::Json).await
+    }
+
+    /// Starts a server whose packets use `parser` (the Node one with
+    /// `socket.io-msgpack-parser` for msgpack).
+    pub async fn start_with(kind: Kind, port: u16, parser: Parser) -> Server {
         match kind {
-            Kind::Node => start_node(port).await,
-            Kind::Sockeye => start_sockeye(port).await,
+            Kind::Node => start_node(port, parser).await,
+            Kind::Sockeye => start_sockeye(port, parser).await,
         }
     }
 
@@ -71,7 +77,7 @@ impl Server {
     }
 }
 
-async fn start_node(port: u16) -> Server {
+async fn start_node(port: u16, parser: Parser) -> Server {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../interop/rust-client/server.js"
@@ -79,6 +85,14 @@ async fn start_node(port: u16) -> Server {
     let mut child = Command::new("node")
         .arg(script)
         .env("PORT", port.to_string())
+        .env(
+            "PARSER",
+            if parser == Parser::Msgpack {
+                "msgpack"
+            } else {
+                "json"
+            },
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -96,8 +110,10 @@ async fn start_node(port: u16) -> Server {
     Server::Node { child, port }
 }
 
-async fn start_sockeye(port: u16) -> Server {
-    let io = SocketIo::default();
+async fn start_sockeye(port: u16, parser: Parser) -> Server {
+    let io = SocketIo::builder()
+        .with_config(|config| config.parser = parser)
+        .build();
     install(&io, "/");
     install(&io, "/admin");
     let listener = bind(port).await;

@@ -18,7 +18,7 @@ impl Namespace {
 
     /// Sends `packet` to the selected local sockets; it is encoded once.
     pub(crate) fn local_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
-        let frames = frames(packet);
+        let frames = frames(self.parser(), packet);
         for socket in self.local_select(opts) {
             // One socket's full outbox or closed transport is its own problem, not the
             // broadcast's: the others still get the packet.
@@ -37,7 +37,7 @@ impl Namespace {
         if let PacketData::Event { id: slot, .. } = &mut packet.data {
             *slot = Some(id);
         }
-        let frames = frames(&packet);
+        let frames = frames(self.parser(), &packet);
         let (tx, rx) = mpsc::unbounded_channel();
         let mut sent = Vec::new();
         for socket in self.local_select(opts) {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use socketio_proto::Value;
+use socketio_proto::{Parser, Value};
 
 pub use server_side::ServerSideAck;
 
@@ -47,6 +47,8 @@ pub(crate) struct NsInner {
     children: RwLock<Vec<Weak<NsInner>>>,
     ack_ids: AtomicU64,
     args_error: crate::socket::ArgsErrorHook,
+    /// The server's packet format, for the frames built here (broadcasts).
+    parser: Parser,
 }
 
 impl Namespace {
@@ -55,6 +57,7 @@ impl Namespace {
         name: String,
         cluster: Option<&ClusterAdapterFactory>,
         parent: Option<Namespace>,
+        parser: Parser,
     ) -> Namespace {
         Namespace(Arc::new_cyclic(|weak| NsInner {
             cluster: cluster.map(|factory| factory(NamespaceHandle::new(weak.clone(), &name))),
@@ -68,7 +71,13 @@ impl Namespace {
             children: RwLock::new(Vec::new()),
             ack_ids: AtomicU64::new(0),
             args_error: crate::socket::ArgsErrorHook::default(),
+            parser,
         }))
+    }
+
+    /// The packet format of the server this namespace belongs to.
+    pub(crate) fn parser(&self) -> Parser {
+        self.0.parser
     }
 
     /// The namespace's name, such as `/` or `/chat`.

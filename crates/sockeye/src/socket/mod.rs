@@ -447,7 +447,10 @@ impl Socket {
             nsp: self.0.ns.name().to_owned(),
             data: PacketData::Disconnect,
         };
-        let _ = self.0.conn.send(&crate::packet::frames(&packet), false);
+        let _ = self
+            .0
+            .conn
+            .send(&crate::packet::frames(self.0.ns.parser(), &packet), false);
     }
 
     /// Marks the socket closed and wakes its task, which runs the `disconnecting` handlers,
@@ -472,7 +475,11 @@ impl Socket {
 
     /// Sends a packet built for this socket alone.
     pub(crate) fn send_packet(&self, packet: &Packet, volatile: bool) -> Result<(), EmitError> {
-        self.deliver(packet, &crate::packet::frames(packet), volatile)
+        self.deliver(
+            packet,
+            &crate::packet::frames(self.0.ns.parser(), packet),
+            volatile,
+        )
     }
 
     /// Sends an EVENT from its parts, without building a [`Packet`] (the emit path).
@@ -483,7 +490,8 @@ impl Socket {
         id: Option<u64>,
         volatile: bool,
     ) -> Result<(), EmitError> {
-        let frames = crate::packet::event_frames(self.namespace().name(), event, args, id);
+        let ns = self.namespace();
+        let frames = crate::packet::event_frames(ns.parser(), ns.name(), event, args, id);
         self.deliver_parts(Some((event, args)), &frames, volatile)
     }
 

@@ -7,7 +7,7 @@ use engineio_proto::{
     ClientConfig, ClientEvent, ClientSession, ClientTransmit, CloseReason, TransportKind, Via,
     decode_payload, encode_payload,
 };
-use socketio_proto::{Packet, Value};
+use socketio_proto::{Packet, Parser, Value};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::Driver;
@@ -95,6 +95,11 @@ impl Driver {
         let Some(engine) = &mut self.engine else {
             return;
         };
+        if self.decoder.parser() == Parser::Msgpack {
+            let frame = socketio_proto::encode_msgpack(packet);
+            let _ = engine.session.send(engineio_proto::Packet::binary(frame));
+            return;
+        }
         let encoded = socketio_proto::encode(packet);
         let _ = engine
             .session

@@ -64,7 +64,8 @@ pub(crate) async fn run(
         auth_tx,
         // The reference client sets no limits; these only keep a broken server from making
         // the client hold without bound.
-        decoder: Decoder::new(
+        decoder: Decoder::with_parser(
+            o.parser,
             DecoderLimits::default()
                 .max_attachments(1024)
                 .max_attachment_bytes(100 << 20),
