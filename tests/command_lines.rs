@@ -15,6 +15,7 @@ const CHAT_CLIENT: &str = env!("CARGO_BIN_EXE_chat-client");
 const BENCH_SERVER: &str = env!("CARGO_BIN_EXE_bench-server");
 const CONFORMANCE_SERVER: &str = env!("CARGO_BIN_EXE_conformance-server");
 const INTEROP_SERVER: &str = env!("CARGO_BIN_EXE_interop-server");
+const CLUSTER_NODE: &str = env!("CARGO_BIN_EXE_cluster-node");
 
 /// The programs that listen on `--port` / `PORT`.
 const SERVERS: [(&str, &str); 4] = [
@@ -25,14 +26,26 @@ const SERVERS: [(&str, &str); 4] = [
 ];
 
 fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
-    SERVERS.into_iter().chain([("chat-client", CHAT_CLIENT)])
+    SERVERS
+        .into_iter()
+        .chain([("chat-client", CHAT_CLIENT), ("cluster-node", CLUSTER_NODE)])
 }
 
 /// A command with none of the environment variables the programs read, so that the caller's
 /// environment does not change what a test sees.
 fn command(exe: &str) -> Command {
     let mut cmd = Command::new(exe);
-    for var in ["PORT", "HOST", "PING_INTERVAL", "PING_TIMEOUT", "RUST_LOG"] {
+    for var in [
+        "PORT",
+        "HOST",
+        "PING_INTERVAL",
+        "PING_TIMEOUT",
+        "RUST_LOG",
+        "REDIS_URL",
+        "NODE_NAME",
+        "MODE",
+        "REQUESTS_TIMEOUT_MS",
+    ] {
         cmd.env_remove(var);
     }
     cmd.stdin(Stdio::null());
@@ -280,6 +293,30 @@ fn the_chat_refuses_a_cors_origin_that_is_not_a_url() {
         "sockeye-chat",
         &out,
         r#"invalid URL "example.com": expected http:// or https://"#,
+    );
+}
+
+#[test]
+fn the_chat_refuses_a_redis_url_that_is_not_one_and_says_when_redis_is_not_there() {
+    let out = run(CHAT, &["--redis", "localhost:6379"], &[]);
+    assert_refused(
+        "sockeye-chat",
+        &out,
+        r#"invalid Redis URL "localhost:6379": expected redis://host:port"#,
+    );
+    let out = run(CHAT, &[], &[("REDIS_URL", "http://x")]);
+    assert_refused("sockeye-chat", &out, "REDIS_URL");
+    // Port 1 on loopback: nothing listens there.
+    let out = run(
+        CHAT,
+        &["--port", "0", "--redis", "redis://127.0.0.1:1"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot join the cluster on Redis at redis://127.0.0.1:1"),
+        "{}",
+        text(&out.stderr)
     );
 }
 

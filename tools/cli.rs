@@ -79,3 +79,17 @@ pub(crate) fn http_url(value: &str) -> Result<String, String> {
         )),
     }
 }
+
+/// A Redis URL: `redis://host[:port][/db]` (optionally with a password), as `--redis` takes.
+#[allow(dead_code)] // not every program of the root package joins a cluster
+pub(crate) fn redis_url(value: &str) -> Result<String, String> {
+    match value.strip_prefix("redis://") {
+        Some(rest) if !rest.is_empty() && !rest.starts_with(['/', ':', '?', '#']) => {
+            Ok(value.to_owned())
+        }
+        Some(_) => Err(format!("invalid Redis URL {value:?}: no host")),
+        None => Err(format!(
+            "invalid Redis URL {value:?}: expected redis://host:port"
+        )),
+    }
+}

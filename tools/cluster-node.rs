@@ -2,6 +2,7 @@
 //! cluster with sockeye-redis and answers the control events of `cluster_control.rs`, the same
 //! as the Node node `interop/redis/node-cluster-node.js`. Prints its URL once it listens.
 
+mod cli;
 mod cluster_control;
 
 use std::time::Duration;
@@ -23,13 +24,13 @@ enum Mode {
 
 /// One sockeye node of a Redis cluster, answering the interop tests' control events.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(name = "cluster-node", version)]
 struct Options {
     /// The Redis to join (for sharded mode: comma-separated nodes of the Redis Cluster).
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     redis: String,
     /// The port to listen on, on 127.0.0.1 (0 picks a free port).
-    #[arg(long, env = "PORT", default_value_t = 0)]
+    #[arg(long, env = "PORT", default_value = "0", value_parser = cli::port)]
     port: u16,
     /// What this node answers to server-side events.
     #[arg(long, env = "NODE_NAME", default_value = "sockeye")]
@@ -54,7 +55,7 @@ struct EmitterRequest {
 
 #[tokio::main]
 async fn main() {
-    let options = Options::parse();
+    let options = cli::parse::<Options>();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

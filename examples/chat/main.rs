@@ -2,7 +2,8 @@
 //!
 //! `sockeye-chat --help` lists the options: `--port N` (or `PORT`; 0 picks a free port),
 //! `--host ADDR` (or `HOST`, default 0.0.0.0), `--cors-origin URL` (allow a front-end served
-//! elsewhere).
+//! elsewhere), `--redis URL` (or `REDIS_URL`: one node of a cluster on that Redis; see
+//! docs/deployment.md).
 
 mod assets;
 mod chat;
@@ -18,6 +19,7 @@ use clap::Parser;
 use serde_json::json;
 use sockeye::SocketIo;
 use sockeye::engine::{CorsConfig, CorsOrigin};
+use sockeye_redis::{RedisAdapter, RedisConfig};
 
 /// The sockeye chat: serves the chat page and its Socket.IO server. Open
 /// http://localhost:3000 in two tabs and chat.
@@ -33,6 +35,10 @@ struct Options {
     /// Let a front-end served from this origin connect (CORS), e.g. http://localhost:5173
     #[arg(long, value_name = "URL", value_parser = cli::http_url)]
     cors_origin: Option<String>,
+    /// Join a cluster of chat nodes on this Redis, e.g. redis://127.0.0.1:6379 (without it the
+    /// chat is a single node)
+    #[arg(long, env = "REDIS_URL", value_name = "URL", value_parser = cli::redis_url)]
+    redis: Option<String>,
 }
 
 #[tokio::main]
@@ -44,7 +50,17 @@ async fn main() {
         )
         .init();
 
-    let io = SocketIo::builder()
+    let mut builder = SocketIo::builder();
+    if let Some(url) = &options.redis {
+        match RedisAdapter::classic(RedisConfig::new(url.clone())).await {
+            Ok(adapter) => builder = builder.adapter(adapter),
+            Err(err) => {
+                eprintln!("cannot join the cluster on Redis at {url}: {err}");
+                std::process::exit(1);
+            }
+        }
+    }
+    let io = builder
         .with_config(|config| {
             if let Some(origin) = &options.cors_origin {
                 config.engine.cors = Some(
@@ -78,6 +94,9 @@ async fn main() {
         .map(|a| a.port())
         .unwrap_or(options.port);
     println!("Chat server running on http://localhost:{port}");
+    if let Some(url) = &options.redis {
+        println!("One node of a cluster on Redis at {url}");
+    }
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
     if let Err(err) = axum::serve(listener, app).await {
         eprintln!("server error: {err}");

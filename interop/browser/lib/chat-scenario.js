@@ -81,12 +81,13 @@ async function emitWithAck(page, event, arg) {
  * the server's ack, typing indicator (on input, cleared on send and after 2 s idle), text shown
  * as text, a message refused before joining, and an empty name refused by the page.
  * `transports`: pin the page's transports (null = client default, which must upgrade).
+ * `bobBaseUrl`: where bob opens the page, when not at `baseUrl` (another node of a cluster).
  */
-async function twoUserChat(browser, baseUrl, { transports = null } = {}) {
+async function twoUserChat(browser, baseUrl, { transports = null, bobBaseUrl = baseUrl } = {}) {
   const url = pageUrl(baseUrl, transports);
   const errors = [];
   const alice = await openPage(browser, url, errors);
-  const bob = await openPage(browser, url, errors);
+  const bob = await openPage(browser, pageUrl(bobBaseUrl, transports), errors);
   try {
     await waitConnected(alice);
     await waitConnected(bob);
