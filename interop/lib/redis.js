@@ -69,4 +69,63 @@ async function startRedis() {
   return redis;
 }
 
-module.exports = { freePort, startRedis };
+/**
+ * A Redis Cluster of three masters of the test's own (sharded pub/sub needs one):
+ * { urls, url (comma-separated), stop() }. Each node keeps its cluster layout in a
+ * temporary folder.
+ */
+async function startRedisCluster() {
+  const fs = require("node:fs");
+  const os = require("node:os");
+  const path = require("node:path");
+  const { execFile } = require("node:child_process");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sockeye-redis-cluster-"));
+  const children = [];
+  const ports = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const bus = await freePort();
+    const nodeDir = path.join(dir, String(port));
+    fs.mkdirSync(nodeDir);
+    children.push(
+      await spawnRedis(port, [
+        "--cluster-enabled", "yes",
+        "--cluster-port", String(bus),
+        "--cluster-config-file", "nodes.conf",
+        "--dir", nodeDir,
+      ]),
+    );
+    ports.push(port);
+  }
+  const run = (args) =>
+    new Promise((resolve, reject) =>
+      execFile("redis-cli", args, (err, stdout, stderr) =>
+        err ? reject(new Error(`redis-cli ${args.join(" ")}: ${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+  await run([
+    "--cluster", "create",
+    ...ports.map((p) => `127.0.0.1:${p}`),
+    "--cluster-replicas", "0", "--cluster-yes",
+  ]);
+  const deadline = Date.now() + 20000;
+  for (const port of ports) {
+    for (;;) {
+      const info = await run(["-p", String(port), "cluster", "info"]);
+      if (/cluster_state:ok/.test(info)) break;
+      if (Date.now() > deadline) throw new Error(`the Redis Cluster is not ok on ${port}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const urls = ports.map((p) => `redis://127.0.0.1:${p}`);
+  return {
+    urls,
+    url: urls.join(","),
+    async stop() {
+      await Promise.all(children.map(stopChild));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { freePort, startRedis, startRedisCluster };
