@@ -23,6 +23,13 @@ pub struct Config {
     /// How many received events of one socket may wait for its handlers before the
     /// connection's reading pauses. Default 128.
     pub socket_queue: usize,
+    /// Whether a child of a dynamic namespace ([`SocketIo::of_dynamic`]) is removed when its
+    /// last socket leaves (and created again by the next connection to it), so that a server
+    /// accepting many names does not keep one namespace per name ever used. Default false
+    /// (`cleanupEmptyChildNamespaces`).
+    ///
+    /// [`SocketIo::of_dynamic`]: crate::SocketIo::of_dynamic
+    pub cleanup_empty_child_namespaces: bool,
 }
 
 impl Default for Config {
@@ -33,6 +40,7 @@ impl Default for Config {
             serve_client: true,
             decoder_limits: DecoderLimits::default(),
             socket_queue: 128,
+            cleanup_empty_child_namespaces: false,
         }
     }
 }
@@ -44,6 +52,10 @@ impl std::fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("serve_client", &self.serve_client)
             .field("socket_queue", &self.socket_queue)
+            .field(
+                "cleanup_empty_child_namespaces",
+                &self.cleanup_empty_child_namespaces,
+            )
             .finish_non_exhaustive()
     }
 }
