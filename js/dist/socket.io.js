@@ -1506,3 +1506,4 @@ var io = (function () {
 
   return io;
 })();
+//# sourceMappingURL=socket.io.js.map
