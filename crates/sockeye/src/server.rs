@@ -24,6 +24,15 @@ use crate::socket::{DisconnectReason, RemoteSocket, Socket};
 type NamespaceMatcher =
     Arc<dyn Fn(&str, &Value) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
 
+/// A dynamic namespace: its predicate, its pattern when it was made from a regular expression
+/// (which `of` also follows, as the reference), and the parent of its children.
+#[derive(Clone)]
+struct Dynamic {
+    matches: NamespaceMatcher,
+    pattern: Option<regex_lite::Regex>,
+    parent: Namespace,
+}
+
 /// Called with each namespace created after it was added (`io.on("new_namespace")`).
 type NewNamespaceHandler = Arc<dyn Fn(&Namespace) + Send + Sync>;
 
@@ -37,7 +46,7 @@ pub(crate) struct ServerInner {
     pub(crate) config: Config,
     engine: std::sync::OnceLock<Engine>,
     namespaces: RwLock<HashMap<String, Namespace>>,
-    dynamic: RwLock<Vec<(NamespaceMatcher, Namespace)>>,
+    dynamic: RwLock<Vec<Dynamic>>,
     new_namespace: RwLock<Vec<NewNamespaceHandler>>,
     cluster: Option<ClusterAdapterFactory>,
     pub(crate) connections: ConnectionRegistry,
@@ -156,34 +165,52 @@ impl ServerInner {
             return Some(found);
         }
         let dynamic: Vec<_> = self.dynamic.read().ok()?.clone();
-        for (matches, parent) in dynamic {
-            if !matches(name, auth).await {
-                continue;
+        for Dynamic {
+            matches, parent, ..
+        } in dynamic
+        {
+            if matches(name, auth).await {
+                return self.child_of(name, &parent);
             }
-            // Another connection may have created it while the predicate ran.
-            let (child, joining, created) = {
-                let mut namespaces = self.namespaces.write().ok()?;
-                let mut created = false;
-                let child = namespaces
-                    .entry(name.to_owned())
-                    .or_insert_with(|| {
-                        created = true;
-                        Namespace::new(name.to_owned(), self.cluster.as_ref(), Some(parent.clone()))
-                    })
-                    .clone();
-                let joining = Joining::new(&child);
-                (child, joining, created)
-            };
-            if created {
-                if self.config.cleanup_empty_child_namespaces {
-                    child.remove_when_empty(Arc::downgrade(self));
-                }
-                parent.add_child(&child);
-                self.announce(&child);
-            }
-            return Some((child, joining));
         }
         None
+    }
+
+    /// The child `name` of the dynamic namespace `parent`, created unless another connection
+    /// did so first.
+    fn child_of(self: &Arc<Self>, name: &str, parent: &Namespace) -> Option<(Namespace, Joining)> {
+        let (child, joining, created) = {
+            let mut namespaces = self.namespaces.write().ok()?;
+            let mut created = false;
+            let child = namespaces
+                .entry(name.to_owned())
+                .or_insert_with(|| {
+                    created = true;
+                    Namespace::new(name.to_owned(), self.cluster.as_ref(), Some(parent.clone()))
+                })
+                .clone();
+            let joining = Joining::new(&child);
+            (child, joining, created)
+        };
+        if created {
+            if self.config.cleanup_empty_child_namespaces {
+                child.remove_when_empty(Arc::downgrade(self));
+            }
+            parent.add_child(&child);
+            self.announce(&child);
+        }
+        Some((child, joining))
+    }
+
+    /// The parent of the first dynamic namespace made from a regular expression that
+    /// matches `name`.
+    fn regex_parent(&self, name: &str) -> Option<Namespace> {
+        self.dynamic
+            .read()
+            .ok()?
+            .iter()
+            .find(|d| d.pattern.as_ref().is_some_and(|p| p.is_match(name)))
+            .map(|d| d.parent.clone())
     }
 
     fn existing(&self, name: &str) -> Option<(Namespace, Joining)> {
@@ -261,13 +288,30 @@ impl SocketIo {
         self.0.engine()
     }
 
-    /// The namespace `name`, created when it does not exist (`io.of("/chat")`).
+    /// The namespace `name`, created when it does not exist (`io.of("/chat")`). A name that
+    /// a dynamic namespace made by [`of_regex`](SocketIo::of_regex) matches is created as its
+    /// child, with its handlers, as a client's connection would.
     pub fn of(&self, name: &str) -> Namespace {
         let name = if name.starts_with('/') {
             name.to_owned()
         } else {
             format!("/{name}")
         };
+        let existing = self
+            .0
+            .namespaces
+            .read()
+            .ok()
+            .and_then(|n| n.get(&name).cloned());
+        if let Some(ns) = existing {
+            return ns;
+        }
+        if let Some(parent) = self.0.regex_parent(&name) {
+            if let Some((child, joining)) = self.0.child_of(&name, &parent) {
+                joining.release_keeping();
+                return child;
+            }
+        }
         let mut namespaces = match self.0.namespaces.write() {
             Ok(n) => n,
             Err(poisoned) => poisoned.into_inner(),
@@ -321,9 +365,10 @@ impl SocketIo {
     where
         F: Fn(&str, &Value) -> bool + Send + Sync + 'static,
     {
-        self.add_dynamic(Arc::new(move |name, auth| {
-            Box::pin(std::future::ready(matches(name, auth)))
-        }))
+        self.add_dynamic(
+            Arc::new(move |name, auth| Box::pin(std::future::ready(matches(name, auth)))),
+            None,
+        )
     }
 
     /// [`of_dynamic`](SocketIo::of_dynamic) with a predicate that may wait: it gets the
@@ -350,16 +395,25 @@ impl SocketIo {
         F: Fn(String, Value) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = bool> + Send + 'static,
     {
-        self.add_dynamic(Arc::new(move |name, auth| {
-            Box::pin(matches(name.to_owned(), auth.clone()))
-        }))
+        self.add_dynamic(
+            Arc::new(move |name, auth| Box::pin(matches(name.to_owned(), auth.clone()))),
+            None,
+        )
     }
 
-    fn add_dynamic(&self, matches: NamespaceMatcher) -> Namespace {
+    fn add_dynamic(
+        &self,
+        matches: NamespaceMatcher,
+        pattern: Option<regex_lite::Regex>,
+    ) -> Namespace {
         // The parent is never connected to: only its children need the cluster.
         let parent = Namespace::new(format!("/_{}", crate::id::generate()), None, None);
         if let Ok(mut dynamic) = self.0.dynamic.write() {
-            dynamic.push((matches, parent.clone()));
+            dynamic.push(Dynamic {
+                matches,
+                pattern,
+                parent: parent.clone(),
+            });
         }
         parent
     }
@@ -367,7 +421,11 @@ impl SocketIo {
     /// A dynamic namespace for every name the regular expression matches
     /// (`io.of(/^\/dynamic-\d+$/)`).
     pub fn of_regex(&self, pattern: regex_lite::Regex) -> Namespace {
-        self.of_dynamic(move |name, _| pattern.is_match(name))
+        let matcher = pattern.clone();
+        self.add_dynamic(
+            Arc::new(move |name, _| Box::pin(std::future::ready(matcher.is_match(name)))),
+            Some(pattern),
+        )
     }
 
     /// The main namespace `/` (`io.sockets`).

@@ -239,3 +239,34 @@ async fn dynamic_namespaces_are_asked_in_order_sync_and_async_alike() {
     );
     assert_eq!(*asked.lock().unwrap(), ["async", "async", "sync"]);
 }
+
+#[tokio::test]
+async fn of_a_name_a_regex_parent_matches_gives_its_child() {
+    let io = cleaning_server();
+    let seen = announced(&io);
+    let parent = io.of_regex(regex_lite::Regex::new(r"^/dyn-\d+$").unwrap());
+    parent.on_connection(|socket: Socket| async move {
+        let _ = socket.emit("welcome", socket.namespace().name());
+    });
+    // As the reference: the child exists at once, with the parent's handlers, and stays
+    // until a socket has left it even with the cleanup on.
+    let child = io.of("/dyn-9");
+    assert_eq!(names(&io), ["/", "/dyn-9"]);
+    assert_eq!(*seen.lock().unwrap(), ["/dyn-9"]);
+    child.on_connection(|socket: Socket| async move {
+        let _ = socket.emit("child", &());
+    });
+    let addr = serve(&io).await;
+    let mut a = join(addr, "/dyn-9").await;
+    assert_eq!(
+        a.recv().await.as_deref(),
+        Some(r#"2/dyn-9,["welcome","/dyn-9"]"#)
+    );
+    assert_eq!(a.recv().await.as_deref(), Some(r#"2/dyn-9,["child"]"#));
+    assert!(io.of("/dyn-9").socket_count() == 1);
+    // A name the pattern does not match is a plain namespace.
+    io.of("/other");
+    assert_eq!(names(&io), ["/", "/dyn-9", "/other"]);
+    a.send("1/dyn-9,").await;
+    eventually(|| names(&io) == ["/", "/other"]).await;
+}

@@ -57,20 +57,35 @@ pub(crate) struct NsInner {
 
 /// A connection on its way into a namespace, from the lookup to its socket's arrival; its
 /// drop lets an empty child be cleaned up.
-pub(crate) struct Joining(Namespace);
+pub(crate) struct Joining {
+    ns: Namespace,
+    /// Whether the drop checks for an empty child (not for a lookup by `io.of`, which, as
+    /// in the reference, keeps the child until a socket leaves it).
+    check: bool,
+}
 
 impl Joining {
     /// Counted under the server's namespace lock, so that a removal sees it.
     pub(crate) fn new(ns: &Namespace) -> Joining {
         ns.0.joining.fetch_add(1, Ordering::AcqRel);
-        Joining(ns.clone())
+        Joining {
+            ns: ns.clone(),
+            check: true,
+        }
+    }
+
+    /// Ends the claim without removing an empty child.
+    pub(crate) fn release_keeping(mut self) {
+        self.check = false;
     }
 }
 
 impl Drop for Joining {
     fn drop(&mut self) {
-        self.0.0.joining.fetch_sub(1, Ordering::AcqRel);
-        self.0.cleanup_if_empty();
+        self.ns.0.joining.fetch_sub(1, Ordering::AcqRel);
+        if self.check {
+            self.ns.cleanup_if_empty();
+        }
     }
 }
 
