@@ -75,6 +75,45 @@ fn install(io: &SocketIo, log: Log) {
             let _ = socket.emit("welcome", "private");
         });
 
+    // Every namespace created after the main one, in order, for the `namespaces` event.
+    let created: Log = Arc::default();
+    let c = created.clone();
+    io.on_new_namespace(move |ns| {
+        if let Ok(mut created) = c.lock() {
+            created.push(ns.name().to_owned());
+        }
+    });
+    let io2 = io.clone();
+    io.sockets().on_connection(move |socket: Socket| {
+        let (io, created) = (io2.clone(), created.clone());
+        async move {
+            socket.on("namespaces", move |_s: Socket, ack: Ack| {
+                let (io, created) = (io.clone(), created.clone());
+                async move {
+                    let mut live: Vec<String> = io
+                        .namespaces()
+                        .iter()
+                        .map(|n| n.name().to_owned())
+                        .collect();
+                    live.sort();
+                    let created = created.lock().map(|c| c.clone()).unwrap_or_default();
+                    ack.send(&json!({ "created": created, "live": live }));
+                }
+            });
+        }
+    });
+
+    // A dynamic namespace decided by a lookup that takes time: /async-<anything>, for clients
+    // whose auth says `allow: true`.
+    io.of_dynamic_async(|name: String, auth: Value| async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        name.starts_with("/async-") && auth.get("allow").and_then(Value::as_bool) == Some(true)
+    })
+    .on_connection(|socket: Socket| async move {
+        let name = socket.namespace().name().to_owned();
+        let _ = socket.emit("welcome", &name);
+    });
+
     // Dynamic namespaces: /dyn-<digits> are created on demand.
     if let Ok(pattern) = regex_lite::Regex::new(r"^/dyn-\d+$") {
         io.of_regex(pattern)
@@ -102,6 +141,10 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
             let entries = log.lock().map(|l| l.clone()).unwrap_or_default();
             ack.send(&entries);
         }
+    });
+
+    socket.on("handshake-object", |socket: Socket, ack: Ack| async move {
+        ack.send(socket.handshake());
     });
 
     socket.on(
@@ -311,6 +354,8 @@ async fn main() {
             if let Some(ms) = options.ping_interval {
                 config.engine.ping_interval = Duration::from_millis(ms);
             }
+            config.cleanup_empty_child_namespaces =
+                std::env::var("CLEANUP_EMPTY_CHILD_NAMESPACES").is_ok_and(|v| v == "1");
             if let Some(ms) = options.ping_timeout {
                 config.engine.ping_timeout = Duration::from_millis(ms);
             }

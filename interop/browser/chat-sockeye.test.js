@@ -51,11 +51,12 @@ describe("chat page with our client on sockeye's chat server", () => {
 
   test("serves our client bundles at /socket.io/", LIMIT, async (t) => {
     if (skip(t)) return;
-    for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js"]) {
+    const bundles = ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js"];
+    for (const name of [...bundles, ...bundles.map((b) => `${b}.map`)]) {
       const res = await fetch(`${server.url}/socket.io/${name}`);
       assert.equal(res.status, 200, name);
       const ours = fs.readFileSync(path.join(DIST, name), "utf8");
-      // The server embeds js/dist when it is compiled.
+      // The server embeds js/dist (its copy in crates/sockeye/client) when it is compiled.
       const same = (await res.text()) === ours;
       assert.ok(same, `served ${name} differs from js/dist: rebuild sockeye-chat (cargo build)`);
     }

@@ -22,12 +22,16 @@ const gzipSize = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).le
 test("js/dist is up to date with js/src (run `node js/build.js`)", async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sockeye-dist-"));
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const names = await build(tmp);
+  const names = await build(tmp, null);
   assert.deepEqual(names.sort(), [
     "socket.io.esm.min.js",
+    "socket.io.esm.min.js.map",
     "socket.io.js",
+    "socket.io.js.map",
     "socket.io.min.js",
+    "socket.io.min.js.map",
     "socket.io.msgpack.min.js",
+    "socket.io.msgpack.min.js.map",
   ]);
   for (const name of names) {
     const fresh = fs.readFileSync(path.join(tmp, name), "utf8");
@@ -59,4 +63,20 @@ test("the classic scripts define a global io; the module exports io, Manager, So
   assert.equal(mod.default, mod.io);
   assert.equal(typeof mod.Manager, "function");
   assert.equal(typeof mod.Socket, "function");
+});
+
+test("each bundle names its source map, which leads back to js/src", () => {
+  const { TraceMap, originalPositionFor } = require("@jridgewell/trace-mapping");
+  const socketSource = fs.readFileSync(path.join(__dirname, "..", "..", "js", "src", "socket.js"), "utf8");
+  const wanted = socketSource.split("\n").findIndex((l) => l.includes("emitWithAck(")) + 1;
+  for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js"]) {
+    const code = fs.readFileSync(path.join(DIST, name), "utf8");
+    assert.ok(code.endsWith(`//# sourceMappingURL=${name}.map\n`), name);
+    const map = new TraceMap(fs.readFileSync(path.join(DIST, `${name}.map`), "utf8"));
+    const lines = code.split("\n");
+    const line = lines.findIndex((l) => l.includes("emitWithAck("));
+    const pos = originalPositionFor(map, { line: line + 1, column: lines[line].indexOf("emitWithAck(") });
+    assert.equal(pos.source, "sockeye-client/socket.js", name);
+    assert.equal(pos.line, wanted, name);
+  }
 });

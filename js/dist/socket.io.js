@@ -1512,3 +1512,4 @@ var io = (function () {
 
   return io;
 })();
+//# sourceMappingURL=socket.io.js.map

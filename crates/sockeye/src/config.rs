@@ -27,6 +27,13 @@ pub struct Config {
     /// [`Parser::Msgpack`] (`socket.io-msgpack-parser`). Every client must use the same one;
     /// the browser bundle `socket.io.msgpack.min.js` speaks msgpack.
     pub parser: Parser,
+    /// Whether a child of a dynamic namespace ([`SocketIo::of_dynamic`]) is removed when its
+    /// last socket leaves (and created again by the next connection to it), so that a server
+    /// accepting many names does not keep one namespace per name ever used. Default false
+    /// (`cleanupEmptyChildNamespaces`).
+    ///
+    /// [`SocketIo::of_dynamic`]: crate::SocketIo::of_dynamic
+    pub cleanup_empty_child_namespaces: bool,
 }
 
 impl Default for Config {
@@ -38,6 +45,7 @@ impl Default for Config {
             decoder_limits: DecoderLimits::default(),
             socket_queue: 128,
             parser: Parser::Json,
+            cleanup_empty_child_namespaces: false,
         }
     }
 }
@@ -50,6 +58,10 @@ impl std::fmt::Debug for Config {
             .field("serve_client", &self.serve_client)
             .field("socket_queue", &self.socket_queue)
             .field("parser", &self.parser)
+            .field(
+                "cleanup_empty_child_namespaces",
+                &self.cleanup_empty_child_namespaces,
+            )
             .finish_non_exhaustive()
     }
 }

@@ -261,7 +261,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
             }
         }
     };
-    let Some(ns) = server.namespace_for(&nsp, &auth) else {
+    let Some((ns, joining)) = server.namespace_for(&nsp, &auth).await else {
         done(&conn);
         conn.send_packet(&connect_error(
             &nsp,
@@ -286,6 +286,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     }
     socket.set_connected();
     ns.add_socket(&socket);
+    drop(joining);
     ns.join(&socket, &[socket.id().to_owned()]);
     if let Ok(mut sockets) = conn.sockets.lock() {
         match sockets.iter_mut().find(|(n, _)| *n == nsp) {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
@@ -15,12 +16,25 @@ use crate::connection::Connection;
 use crate::engine::{Engine, EngineHandler, EngineIncoming, EngineSession};
 use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
 use crate::id::IdMap;
-use crate::namespace::Namespace;
+use crate::namespace::{Joining, Namespace};
 use crate::operators::{BroadcastOperator, IntoRooms};
 use crate::socket::{DisconnectReason, RemoteSocket, Socket};
 
 /// Decides whether a dynamic namespace accepts a name (and the client's auth).
-type NamespaceMatcher = Arc<dyn Fn(&str, &Value) -> bool + Send + Sync>;
+type NamespaceMatcher =
+    Arc<dyn Fn(&str, &Value) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// A dynamic namespace: its predicate, its pattern when it was made from a regular expression
+/// (which `of` also follows, as the reference), and the parent of its children.
+#[derive(Clone)]
+struct Dynamic {
+    matches: NamespaceMatcher,
+    pattern: Option<regex_lite::Regex>,
+    parent: Namespace,
+}
+
+/// Called with each namespace created after it was added (`io.on("new_namespace")`).
+type NewNamespaceHandler = Arc<dyn Fn(&Namespace) + Send + Sync>;
 
 /// The Socket.IO server: a cheap handle (the reference's `io`). Build it with
 /// [`SocketIo::new`] or [`SocketIo::builder`], mount it with [`SocketIo::layer`] or
@@ -32,7 +46,8 @@ pub(crate) struct ServerInner {
     pub(crate) config: Config,
     engine: std::sync::OnceLock<Engine>,
     namespaces: RwLock<HashMap<String, Namespace>>,
-    dynamic: RwLock<Vec<(NamespaceMatcher, Namespace)>>,
+    dynamic: RwLock<Vec<Dynamic>>,
+    new_namespace: RwLock<Vec<NewNamespaceHandler>>,
     cluster: Option<ClusterAdapterFactory>,
     pub(crate) connections: ConnectionRegistry,
     pub(crate) counters: Arc<crate::metrics::Counters>,
@@ -103,6 +118,7 @@ impl Builder {
             engine: std::sync::OnceLock::new(),
             namespaces: RwLock::new(HashMap::new()),
             dynamic: RwLock::new(Vec::new()),
+            new_namespace: RwLock::new(Vec::new()),
             cluster: self.cluster,
             connections: ConnectionRegistry::default(),
             counters: Arc::default(),
@@ -137,32 +153,113 @@ impl ServerInner {
     }
 
     /// The namespace a CONNECT names: an existing one, or a new child of the first dynamic
-    /// namespace that accepts the name.
-    pub(crate) fn namespace_for(self: &Arc<Self>, name: &str, auth: &Value) -> Option<Namespace> {
-        if let Some(ns) = self.namespaces.read().ok()?.get(name) {
-            return Some(ns.clone());
+    /// namespace that accepts the name (asked in the order they were added, one at a time,
+    /// as the reference does). The [`Joining`] keeps an empty child alive until the socket is
+    /// in or refused.
+    pub(crate) async fn namespace_for(
+        self: &Arc<Self>,
+        name: &str,
+        auth: &Value,
+    ) -> Option<(Namespace, Joining)> {
+        if let Some(found) = self.existing(name) {
+            return Some(found);
         }
-        let parent = self
-            .dynamic
+        let dynamic: Vec<_> = self.dynamic.read().ok()?.clone();
+        for Dynamic {
+            matches, parent, ..
+        } in dynamic
+        {
+            if matches(name, auth).await {
+                return self.child_of(name, &parent);
+            }
+        }
+        None
+    }
+
+    /// The child `name` of the dynamic namespace `parent`, created unless another connection
+    /// did so first.
+    fn child_of(self: &Arc<Self>, name: &str, parent: &Namespace) -> Option<(Namespace, Joining)> {
+        let (child, joining, created) = {
+            let mut namespaces = self.namespaces.write().ok()?;
+            let mut created = false;
+            let child = namespaces
+                .entry(name.to_owned())
+                .or_insert_with(|| {
+                    created = true;
+                    Namespace::new(
+                        name.to_owned(),
+                        self.cluster.as_ref(),
+                        Some(parent.clone()),
+                        self.config.parser,
+                    )
+                })
+                .clone();
+            let joining = Joining::new(&child);
+            (child, joining, created)
+        };
+        if created {
+            if self.config.cleanup_empty_child_namespaces {
+                child.remove_when_empty(Arc::downgrade(self));
+            }
+            parent.add_child(&child);
+            self.announce(&child);
+        }
+        Some((child, joining))
+    }
+
+    /// The parent of the first dynamic namespace made from a regular expression that
+    /// matches `name`.
+    fn regex_parent(&self, name: &str) -> Option<Namespace> {
+        self.dynamic
             .read()
             .ok()?
             .iter()
-            .find(|(matches, _)| matches(name, auth))
-            .map(|(_, parent)| parent.clone())?;
-        let mut namespaces = self.namespaces.write().ok()?;
-        let child = namespaces
-            .entry(name.to_owned())
-            .or_insert_with(|| {
-                Namespace::new(
-                    name.to_owned(),
-                    self.cluster.as_ref(),
-                    Some(parent.clone()),
-                    self.config.parser,
-                )
-            })
-            .clone();
-        parent.add_child(&child);
-        Some(child)
+            .find(|d| d.pattern.as_ref().is_some_and(|p| p.is_match(name)))
+            .map(|d| d.parent.clone())
+    }
+
+    fn existing(&self, name: &str) -> Option<(Namespace, Joining)> {
+        let namespaces = self.namespaces.read().ok()?;
+        let ns = namespaces.get(name)?;
+        Some((ns.clone(), Joining::new(ns)))
+    }
+
+    /// Runs the `new_namespace` handlers, with no lock held: they may create namespaces.
+    fn announce(&self, ns: &Namespace) {
+        let handlers = self
+            .new_namespace
+            .read()
+            .map(|h| h.clone())
+            .unwrap_or_default();
+        for handler in handlers {
+            handler(ns);
+        }
+    }
+
+    /// Removes the child `ns` when nothing uses it (`cleanupEmptyChildNamespaces`). Checked
+    /// under the namespace lock, which every lookup holds while it counts itself in.
+    pub(crate) fn remove_if_unused(&self, ns: &Namespace) {
+        let removed = match self.namespaces.write() {
+            Ok(mut namespaces) => {
+                let same = namespaces
+                    .get(ns.name())
+                    .is_some_and(|current| Arc::ptr_eq(&current.0, &ns.0));
+                same && ns.is_unused() && namespaces.remove(ns.name()).is_some()
+            }
+            Err(_) => false,
+        };
+        if !removed {
+            return;
+        }
+        tracing::debug!(nsp = ns.name(), "closing empty child namespace");
+        if let Some(parent) = ns.parent() {
+            parent.remove_child(ns);
+        }
+        if let Some(cluster) = ns.cluster().cloned() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move { cluster.close().await });
+            }
+        }
     }
 }
 
@@ -196,32 +293,124 @@ impl SocketIo {
         self.0.engine()
     }
 
-    /// The namespace `name`, created when it does not exist (`io.of("/chat")`).
+    /// The namespace `name`, created when it does not exist (`io.of("/chat")`). A name that
+    /// a dynamic namespace made by [`of_regex`](SocketIo::of_regex) matches is created as its
+    /// child, with its handlers, as a client's connection would.
     pub fn of(&self, name: &str) -> Namespace {
         let name = if name.starts_with('/') {
             name.to_owned()
         } else {
             format!("/{name}")
         };
+        let existing = self
+            .0
+            .namespaces
+            .read()
+            .ok()
+            .and_then(|n| n.get(&name).cloned());
+        if let Some(ns) = existing {
+            return ns;
+        }
+        if let Some(parent) = self.0.regex_parent(&name) {
+            if let Some((child, joining)) = self.0.child_of(&name, &parent) {
+                joining.release_keeping();
+                return child;
+            }
+        }
         let mut namespaces = match self.0.namespaces.write() {
             Ok(n) => n,
             Err(poisoned) => poisoned.into_inner(),
         };
-        namespaces
+        let mut created = false;
+        let ns = namespaces
             .entry(name.clone())
             .or_insert_with(|| {
+                created = true;
                 Namespace::new(name, self.0.cluster.as_ref(), None, self.0.config.parser)
             })
-            .clone()
+            .clone();
+        drop(namespaces);
+        // As the reference: the main namespace, made with the server, is not announced.
+        if created && ns.name() != "/" {
+            self.0.announce(&ns);
+        }
+        ns
+    }
+
+    /// Adds a handler called with each namespace created from now on: by
+    /// [`of`](SocketIo::of) (but `/`), or as a child of a dynamic namespace when a client
+    /// first connects to it (`io.on("new_namespace", ...)`). It runs before the namespace's
+    /// first socket is added, so it may register the namespace's handlers.
+    ///
+    /// ```
+    /// use sockeye::{Namespace, Socket, SocketIo};
+    ///
+    /// let io = SocketIo::default();
+    /// io.on_new_namespace(|ns: &Namespace| {
+    ///     tracing::info!(nsp = ns.name(), "namespace created");
+    ///     ns.on_connection(|socket: Socket| async move {
+    ///         let _ = socket.emit("hello", "new namespace");
+    ///     });
+    /// });
+    /// ```
+    pub fn on_new_namespace<F>(&self, handler: F)
+    where
+        F: Fn(&Namespace) + Send + Sync + 'static,
+    {
+        if let Ok(mut handlers) = self.0.new_namespace.write() {
+            handlers.push(Arc::new(handler));
+        }
     }
 
     /// A dynamic namespace: any namespace name (and auth) `matches` accepts is created on
     /// demand as a child that shares the returned parent's middlewares and connection
-    /// handlers (`io.of((name, auth, next) => ...)`).
+    /// handlers (`io.of((name, auth, next) => ...)`). For a decision that needs to wait (a
+    /// database, another service), see [`of_dynamic_async`](SocketIo::of_dynamic_async).
     pub fn of_dynamic<F>(&self, matches: F) -> Namespace
     where
         F: Fn(&str, &Value) -> bool + Send + Sync + 'static,
     {
+        self.add_dynamic(
+            Arc::new(move |name, auth| Box::pin(std::future::ready(matches(name, auth)))),
+            None,
+        )
+    }
+
+    /// [`of_dynamic`](SocketIo::of_dynamic) with a predicate that may wait: it gets the
+    /// namespace name and the client's auth, owned, and resolves to whether the namespace
+    /// exists, as the reference's `io.of((name, auth, next) => next(null, allowed))`.
+    /// The connection's CONNECT waits for it; its other namespaces do not. Dynamic
+    /// namespaces are asked in the order they were added, each after the previous one
+    /// refused.
+    ///
+    /// ```
+    /// use sockeye::{Socket, SocketIo, Value};
+    ///
+    /// let io = SocketIo::default();
+    /// io.of_dynamic_async(|name: String, auth: Value| async move {
+    ///     // e.g. ask a database whether the workspace exists and the token may see it
+    ///     name.starts_with("/workspace-") && auth.get("token").is_some()
+    /// })
+    /// .on_connection(|socket: Socket| async move {
+    ///     let _ = socket.emit("joined", socket.namespace().name());
+    /// });
+    /// ```
+    pub fn of_dynamic_async<F, Fut>(&self, matches: F) -> Namespace
+    where
+        F: Fn(String, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.add_dynamic(
+            Arc::new(move |name, auth| Box::pin(matches(name.to_owned(), auth.clone()))),
+            None,
+        )
+    }
+
+    fn add_dynamic(
+        &self,
+        matches: NamespaceMatcher,
+        pattern: Option<regex_lite::Regex>,
+    ) -> Namespace {
         // The parent is never connected to: only its children need the cluster.
         let parent = Namespace::new(
             format!("/_{}", crate::id::generate()),
@@ -230,7 +419,11 @@ impl SocketIo {
             self.0.config.parser,
         );
         if let Ok(mut dynamic) = self.0.dynamic.write() {
-            dynamic.push((Arc::new(matches), parent.clone()));
+            dynamic.push(Dynamic {
+                matches,
+                pattern,
+                parent: parent.clone(),
+            });
         }
         parent
     }
@@ -238,7 +431,11 @@ impl SocketIo {
     /// A dynamic namespace for every name the regular expression matches
     /// (`io.of(/^\/dynamic-\d+$/)`).
     pub fn of_regex(&self, pattern: regex_lite::Regex) -> Namespace {
-        self.of_dynamic(move |name, _| pattern.is_match(name))
+        let matcher = pattern.clone();
+        self.add_dynamic(
+            Arc::new(move |name, _| Box::pin(std::future::ready(matcher.is_match(name)))),
+            Some(pattern),
+        )
     }
 
     /// The main namespace `/` (`io.sockets`).

@@ -114,11 +114,15 @@ async fn sessions_abandoned_mid_poll_and_mid_upgrade_are_reaped() {
             }
         }));
     }
+    // On a loaded machine the first sessions may be reaped before the last are set up:
+    // what counts is that they were open at all.
+    let mut open_at_some_point = 0;
     let mut held = Vec::new();
     for t in tasks {
         held.push(t.await.unwrap());
+        open_at_some_point = open_at_some_point.max(s.engine.session_count());
     }
-    assert!(s.engine.session_count() > 0);
+    assert!(open_at_some_point > 0);
     wait_until(Duration::from_secs(10), || s.engine.session_count() == 0).await;
     drop(held);
 }

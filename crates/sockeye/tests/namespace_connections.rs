@@ -19,10 +19,16 @@ async fn middleware_runs_once_even_when_connect_is_sent_twice() {
     let io = SocketIo::default();
     let runs = Arc::new(AtomicUsize::new(0));
     let r = runs.clone();
+    let io2 = io.clone();
     io.of("/admin").middleware(move |_socket: Socket| {
-        let r = r.clone();
+        let (r, io) = (r.clone(), io2.clone());
         async move {
             r.fetch_add(1, Ordering::SeqCst);
+            // Still running when the second CONNECT arrives, however slow the machine: the
+            // server has decoded both packets (then a little more, for it to route the second).
+            while io.metrics().packets_in < 2 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
             Ok(())
         }

@@ -30,7 +30,9 @@ async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> String 
 #[tokio::test]
 async fn a_client_that_does_not_poll_is_disconnected_when_its_outbox_fills() {
     let io = SocketIo::builder()
-        .with_config(|c| c.engine = c.engine.clone().outbox_capacity(4))
+        .with_config(|c| {
+            c.engine.update(|e| e.outbox_capacity(4));
+        })
         .build();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Socket>();
     let (reason_tx, mut reason_rx) = tokio::sync::mpsc::unbounded_channel();

@@ -85,6 +85,31 @@ impl CookieConfig {
 
 /// Options of the Engine.IO server. Plain fields with socket.io's names and defaults; the
 /// setters chain.
+///
+/// The setters take and return the value, to build one in an expression
+/// (`Engine::new(EngineConfig::default().ping_interval(..), handler)`). To change a config
+/// in place, as inside [`Builder::with_config`](crate::Builder::with_config), assign the
+/// fields, or use [`update`](EngineConfig::update) to run setters on it (the hooks, which
+/// the setters box, are easier that way):
+///
+/// ```
+/// use std::time::Duration;
+/// use sockeye::SocketIo;
+///
+/// let io = SocketIo::builder()
+///     .with_config(|c| {
+///         c.engine.ping_interval = Duration::from_secs(10);
+///         c.engine.update(|e| {
+///             e.allow_request(|parts| {
+///                 let ok = parts.headers.contains_key("x-api-key");
+///                 async move { if ok { Ok(()) } else { Err("no key".into()) } }
+///             })
+///         });
+///     })
+///     .build();
+/// assert_eq!(io.config().engine.ping_interval, Duration::from_secs(10));
+/// assert!(io.config().engine.allow_request.is_some());
+/// ```
 #[derive(Clone)]
 pub struct EngineConfig {
     /// Path prefix the engine serves, with a trailing slash; default `/engine.io/`
@@ -168,6 +193,21 @@ impl fmt::Debug for EngineConfig {
 }
 
 impl EngineConfig {
+    /// Runs setters on this config in place: `c.engine.update(|e| e.cors(..).cookie(..))`
+    /// instead of `c.engine = c.engine.clone().cors(..).cookie(..)`.
+    ///
+    /// ```
+    /// use sockeye::engine::EngineConfig;
+    ///
+    /// let mut config = EngineConfig::default();
+    /// config.update(|e| e.outbox_capacity(4).path("/rt"));
+    /// assert_eq!((config.outbox_capacity, config.path.as_str()), (4, "/rt/"));
+    /// ```
+    pub fn update(&mut self, f: impl FnOnce(Self) -> Self) -> &mut Self {
+        *self = f(std::mem::take(self));
+        self
+    }
+
     /// Sets the path prefix (a trailing slash is added if missing, as the reference does).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         let mut path = path.into();

@@ -9,7 +9,7 @@ use engineio_proto::{CloseReason, Event, Outgoing, Packet, PacketData, Via};
 use tokio::time::{Instant, timeout};
 use websocket_proto::Message;
 
-use super::incoming::Incoming;
+use super::incoming::{Delivered, Incoming};
 use super::server::EngineShared;
 use super::session::{SessionShared, now, queue_packet};
 use super::websocket::{self, WsError, WsStream};
@@ -180,7 +180,7 @@ enum Wake {
 /// room for it: a slow application slows the peer down, while the timers keep running.
 async fn next_with_room(
     ws: Option<&mut WsStream>,
-    tx: Option<&Sender<'_, Incoming>>,
+    tx: Option<&Sender<'_, Delivered>>,
 ) -> (bool, WsItem) {
     let Some(ws) = ws else {
         return std::future::pending().await;
@@ -206,7 +206,7 @@ fn on_read(
     shared: &SessionShared,
     via: Via,
     item: WsItem,
-    tx: Option<&Sender<'_, Incoming>>,
+    tx: Option<&Sender<'_, Delivered>>,
 ) -> Option<(u16, &'static str)> {
     let packet = match item {
         Some(Ok(Message::Text(t))) => {
@@ -245,14 +245,18 @@ fn on_read(
             return None;
         }
     };
-    let data = {
+    let (data, request) = {
         let mut inner = shared.lock();
         inner.catch_up();
-        inner.machine.handle_packet(packet, via, now())
+        let data = inner.machine.handle_packet(packet, via, now());
+        (data, inner.ws_request.clone())
     };
     if let (Some(tx), Some(data)) = (tx, data) {
         // A refusal means the application dropped its stream: the message has nobody to go to.
-        let _ = tx.push_now(to_incoming(data));
+        let _ = tx.push_now(Delivered {
+            msg: to_incoming(data),
+            request,
+        });
     }
     None
 }

@@ -14,6 +14,7 @@ use super::BoxError;
 use super::compression;
 use super::driver::to_incoming;
 use super::error::{EngineBody, RequestError, empty};
+use super::incoming::Delivered;
 use super::session::{SessionShared, now};
 
 /// Answers a GET with the session's next batch, waiting for one if there is none yet.
@@ -179,9 +180,14 @@ where
         (tx, messages, failed)
     });
     if let Some(tx) = tx {
-        for m in messages {
+        let request = (!messages.is_empty()).then(|| Arc::new(parts.headers.clone()));
+        for msg in messages {
+            let delivered = Delivered {
+                msg,
+                request: request.clone(),
+            };
             // Waiting here holds the POST until the application reads: backpressure.
-            if tx.push(m).await.is_err() {
+            if tx.push(delivered).await.is_err() {
                 break;
             }
         }

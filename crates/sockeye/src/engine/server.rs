@@ -240,6 +240,7 @@ impl Engine {
         }
         let engine = self.clone();
         let request = HandshakeRequest::from_parts(parts);
+        let headers = Arc::new(parts.headers.clone());
         let max = self.0.config.max_http_buffer_size;
         tokio::spawn(async move {
             let Some(ws) = websocket::open(on_upgrade, max).await else {
@@ -255,6 +256,7 @@ impl Engine {
                         shared.with(|inner| match inner.machine.handle_upgrade_request(now()) {
                             Ok(()) => {
                                 inner.probe = Some(Box::new(ws));
+                                inner.ws_request = Some(headers);
                                 None
                             }
                             Err(e) => Some((e, ws)),
@@ -267,6 +269,7 @@ impl Engine {
                 None => {
                     let (shared, incoming) =
                         engine.create_session(request, TransportKind::WebSocket);
+                    shared.lock().ws_request = Some(headers);
                     let session = EngineSession {
                         shared: shared.clone(),
                     };
@@ -352,6 +355,7 @@ impl Engine {
         drop(sessions);
         tracing::debug!(sid = %shared.sid, transport = transport.as_str(), "engine.io session opened");
         let incoming = EngineIncoming {
+            request: None,
             shared: shared.clone(),
             done: false,
         };

@@ -5,11 +5,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use engineio_proto::{CloseReason, Outgoing, Packet, Session, Sid, TransportKind};
+use http::HeaderMap;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
 use super::frame::{Frame, join_payload};
-use super::incoming::Incoming;
+use super::incoming::Delivered;
 use super::request::HandshakeRequest;
 use super::websocket::WsStream;
 use crate::queue::{Queue, Sender};
@@ -27,7 +28,7 @@ pub(crate) struct SessionShared {
     pub(crate) sid: Sid,
     pub(crate) request: HandshakeRequest,
     /// The peer's messages on their way to the application.
-    pub(crate) incoming: Queue<Incoming>,
+    pub(crate) incoming: Queue<Delivered>,
     inner: Mutex<Inner>,
     /// Wakes the driver: new output, a new websocket, or a close.
     pub(crate) wake: Notify,
@@ -48,6 +49,9 @@ pub(crate) struct Inner {
     pub(crate) post_active: bool,
     /// A websocket to upgrade to, handed from its HTTP request to the driver.
     pub(crate) probe: Option<Box<WsStream>>,
+    /// The headers of the request that opened the session's websocket (or its probe), for
+    /// the messages read from it.
+    pub(crate) ws_request: Option<Arc<HeaderMap>>,
     /// The deadline the driver's timer is set for (`None`: none, or not known yet).
     pub(crate) armed: Option<std::time::Instant>,
 }
@@ -89,6 +93,7 @@ impl SessionShared {
                 next_get_id: 0,
                 post_active: false,
                 probe: None,
+                ws_request: None,
                 armed: None,
             }),
             wake: Notify::new(),
@@ -98,7 +103,7 @@ impl SessionShared {
 
     /// A sender for delivering messages while the session is open; held while delivering so
     /// that the end of the stream comes after.
-    pub(crate) fn sender(&self, inner: &Inner) -> Option<Sender<'_, Incoming>> {
+    pub(crate) fn sender(&self, inner: &Inner) -> Option<Sender<'_, Delivered>> {
         inner.delivering.then(|| self.incoming.sender())
     }
 

@@ -6,8 +6,8 @@ mod server_side;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -49,6 +49,46 @@ pub(crate) struct NsInner {
     args_error: crate::socket::ArgsErrorHook,
     /// The server's packet format, for the frames built here (broadcasts).
     parser: Parser,
+    /// Connections between finding this namespace and adding their socket (or giving up):
+    /// an empty child with one of them in flight is kept.
+    joining: AtomicUsize,
+    /// Set on a child of a dynamic namespace when `cleanup_empty_child_namespaces` is on:
+    /// the server to remove it from once it is empty.
+    cleanup: OnceLock<Weak<crate::server::ServerInner>>,
+}
+
+/// A connection on its way into a namespace, from the lookup to its socket's arrival; its
+/// drop lets an empty child be cleaned up.
+pub(crate) struct Joining {
+    ns: Namespace,
+    /// Whether the drop checks for an empty child (not for a lookup by `io.of`, which, as
+    /// in the reference, keeps the child until a socket leaves it).
+    check: bool,
+}
+
+impl Joining {
+    /// Counted under the server's namespace lock, so that a removal sees it.
+    pub(crate) fn new(ns: &Namespace) -> Joining {
+        ns.0.joining.fetch_add(1, Ordering::AcqRel);
+        Joining {
+            ns: ns.clone(),
+            check: true,
+        }
+    }
+
+    /// Ends the claim without removing an empty child.
+    pub(crate) fn release_keeping(mut self) {
+        self.check = false;
+    }
+}
+
+impl Drop for Joining {
+    fn drop(&mut self) {
+        self.ns.0.joining.fetch_sub(1, Ordering::AcqRel);
+        if self.check {
+            self.ns.cleanup_if_empty();
+        }
+    }
 }
 
 impl Namespace {
@@ -72,12 +112,36 @@ impl Namespace {
             ack_ids: AtomicU64::new(0),
             args_error: crate::socket::ArgsErrorHook::default(),
             parser,
+            joining: AtomicUsize::new(0),
+            cleanup: OnceLock::new(),
         }))
     }
 
     /// The packet format of the server this namespace belongs to.
     pub(crate) fn parser(&self) -> Parser {
         self.0.parser
+    }
+
+    /// Makes this child of a dynamic namespace go away from `server` once empty.
+    pub(crate) fn remove_when_empty(&self, server: Weak<crate::server::ServerInner>) {
+        let _ = self.0.cleanup.set(server);
+    }
+
+    /// Whether no socket is in the namespace or on its way in.
+    pub(crate) fn is_unused(&self) -> bool {
+        self.socket_count() == 0 && self.0.joining.load(Ordering::Acquire) == 0
+    }
+
+    /// The dynamic namespace this one is a child of.
+    pub(crate) fn parent(&self) -> Option<&Namespace> {
+        self.0.parent.as_ref()
+    }
+
+    /// Removes this child from the server when it is set to go once empty and is so.
+    fn cleanup_if_empty(&self) {
+        if let Some(server) = self.0.cleanup.get().and_then(Weak::upgrade) {
+            server.remove_if_unused(self);
+        }
     }
 
     /// The namespace's name, such as `/` or `/chat`.
@@ -200,6 +264,12 @@ impl Namespace {
         }
     }
 
+    pub(crate) fn remove_child(&self, child: &Namespace) {
+        if let Ok(mut children) = self.0.children.write() {
+            children.retain(|c| c.strong_count() > 0 && !std::ptr::eq(c.as_ptr(), &*child.0));
+        }
+    }
+
     pub(crate) fn next_ack_id(&self) -> u64 {
         self.0.ack_ids.fetch_add(1, Ordering::Relaxed)
     }
@@ -211,8 +281,15 @@ impl Namespace {
     }
 
     pub(crate) fn remove_socket(&self, id: &str) {
-        if let Ok(mut sockets) = self.0.sockets.write() {
-            sockets.remove(id);
+        let empty = match self.0.sockets.write() {
+            Ok(mut sockets) => {
+                sockets.remove(id);
+                sockets.is_empty()
+            }
+            Err(_) => false,
+        };
+        if empty {
+            self.cleanup_if_empty();
         }
     }
 

@@ -11,6 +11,21 @@ use crate::engine::HandshakeRequest;
 use crate::engine::percent_decode;
 
 /// The details of the connection a socket came in on, as the reference's `socket.handshake`.
+///
+/// It serialises as the reference's object (see [`Handshake::to_value`]), so that it can be
+/// sent or logged as a Node server would:
+///
+/// ```
+/// use sockeye::{Ack, Socket, SocketIo};
+///
+/// let io = SocketIo::default();
+/// io.on_connection(|socket: Socket| async move {
+///     socket.on("whoami", |socket: Socket, ack: Ack| async move {
+///         // {"headers":{...},"time":"...","address":"...","xdomain":false,...,"auth":{}}
+///         ack.send(socket.handshake());
+///     });
+/// });
+/// ```
 #[derive(Debug, Clone)]
 pub struct Handshake {
     /// The headers of the first HTTP request of the connection.
@@ -159,6 +174,14 @@ impl Handshake {
     }
 }
 
+impl serde::Serialize for Handshake {
+    /// As [`Handshake::to_value`]: the reference's keys in its order, headers as Node's
+    /// `req.headers`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
+}
+
 /// Parses `a=1&b=x%20y` into a map; later keys win, as in Node's querystring for scalars.
 pub(crate) fn parse_query(query: &str) -> HashMap<String, String> {
     query
@@ -251,6 +274,44 @@ mod tests {
         // A peer's garbage gives an empty handshake, not a panic.
         let empty = Handshake::from_value(&Value::String("nope".into()));
         assert!(empty.headers.is_empty() && empty.url.is_empty());
+    }
+
+    #[test]
+    fn it_serialises_as_the_reference_handshake_object() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("example.test"));
+        headers.append("x-a", HeaderValue::from_static("1"));
+        headers.append("x-a", HeaderValue::from_static("2"));
+        headers.append("set-cookie", HeaderValue::from_static("a=1"));
+        headers.append("set-cookie", HeaderValue::from_static("b=2"));
+        let hs = Handshake {
+            headers,
+            time: date_string(0),
+            address: "::1".into(),
+            xdomain: false,
+            secure: true,
+            issued: 0,
+            url: "/socket.io/?EIO=4&transport=polling&t=x".into(),
+            query: HashMap::from([("EIO".to_owned(), "4".to_owned())]),
+            auth: serde_json::from_str(r#"{"token":null,"n":[1]}"#).unwrap(),
+        };
+        let json = serde_json::to_string(&hs).unwrap();
+        assert_eq!(
+            json,
+            concat!(
+                r#"{"headers":{"host":"example.test","x-a":"1, 2","set-cookie":["a=1","b=2"]},"#,
+                r#""time":"Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)","#,
+                r#""address":"::1","xdomain":false,"secure":true,"issued":0,"#,
+                r#""url":"/socket.io/?EIO=4&transport=polling&t=x","query":{"EIO":"4"},"#,
+                r#""auth":{"token":null,"n":[1]}}"#
+            )
+        );
+        // Empty parts stay present, with their types.
+        let empty = Handshake::from_value(&Value::Null);
+        assert_eq!(
+            serde_json::to_string(&empty).unwrap(),
+            r#"{"headers":{},"time":"","address":"","xdomain":false,"secure":false,"issued":0,"url":"","query":{},"auth":{}}"#
+        );
     }
 
     #[test]

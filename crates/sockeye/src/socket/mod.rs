@@ -1,6 +1,7 @@
 //! The server-side socket: one client's membership of one namespace.
 
 mod ack;
+mod any;
 mod args_error;
 mod emitter;
 mod handler;

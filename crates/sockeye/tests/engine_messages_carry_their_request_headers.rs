@@ -1,0 +1,167 @@
+//! `EngineIncoming::request_headers`: each message comes with the headers of the HTTP
+//! request that carried it (the reference's `transport.dataReq`): its POST for long-polling,
+//! the request that opened the websocket (handshake or upgrade) for websocket.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod engine_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use engine_support::{http_with, read_reply, send_request, wait_until};
+use futures_util::{SinkExt, StreamExt};
+use sockeye::engine::{
+    Engine, EngineConfig, EngineHandler, EngineIncoming, EngineService, EngineSession, Incoming,
+};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// Reports each text message with its request's `x-n` header (`-` when there is none).
+struct Headers(
+    mpsc::UnboundedSender<(String, String)>,
+    Arc<std::sync::Mutex<Vec<EngineSession>>>,
+);
+
+impl EngineHandler for Headers {
+    fn on_open(&self, session: EngineSession, mut incoming: EngineIncoming) {
+        let seen = self.0.clone();
+        self.1.lock().unwrap().push(session);
+        tokio::spawn(async move {
+            assert!(incoming.request_headers().is_none());
+            while let Incoming::Text(text) = incoming.recv().await {
+                let n = incoming
+                    .request_headers()
+                    .and_then(|h| h.get("x-n")?.to_str().ok())
+                    .unwrap_or("-")
+                    .to_owned();
+                let _ = seen.send((text, n));
+            }
+            // After the close, no request.
+            assert!(incoming.request_headers().is_none());
+            let _ = seen.send(("closed".into(), "-".into()));
+        });
+    }
+}
+
+struct Server {
+    addr: std::net::SocketAddr,
+    seen: mpsc::UnboundedReceiver<(String, String)>,
+    sessions: Arc<std::sync::Mutex<Vec<EngineSession>>>,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let (tx, seen) = mpsc::unbounded_channel();
+        let sessions = Arc::default();
+        let engine = Engine::new(
+            EngineConfig::default(),
+            Arc::new(Headers(tx, Arc::clone(&sessions))),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(sockeye::engine::serve(listener, EngineService::new(engine)));
+        Server {
+            addr,
+            seen,
+            sessions,
+        }
+    }
+
+    async fn next(&mut self) -> (String, String) {
+        let seen = tokio::time::timeout(Duration::from_secs(5), self.seen.recv()).await;
+        seen.unwrap().unwrap()
+    }
+
+    async fn handshake(&self, n: &str) -> String {
+        let r = http_with(
+            self.addr,
+            "GET",
+            "/engine.io/?EIO=4&transport=polling",
+            &[("x-n", n)],
+            b"",
+        )
+        .await;
+        let open: serde_json::Value = serde_json::from_str(&r.body[1..]).unwrap();
+        open["sid"].as_str().unwrap().to_owned()
+    }
+
+    async fn post(&self, sid: &str, n: &str, body: &str) {
+        let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+        let r = http_with(self.addr, "POST", &path, &[("x-n", n)], body.as_bytes()).await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+
+    /// A websocket to `query` whose opening request carries `x-n: n`.
+    async fn ws(&self, query: &str, n: &str) -> tokio_tungstenite::WebSocketStream<TcpStream> {
+        let url = format!(
+            "ws://{}/engine.io/?EIO=4&transport=websocket{query}",
+            self.addr
+        );
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("x-n", n.parse().unwrap());
+        let stream = TcpStream::connect(self.addr).await.unwrap();
+        tokio_tungstenite::client_async(request, stream)
+            .await
+            .unwrap()
+            .0
+    }
+}
+
+#[tokio::test]
+async fn a_polling_message_comes_with_the_headers_of_its_post() {
+    let mut s = Server::start().await;
+    let sid = s.handshake("handshake").await;
+    s.post(&sid, "first", "4a\x1e4b").await;
+    s.post(&sid, "second", "4c").await;
+    // No header at all: none reported, not the previous request's.
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    assert_eq!(
+        http_with(s.addr, "POST", &path, &[], b"4d").await.status,
+        200
+    );
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(s.next().await);
+    }
+    let want = [("a", "first"), ("b", "first"), ("c", "second"), ("d", "-")];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn a_websocket_message_comes_with_the_headers_of_the_websocket_handshake() {
+    let mut s = Server::start().await;
+    let mut ws = s.ws("", "ws-handshake").await;
+    let open = ws.next().await.unwrap().unwrap();
+    assert!(open.to_text().unwrap().starts_with('0'));
+    ws.send(Message::text("4hello")).await.unwrap();
+    assert_eq!(s.next().await, ("hello".into(), "ws-handshake".into()));
+    ws.close(None).await.unwrap();
+    assert_eq!(s.next().await.0, "closed");
+}
+
+#[tokio::test]
+async fn after_an_upgrade_messages_come_with_the_headers_of_the_upgrade_request() {
+    let mut s = Server::start().await;
+    let sid = s.handshake("handshake").await;
+    s.post(&sid, "before", "4polled").await;
+    assert_eq!(s.next().await, ("polled".into(), "before".into()));
+
+    let session = s.sessions.lock().unwrap()[0].clone();
+    let poll = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let pending = send_request(s.addr, "GET", &poll, &[], b"").await;
+    wait_until(Duration::from_secs(5), || session.writable()).await;
+    let mut ws = s.ws(&format!("&sid={sid}"), "upgrade").await;
+    ws.send(Message::text("2probe")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("3probe"));
+    assert_eq!(read_reply(pending).await.body, "6");
+    ws.send(Message::text("5")).await.unwrap();
+    ws.send(Message::text("4upgraded")).await.unwrap();
+    assert_eq!(s.next().await, ("upgraded".into(), "upgrade".into()));
+}
