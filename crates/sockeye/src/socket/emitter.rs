@@ -99,6 +99,42 @@ impl SocketEmitter {
         }
     }
 
+    /// Sends `event` and calls `callback` with the client's answer (or why there is none)
+    /// when it comes: the reference's `socket.emit(event, data, (err, answer) => ..)`.
+    ///
+    /// Which to use: a socket's handlers run one at a time, in arrival order, so a handler
+    /// that awaits [`emit_with_ack`](SocketEmitter::emit_with_ack) holds back that socket's
+    /// later events until the answer comes. Await it when the handler needs the answer
+    /// before it goes on; use this when it does not: the handler returns at once and the
+    /// callback runs later, on its own task.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sockeye::{AckError, Socket, SocketIo};
+    ///
+    /// let io = SocketIo::default();
+    /// io.on_connection(|socket: Socket| async move {
+    ///     socket.timeout(Duration::from_secs(5)).emit_with_callback(
+    ///         "question",
+    ///         "are you there?",
+    ///         |answer: Result<String, AckError>| match answer {
+    ///             Ok(answer) => println!("client said {answer}"),
+    ///             Err(err) => println!("no answer: {err}"),
+    ///         },
+    ///     );
+    ///     // the socket's next events are handled meanwhile
+    /// });
+    /// ```
+    pub fn emit_with_callback<T, R, F>(&self, event: &str, data: &T, callback: F)
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned + Send + 'static,
+        F: FnOnce(Result<R, AckError>) + Send + 'static,
+    {
+        let answer = self.emit_with_ack(event, data);
+        tokio::spawn(async move { callback(answer.await) });
+    }
+
     /// The event's arguments, once its name is known to be one that may be emitted.
     fn args<T: Serialize + ?Sized>(
         &self,

@@ -351,7 +351,9 @@ impl Socket {
     }
 
     /// Sends `event` and waits for the client's acknowledgement, without a time limit (it
-    /// fails when the socket disconnects). See [`Socket::timeout`].
+    /// fails when the socket disconnects). See [`Socket::timeout`]. Awaited in a handler, it
+    /// holds back the socket's later events until the answer comes;
+    /// [`emit_with_callback`](Socket::emit_with_callback) does not.
     pub fn emit_with_ack<T, R>(
         &self,
         event: &str,
@@ -362,6 +364,18 @@ impl Socket {
         R: DeserializeOwned + Send + 'static,
     {
         self.emitter().emit_with_ack(event, data)
+    }
+
+    /// Sends `event` and calls `callback` with the client's answer when it comes, without
+    /// holding back the socket's later events (the reference's callback form). See
+    /// [`SocketEmitter::emit_with_callback`] for which form to use when.
+    pub fn emit_with_callback<T, R, F>(&self, event: &str, data: &T, callback: F)
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned + Send + 'static,
+        F: FnOnce(Result<R, AckError>) + Send + 'static,
+    {
+        self.emitter().emit_with_callback(event, data, callback);
     }
 
     /// The emitter with a time limit for acknowledgements.
