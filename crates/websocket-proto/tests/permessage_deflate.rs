@@ -1,5 +1,6 @@
 //! permessage-deflate framing (RFC 7692): the RFC's examples, compressed messages both ways,
 //! and the peer's bytes that must be refused (bombs, bad data, RSV1 where it has no meaning).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use bytes::BytesMut;
 use websocket_proto::{
