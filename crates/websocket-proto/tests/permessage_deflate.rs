@@ -75,6 +75,12 @@ fn rfc_7692_section_7_2_3_examples() {
         decode_all(&mut client_decoder(100, &fin), &bfinal),
         Ok(vec![text("Hello")])
     );
+    // With context takeover, the next message after a final block starts a new stream.
+    let twice = [bfinal, bfinal].concat();
+    assert_eq!(
+        decode_all(&mut client_decoder(100, &p), &twice),
+        Ok(vec![text("Hello"), text("Hello")])
+    );
     // An uncompressed message on the same connection.
     assert_eq!(
         decode_all(&mut client_decoder(100, &p), &[0x81, 0x02, b'h', b'i']),

@@ -204,8 +204,13 @@ fn inflate(state: &mut Decompress, payload: &[u8], max: usize) -> Result<Bytes, 
             }
             let progressed = before != (state.total_in(), state.total_out());
             let all_in = usize::try_from(state.total_in() - start).ok() == Some(input.len());
-            if status == Status::StreamEnd || !progressed || (all_in && out.len() < out.capacity())
-            {
+            if status == Status::StreamEnd {
+                // A final block (RFC 7692 section 7.2.3.4) ends the peer's stream: what follows
+                // it starts a new one.
+                state.reset(false);
+                return Ok(Bytes::from(out));
+            }
+            if !progressed || (all_in && out.len() < out.capacity()) {
                 break;
             }
         }
