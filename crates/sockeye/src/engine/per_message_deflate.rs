@@ -11,8 +11,8 @@ use websocket_proto::{DeflateConfig, DeflateParams};
 /// Unlike the reference, the answer asks for no context takeover both ways by default: each
 /// message is compressed and inflated from an empty window, with zlib state borrowed per
 /// thread for the length of one message, so a connection holds no compression memory between
-/// messages (with takeover, `ws` keeps a compressor and an inflater per connection, hundreds
-/// of kilobytes each). Turning takeover on compresses a run of similar messages better, at
+/// messages (with takeover, `ws` keeps a zlib compressor and inflater per connection, some
+/// 300 KiB; ours measure 259 KiB, docs/compatibility.md). Turning takeover on compresses a run of similar messages better, at
 /// that memory cost per connection that sent or received a compressed message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PerMessageDeflate {
