@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Deserialize;
 use serde_json::json;
-use sockeye::engine::{CorsConfig, CorsOrigin};
+use sockeye::engine::{CorsConfig, CorsOrigin, PerMessageDeflate};
 use sockeye::{Ack, Args, ConnectError, DisconnectReason, Socket, SocketIo, Value};
 
 /// The server of sockeye's Socket.IO interop tests: each event exercises one feature of the
@@ -361,6 +361,18 @@ async fn main() {
             }
             if std::env::var("PARSER").is_ok_and(|p| p == "msgpack") {
                 config.parser = sockeye::Parser::Msgpack;
+            }
+            // "1": the option's defaults; "takeover": context takeover both ways, as `ws`.
+            match std::env::var("PER_MESSAGE_DEFLATE").as_deref() {
+                Ok("1") => config.engine.per_message_deflate = Some(PerMessageDeflate::default()),
+                Ok("takeover") => {
+                    config.engine.per_message_deflate = Some(
+                        PerMessageDeflate::default()
+                            .server_no_context_takeover(false)
+                            .client_no_context_takeover(false),
+                    )
+                }
+                _ => {}
             }
         })
         .build();

@@ -2,9 +2,10 @@
 
 use bytes::{Buf as _, BytesMut};
 
+use crate::deflate::Inflater;
 use crate::frame::{self, Header};
 use crate::mask::apply_mask;
-use crate::{Error, Message, OpCode, Role};
+use crate::{DeflateParams, Error, Message, OpCode, Role};
 
 /// Decodes the frames a peer sends into whole [`Message`]s.
 ///
@@ -23,6 +24,10 @@ pub struct Decoder {
     state: State,
     /// The fragments joined so far; empty and unallocated unless `state` is `Text` or `Binary`.
     assembly: BytesMut,
+    /// With permessage-deflate negotiated: inflates messages whose first frame has RSV1.
+    inflater: Option<Inflater>,
+    /// Whether the fragmented message in progress is compressed.
+    compressed: bool,
 }
 
 /// Where the decoder is between frames.
@@ -46,6 +51,18 @@ impl Decoder {
             max_message,
             state: State::Idle,
             assembly: BytesMut::new(),
+            inflater: None,
+            compressed: false,
+        }
+    }
+
+    /// A decoder for a connection that negotiated permessage-deflate with `params`: a message
+    /// whose first frame has RSV1 set is inflated, and refused with [`Error::TooBig`] as soon
+    /// as it inflates past `max_message`. Allocates nothing until a compressed message comes.
+    pub fn with_deflate(role: Role, max_message: usize, params: &DeflateParams) -> Decoder {
+        Decoder {
+            inflater: Some(Inflater::new(role, params)),
+            ..Decoder::new(role, max_message)
         }
     }
 
@@ -77,7 +94,7 @@ impl Decoder {
 
     fn decode_frames(&mut self, buf: &mut BytesMut) -> Result<Option<Message>, Error> {
         loop {
-            let Some(header) = Header::parse(buf, self.role)? else {
+            let Some(header) = Header::parse(buf, self.role, self.inflater.is_some())? else {
                 return Ok(None);
             };
             let control = header.opcode.is_control();
@@ -103,7 +120,11 @@ impl Decoder {
                 if let Some(key) = header.mask {
                     apply_mask(&mut payload, key, 0);
                 }
-                let payload = payload.freeze();
+                let payload = if header.rsv1 {
+                    self.inflate(&payload)?
+                } else {
+                    payload.freeze()
+                };
                 let message = if control {
                     Message::control(header.opcode, payload)
                 } else {
@@ -122,16 +143,31 @@ impl Decoder {
             }
             if header.opcode != OpCode::Continuation {
                 self.state = State::Fragmented(header.opcode);
+                self.compressed = header.rsv1;
             }
             if header.fin {
                 let State::Fragmented(opcode) = std::mem::replace(&mut self.state, State::Idle)
                 else {
                     return Err(Error::Protocol("continuation without a message"));
                 };
-                let payload = std::mem::take(&mut self.assembly).freeze();
+                let assembly = std::mem::take(&mut self.assembly);
+                let payload = if std::mem::take(&mut self.compressed) {
+                    self.inflate(&assembly)?
+                } else {
+                    assembly.freeze()
+                };
                 return Message::data(opcode, payload).map(Some);
             }
         }
+    }
+
+    /// Inflates a compressed message (RSV1 is only accepted when an inflater exists).
+    fn inflate(&mut self, payload: &[u8]) -> Result<bytes::Bytes, Error> {
+        let inflater = self
+            .inflater
+            .as_mut()
+            .ok_or(Error::Protocol("reserved bits set without an extension"))?;
+        inflater.inflate(payload, self.max_message)
     }
 
     /// Checks a data frame's place in the message sequence and its size against the limit.

@@ -11,8 +11,19 @@ const MASK_CHUNK: usize = 1024;
 
 /// Appends one final (FIN) frame with `payload`; `mask`: Some(key) for a client, None for a server.
 pub fn encode<B: BufMut>(dst: &mut B, opcode: OpCode, payload: &[u8], mask: Option<[u8; 4]>) {
+    encode_frame(dst, opcode, payload, mask, false);
+}
+
+/// [`encode`], with RSV1 set when `compressed` (the payload is already deflated).
+pub(crate) fn encode_frame<B: BufMut>(
+    dst: &mut B,
+    opcode: OpCode,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+    compressed: bool,
+) {
     let mut header = [0u8; 14];
-    let n = write_header(&mut header, opcode, payload.len(), mask);
+    let n = write_header(&mut header, opcode, payload.len(), mask, compressed);
     dst.put_slice(&header[..n]);
     match mask {
         None => dst.put_slice(payload),

@@ -11,12 +11,17 @@ pub enum Error {
     #[error("websocket protocol error: {0}")]
     Protocol(&'static str),
     /// A message, counting the fragments already joined, is larger than the decoder's limit.
-    /// Detected from the frame header, before the payload arrives. Close code 1009.
+    /// Detected from the frame header, before the payload arrives, and for a compressed
+    /// message while it is inflated, before more than the limit is allocated. Close code 1009.
     #[error("websocket message larger than the limit")]
     TooBig,
     /// A text message or a close reason is not valid UTF-8. Close code 1007.
     #[error("websocket text is not valid UTF-8")]
     InvalidUtf8,
+    /// A compressed message (permessage-deflate) is not valid deflate data. Close code 1007,
+    /// as `ws` closes.
+    #[error("websocket compressed message is not valid deflate data")]
+    Inflate,
 }
 
 impl Error {
@@ -25,7 +30,7 @@ impl Error {
         match self {
             Error::Protocol(_) => 1002,
             Error::TooBig => 1009,
-            Error::InvalidUtf8 => 1007,
+            Error::InvalidUtf8 | Error::Inflate => 1007,
         }
     }
 }

@@ -53,7 +53,9 @@ impl OpCode {
 pub(crate) const MAX_CONTROL_PAYLOAD: usize = 125;
 
 const FIN: u8 = 0x80;
-const RSV: u8 = 0x70;
+/// The reserved bit that permessage-deflate (RFC 7692) uses to mark a compressed message.
+const RSV1: u8 = 0x40;
+const RSV23: u8 = 0x30;
 const MASKED: u8 = 0x80;
 const LEN_16: u8 = 126;
 const LEN_64: u8 = 127;
@@ -63,6 +65,9 @@ const LEN_64: u8 = 127;
 pub(crate) struct Header {
     /// Whether this is the final frame of its message.
     pub(crate) fin: bool,
+    /// RSV1: on the first frame of a data message, the message is compressed (only seen when
+    /// the parser was told an extension gives the bit a meaning).
+    pub(crate) rsv1: bool,
     /// The frame's opcode.
     pub(crate) opcode: OpCode,
     /// The masking key, present exactly when the peer is a client.
@@ -76,15 +81,22 @@ pub(crate) struct Header {
 impl Header {
     /// Parses the header at the front of `buf` as received by `role`; `Ok(None)` when `buf` does
     /// not hold the whole header yet. Rules that the first two bytes decide are checked before
-    /// waiting for the rest.
-    pub(crate) fn parse(buf: &[u8], role: Role) -> Result<Option<Header>, Error> {
+    /// waiting for the rest. `rsv1`: whether a negotiated extension gives RSV1 a meaning.
+    pub(crate) fn parse(buf: &[u8], role: Role, rsv1: bool) -> Result<Option<Header>, Error> {
         let [b0, b1, ..] = *buf else {
             return Ok(None);
         };
-        if b0 & RSV != 0 {
+        if b0 & RSV23 != 0 || (!rsv1 && b0 & RSV1 != 0) {
             return Err(Error::Protocol("reserved bits set without an extension"));
         }
         let opcode = OpCode::from_bits(b0 & 0x0f).ok_or(Error::Protocol("reserved opcode"))?;
+        let rsv1 = b0 & RSV1 != 0;
+        if rsv1 && (opcode.is_control() || opcode == OpCode::Continuation) {
+            // RFC 7692 section 6.1: only the first frame of a data message carries the bit.
+            return Err(Error::Protocol(
+                "RSV1 set on a control or continuation frame",
+            ));
+        }
         let fin = b0 & FIN != 0;
         let masked = b1 & MASKED != 0;
         match (role, masked) {
@@ -118,6 +130,7 @@ impl Header {
         });
         Ok(Some(Header {
             fin,
+            rsv1,
             opcode,
             mask,
             payload_len,
@@ -181,15 +194,16 @@ pub(crate) fn encoded_header_len(len: usize, masked: bool) -> usize {
     if masked { base + 4 } else { base }
 }
 
-/// Writes the header of a final frame into `out`, returning its length.
+/// Writes the header of a final frame into `out`, returning its length; `compressed` sets RSV1.
 pub(crate) fn write_header(
     out: &mut [u8; 14],
     opcode: OpCode,
     len: usize,
     mask: Option<[u8; 4]>,
+    compressed: bool,
 ) -> usize {
     let mask_bit = if mask.is_some() { MASKED } else { 0 };
-    out[0] = FIN | opcode as u8;
+    out[0] = FIN | if compressed { RSV1 } else { 0 } | opcode as u8;
     let mut n = if len <= MAX_CONTROL_PAYLOAD {
         out[1] = mask_bit | len as u8;
         2

@@ -9,8 +9,12 @@
 //!   [`BufMut`](bytes::BufMut), so a broadcast can build its frame once and share the bytes.
 //! - [`accept_key`]: the `Sec-WebSocket-Accept` value of the opening handshake.
 //!
-//! No extensions are negotiated, so the reserved bits must be clear. Every rejection is an
-//! [`Error`] whose [`close_code`](Error::close_code) is the code to close the connection with.
+//! - [`negotiate`] / [`Deflater`] / [`Decoder::with_deflate`]: permessage-deflate (RFC 7692),
+//!   the only extension: negotiated from the client's offers, it gives RSV1 its meaning
+//!   (compressed message); without it the reserved bits must be clear.
+//!
+//! Every rejection is an [`Error`] whose [`close_code`](Error::close_code) is the code to
+//! close the connection with.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -26,6 +30,7 @@
 //! ```
 
 mod decoder;
+mod deflate;
 mod encoder;
 mod error;
 mod frame;
@@ -34,6 +39,7 @@ mod mask;
 mod message;
 
 pub use decoder::Decoder;
+pub use deflate::{DeflateConfig, DeflateParams, Deflater, negotiate};
 pub use encoder::{encode, encode_close, header_len};
 pub use error::Error;
 pub use frame::{OpCode, Role};

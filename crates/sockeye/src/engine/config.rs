@@ -11,6 +11,7 @@ use http::HeaderMap;
 use http::request::Parts;
 
 use super::cors::CorsConfig;
+use super::per_message_deflate::PerMessageDeflate;
 
 /// The future an [`AllowRequest`] hook returns: `Err(message)` refuses the handshake with
 /// HTTP 403 `{"code":4,"message":…}` (an empty message becomes "Forbidden").
@@ -141,6 +142,9 @@ pub struct EngineConfig {
     /// when the client accepts it (reference `httpCompression.threshold`); default 1024,
     /// `None` disables compression.
     pub http_compression: Option<usize>,
+    /// Websocket messages compressed when the client offers permessage-deflate (reference
+    /// `perMessageDeflate`); default `None`, off as in engine.io 6.
+    pub per_message_deflate: Option<PerMessageDeflate>,
     /// Messages a session may hold unsent before `send` fails with `SendError::Full`;
     /// default 1024.
     pub outbox_capacity: usize,
@@ -164,6 +168,7 @@ impl Default for EngineConfig {
             initial_headers: None,
             headers: None,
             http_compression: Some(1024),
+            per_message_deflate: None,
             outbox_capacity: 1024,
             incoming_capacity: 64,
         }
@@ -186,6 +191,7 @@ impl fmt::Debug for EngineConfig {
             .field("initial_headers", &self.initial_headers.is_some())
             .field("headers", &self.headers.is_some())
             .field("http_compression", &self.http_compression)
+            .field("per_message_deflate", &self.per_message_deflate)
             .field("outbox_capacity", &self.outbox_capacity)
             .field("incoming_capacity", &self.incoming_capacity)
             .finish()
@@ -297,6 +303,13 @@ impl EngineConfig {
     /// Sets the polling compression threshold in bytes (default 1024; `None` disables).
     pub fn http_compression(mut self, threshold: Option<usize>) -> Self {
         self.http_compression = threshold;
+        self
+    }
+
+    /// Sets the websocket compression (default `None`: off; `Some(PerMessageDeflate::default())`
+    /// compresses messages of 1024 bytes or more).
+    pub fn per_message_deflate(mut self, deflate: Option<PerMessageDeflate>) -> Self {
+        self.per_message_deflate = deflate;
         self
     }
 

@@ -238,12 +238,16 @@ impl Engine {
                 hook(response.headers_mut(), parts);
             }
         }
+        let deflate = self.0.config.per_message_deflate.and_then(|config| {
+            let params = config.negotiate(parts, response.headers_mut())?;
+            Some((params, config.threshold))
+        });
         let engine = self.clone();
         let request = HandshakeRequest::from_parts(parts);
         let headers = Arc::new(parts.headers.clone());
         let max = self.0.config.max_http_buffer_size;
         tokio::spawn(async move {
-            let Some(ws) = websocket::open(on_upgrade, max).await else {
+            let Some(ws) = websocket::open(on_upgrade, max, deflate).await else {
                 return;
             };
             if transport != TransportKind::WebSocket {

@@ -18,7 +18,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use websocket_proto::{Decoder, Message, OpCode, Role};
+use websocket_proto::{Decoder, DeflateParams, Deflater, Message, OpCode, Role};
 
 use super::error::{EngineBody, empty};
 
@@ -40,6 +40,9 @@ pub(crate) struct WsStream {
     input: BytesMut,
     /// Encoded output not yet written: unallocated once written.
     output: BytesMut,
+    /// With permessage-deflate negotiated: the compressor, and the size from which a
+    /// message is compressed.
+    deflate: Option<(Deflater, usize)>,
 }
 
 impl std::fmt::Debug for WsStream {
@@ -70,17 +73,34 @@ impl std::fmt::Display for WsError {
 }
 
 impl WsStream {
-    fn new(io: TokioIo<hyper::upgrade::Upgraded>, max_message: usize) -> WsStream {
+    fn new(
+        io: TokioIo<hyper::upgrade::Upgraded>,
+        max_message: usize,
+        deflate: Option<(DeflateParams, usize)>,
+    ) -> WsStream {
+        let decoder = match &deflate {
+            Some((params, _)) => Decoder::with_deflate(Role::Server, max_message, params),
+            None => Decoder::new(Role::Server, max_message),
+        };
         WsStream {
             io,
-            decoder: Decoder::new(Role::Server, max_message),
+            decoder,
             input: BytesMut::new(),
             output: BytesMut::new(),
+            deflate: deflate
+                .map(|(params, threshold)| (Deflater::new(Role::Server, &params), threshold)),
         }
     }
 
-    /// Queues one message; [`WsStream::flush`] writes what is queued.
+    /// Queues one message; [`WsStream::flush`] writes what is queued. With permessage-deflate,
+    /// a data message of at least the threshold is compressed.
     pub(crate) fn queue(&mut self, opcode: OpCode, payload: &[u8]) {
+        if let Some((deflater, threshold)) = &mut self.deflate {
+            if payload.len() >= *threshold {
+                deflater.encode(&mut self.output, opcode, payload, None);
+                return;
+            }
+        }
         self.output
             .reserve(websocket_proto::header_len(payload.len(), false) + payload.len());
         websocket_proto::encode(&mut self.output, opcode, payload, None);
@@ -202,10 +222,15 @@ pub(crate) fn accept(parts: &Parts) -> Option<Response<EngineBody>> {
 }
 
 /// Waits for hyper to hand the connection over, and wraps it. Messages above `max_message`
-/// fail the read (the driver then closes with 1009).
-pub(crate) async fn open(on_upgrade: OnUpgrade, max_message: usize) -> Option<WsStream> {
+/// (after inflating, with `deflate`: the negotiated parameters and the compression
+/// threshold) fail the read (the driver then closes with 1009).
+pub(crate) async fn open(
+    on_upgrade: OnUpgrade,
+    max_message: usize,
+    deflate: Option<(DeflateParams, usize)>,
+) -> Option<WsStream> {
     match on_upgrade.await {
-        Ok(upgraded) => Some(WsStream::new(TokioIo::new(upgraded), max_message)),
+        Ok(upgraded) => Some(WsStream::new(TokioIo::new(upgraded), max_message, deflate)),
         Err(e) => {
             tracing::debug!(error = %e, "websocket upgrade failed");
             None
