@@ -1,15 +1,27 @@
 #!/usr/bin/env python3
-"""Turns the RESULT lines of a bench/cluster run into the section "Cluster (Redis adapter)"
-of docs/benchmarks.md (also kept as bench/benchmarks.cluster.md, which report.py appends, so
-that a bench/run does not drop it). A scenario run several times for a peer is reported by the
-median of each figure, and is complete only if every run was.
+"""Turns the RESULT lines of a bench/cluster run into the section "Cluster (Redis adapter)":
+writes it to bench/benchmarks.cluster.md (which report.py appends, so that a bench/run keeps it)
+and puts it in place of the same section of OUT (docs/benchmarks.md; it is always the last
+section), or appends it there. A scenario run several times for a peer is reported by the
+median of each figure, and is complete only if every run was. The section ends with
+bench/benchmarks.cluster.notes.md, the analysis written by hand after a run: after editing it,
+run this again on the same results directory.
 
-usage: cluster_report.py results.tsv machine.md "command"
+usage: cluster_report.py RESULTS_DIR [OUT]   (RESULTS_DIR: results.tsv, machine.md, command)
 """
+import os
 import statistics
 import sys
 
-results_path, machine_path, command = sys.argv[1:4]
+HERE = os.path.dirname(os.path.abspath(__file__))
+results_dir = sys.argv[1]
+out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "docs", "benchmarks.md")
+results_path = os.path.join(results_dir, "results.tsv")
+machine_path = os.path.join(results_dir, "machine.md")
+with open(os.path.join(results_dir, "command")) as f:
+    command = f.read().strip()
+notes_path = os.path.join(HERE, "benchmarks.cluster.notes.md")
+section_path = os.path.join(HERE, "benchmarks.cluster.md")
 PEERS = ["sockeye", "node"]
 NAMES = {"sockeye": "sockeye", "node": "Node socket.io"}
 
@@ -206,4 +218,19 @@ out.append(
         "(see the table).\n"
     )
 )
-sys.stdout.write("".join(out))
+if os.path.exists(notes_path):
+    with open(notes_path) as f:
+        out.append("\n" + f.read().rstrip() + "\n")
+section = "".join(out)
+with open(section_path, "w") as f:
+    f.write(section)
+
+try:
+    with open(out_path) as f:
+        doc = f.read()
+except FileNotFoundError:
+    doc = ""
+at = doc.find("\n" + section.splitlines()[0] + "\n")
+doc = (doc[:at] if at >= 0 else doc.rstrip() + "\n") + "\n" + section
+with open(out_path, "w") as f:
+    f.write(doc)
