@@ -321,6 +321,30 @@ fn the_chat_refuses_a_redis_url_that_is_not_one_and_says_when_redis_is_not_there
 }
 
 #[test]
+fn the_bench_server_refuses_a_redis_url_that_is_not_one_and_says_when_redis_is_not_there() {
+    let out = run(BENCH_SERVER, &["--redis", "localhost:6379"], &[]);
+    assert_refused(
+        "bench-server",
+        &out,
+        r#"invalid Redis URL "localhost:6379": expected redis://host:port"#,
+    );
+    // Set but empty is a mistake too, not "no cluster".
+    let out = run(BENCH_SERVER, &[], &[("REDIS_URL", "")]);
+    assert_refused("bench-server", &out, "REDIS_URL");
+    let out = run(
+        BENCH_SERVER,
+        &["--port", "0", "--redis", "redis://127.0.0.1:1"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot join the cluster on Redis at redis://127.0.0.1:1"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn the_interop_server_refuses_a_ping_interval_that_is_not_a_number() {
     let out = run(INTEROP_SERVER, &[], &[("PING_INTERVAL", "soon")]);
     assert_refused(

@@ -7,13 +7,16 @@
 //! - `bcast` (room, data): emits `b` with the data to everyone in the room.
 //!
 //! Listens on `--host`/`HOST` and `--port`/`PORT` (defaults 127.0.0.1 and 3000; port 0 picks
-//! a free port) and prints its URL once it accepts connections.
+//! a free port) and prints its URL once it accepts connections. With `--redis`/`REDIS_URL` it
+//! joins a cluster through sockeye-redis's classic adapter (as the Node peer does with
+//! `@socket.io/redis-adapter`), so that `bcast` reaches the room's members on every node.
 
 #[path = "cli.rs"]
 mod cli;
 
 use clap::Parser;
 use sockeye::{Ack, Socket, SocketIo, Value};
+use sockeye_redis::{RedisAdapter, RedisConfig};
 
 /// The sockeye benchmark server: the handlers echo, ack, join and bcast, as in every peer
 /// of bench/peers; prints its URL once listening.
@@ -26,6 +29,9 @@ struct Options {
     /// Address to listen on
     #[arg(long, env = "HOST", default_value = "127.0.0.1")]
     host: String,
+    /// Join the cluster on this Redis (redis://host:port) with the classic Redis adapter
+    #[arg(long, env = "REDIS_URL", value_parser = cli::redis_url)]
+    redis: Option<String>,
 }
 
 fn install(io: &SocketIo) {
@@ -61,8 +67,17 @@ fn install(io: &SocketIo) {
 
 #[tokio::main]
 async fn main() {
-    let Options { port, host } = cli::parse();
-    let io = SocketIo::default();
+    let Options { port, host, redis } = cli::parse();
+    let io = match redis {
+        None => SocketIo::default(),
+        Some(url) => match RedisAdapter::classic(RedisConfig::new(url.clone())).await {
+            Ok(adapter) => SocketIo::builder().adapter(adapter).build(),
+            Err(err) => {
+                eprintln!("cannot join the cluster on Redis at {url}: {err}");
+                std::process::exit(1);
+            }
+        },
+    };
     install(&io);
     let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
         Ok(l) => l,

@@ -49,9 +49,11 @@ pub(crate) enum Mode {
 /// Options of a run.
 pub(crate) struct Config {
     pub(crate) mode: Mode,
-    pub(crate) addr: SocketAddr,
+    /// The servers (the nodes of a cluster): clients go to them in turn.
+    pub(crate) addrs: Vec<SocketAddr>,
     pub(crate) path: String,
-    pub(crate) server_pid: Option<u32>,
+    /// The servers' processes, measured together.
+    pub(crate) server_pids: Vec<u32>,
     pub(crate) clients: usize,
     pub(crate) inflight: usize,
     pub(crate) payload: usize,
@@ -78,15 +80,17 @@ struct Cli {
     /// The workload
     #[arg(value_enum)]
     mode: Mode,
-    /// Server address: a loopback address, or one that the process of --server-pid listens on
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    addr: SocketAddr,
+    /// Server address: a loopback address, or one that a process of --server-pid listens on.
+    /// Several, comma-separated (the nodes of a cluster): clients are spread over them in
+    /// turn (fanout: every room has members on every node)
+    #[arg(long, value_delimiter = ',', default_value = "127.0.0.1:3000")]
+    addr: Vec<SocketAddr>,
     /// Engine.IO path
     #[arg(long, default_value = "/socket.io/")]
     path: String,
-    /// Measure this process's CPU and RSS
-    #[arg(long, value_name = "PID")]
-    server_pid: Option<u32>,
+    /// Measure this process's CPU and RSS; several, comma-separated: their sum
+    #[arg(long, value_name = "PID", value_delimiter = ',')]
+    server_pid: Vec<u32>,
     /// Connections (idle, echo, ack) or receivers (fanout), 1-1000000
     #[arg(long, value_name = "N", default_value_t = 100)]
     clients: usize,
@@ -147,9 +151,9 @@ fn seconds(v: &str) -> Result<Duration, String> {
 fn config(cli: Cli) -> Result<Config, String> {
     let cfg = Config {
         mode: cli.mode,
-        addr: cli.addr,
+        addrs: cli.addr,
         path: cli.path,
-        server_pid: cli.server_pid,
+        server_pids: cli.server_pid,
         clients: cli.clients,
         inflight: cli.inflight.clamp(1, 10_000),
         payload: cli.payload.min(16 << 20),
@@ -169,15 +173,20 @@ fn config(cli: Cli) -> Result<Config, String> {
     // Load goes to this machine only: to a loopback address, or to one the server process
     // (on this machine, perhaps in another network namespace) listens on. Children of
     // --procs get the address their parent checked.
+    if cfg.addrs.is_empty() {
+        return Err("--addr needs at least one address".into());
+    }
     if !cfg.child
-        && !cfg.addr.ip().is_loopback()
-        && !cfg
-            .server_pid
-            .is_some_and(|pid| stats::listens_on(pid, cfg.addr))
+        && let Some(addr) = cfg.addrs.iter().find(|a| {
+            !a.ip().is_loopback()
+                && !cfg
+                    .server_pids
+                    .iter()
+                    .any(|&pid| stats::listens_on(pid, **a))
+        })
     {
         return Err(format!(
-            "{} is not a loopback address, nor one that --server-pid listens on",
-            cfg.addr
+            "{addr} is not a loopback address, nor one that --server-pid listens on"
         ));
     }
     if cfg.clients == 0 || cfg.clients > 1_000_000 {
@@ -232,20 +241,19 @@ fn run(cfg: &Config) -> Result<stats::Report, String> {
 /// shares are up, while they hold.
 fn idle_procs(cfg: &Config, procs: usize) -> Result<stats::Report, String> {
     let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
-    let rss_before = cfg.server_pid.and_then(stats::rss_bytes);
-    let cpu = stats::CpuWindow::start(cfg.server_pid);
+    let rss_before = stats::rss_sum(&cfg.server_pids);
+    let cpu = stats::CpuWindow::start(&cfg.server_pids);
     let mut children = Vec::new();
+    let addr_list = cfg
+        .addrs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     for i in 0..procs {
         let share = cfg.clients / procs + usize::from(i < cfg.clients % procs);
         let child = Command::new(&exe)
-            .args([
-                "idle",
-                "--child",
-                "--addr",
-                &cfg.addr.to_string(),
-                "--path",
-                &cfg.path,
-            ])
+            .args(["idle", "--child", "--addr", &addr_list, "--path", &cfg.path])
             .args(["--clients", &share.to_string()])
             .args(["--concurrency", &cfg.concurrency.to_string()])
             .args(["--hold", &(cfg.hold.as_secs_f64() + 2.0).to_string()])
@@ -281,7 +289,7 @@ fn idle_procs(cfg: &Config, procs: usize) -> Result<stats::Report, String> {
         .unwrap_or(0) as f64
         / 1e9;
     std::thread::sleep(Duration::from_secs(1));
-    let rss_after = cfg.server_pid.and_then(stats::rss_bytes);
+    let rss_after = stats::rss_sum(&cfg.server_pids);
     let mut complete = connected == cfg.clients;
     for (mut child, lines) in children.into_iter().zip(readers) {
         for line in lines.map_while(Result::ok) {

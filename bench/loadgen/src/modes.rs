@@ -356,11 +356,11 @@ fn hold(net: &mut Net, load: &mut Load, fails: &mut Failures, d: Duration) -> Re
 
 /// `idle`: ramp, settle, measure memory, hold.
 pub(crate) fn idle(cfg: &Config) -> Result<Report, String> {
-    let mut net = Net::new(cfg.addr, &cfg.path, cfg.clients)?;
+    let mut net = Net::new(&cfg.addrs, &cfg.path, cfg.clients)?;
     let mut load = Load::new(cfg)?;
     let mut fails = Failures::default();
-    let rss_before = cfg.server_pid.and_then(stats::rss_bytes);
-    let cpu = CpuWindow::start(cfg.server_pid);
+    let rss_before = stats::rss_sum(&cfg.server_pids);
+    let cpu = CpuWindow::start(&cfg.server_pids);
     let ids = ramp(cfg, &mut net, &mut load, &mut fails, cfg.clients, |_| 0)?;
     let spent = cpu.stop();
     if cfg.child {
@@ -368,7 +368,7 @@ pub(crate) fn idle(cfg: &Config) -> Result<Report, String> {
         println!("READY connected={} failed={}", ids.len(), fails.count);
     }
     hold(&mut net, &mut load, &mut fails, Duration::from_secs(1))?;
-    let rss_after = cfg.server_pid.and_then(stats::rss_bytes);
+    let rss_after = stats::rss_sum(&cfg.server_pids);
     hold(&mut net, &mut load, &mut fails, cfg.hold)?;
     let still = ids
         .iter()
@@ -399,7 +399,7 @@ pub(crate) fn idle(cfg: &Config) -> Result<Report, String> {
 
 /// `handshake`: connect and close in a loop, `cfg.concurrency` at a time.
 pub(crate) fn handshake(cfg: &Config) -> Result<Report, String> {
-    let mut net = Net::new(cfg.addr, &cfg.path, cfg.concurrency)?;
+    let mut net = Net::new(&cfg.addrs, &cfg.path, cfg.concurrency)?;
     net.keep_alive = !cfg.new_connections;
     let mut load = Load::new(cfg)?;
     load.close_on_connect = true;
@@ -419,7 +419,7 @@ pub(crate) fn handshake(cfg: &Config) -> Result<Report, String> {
     };
     run(&mut net, &mut load, &mut fails, cfg.warmup, u64::MAX)?;
     let base = load.connected;
-    let cpu = CpuWindow::start(cfg.server_pid);
+    let cpu = CpuWindow::start(&cfg.server_pids);
     let opened = run(&mut net, &mut load, &mut fails, cfg.duration, cfg.max_ops)?;
     let spent = cpu.stop();
     let done = load.connected - base;
@@ -445,7 +445,7 @@ pub(crate) fn handshake(cfg: &Config) -> Result<Report, String> {
 
 /// `echo` and `ack`: every client keeps `cfg.inflight` requests in flight.
 pub(crate) fn echo(cfg: &Config) -> Result<Report, String> {
-    let mut net = Net::new(cfg.addr, &cfg.path, cfg.clients)?;
+    let mut net = Net::new(&cfg.addrs, &cfg.path, cfg.clients)?;
     let mut load = Load::new(cfg)?;
     let mut fails = Failures::default();
     let ids = ramp(cfg, &mut net, &mut load, &mut fails, cfg.clients, |_| 0)?;
@@ -464,7 +464,7 @@ pub(crate) fn echo(cfg: &Config) -> Result<Report, String> {
         fails.take(&mut net);
     }
     load.measuring = true;
-    let cpu = CpuWindow::start(cfg.server_pid);
+    let cpu = CpuWindow::start(&cfg.server_pids);
     let end = Instant::now() + cfg.duration;
     while Instant::now() < end && load.received_in_window < cfg.max_ops {
         net.turn(&mut load, TURN)?;
@@ -510,11 +510,15 @@ pub(crate) fn echo(cfg: &Config) -> Result<Report, String> {
 /// keeping `cfg.inflight` broadcasts incomplete at a time, or at `cfg.rate` per second.
 pub(crate) fn fanout(cfg: &Config) -> Result<Report, String> {
     let rooms = cfg.rooms.max(1) as u32;
-    let mut net = Net::new(cfg.addr, &cfg.path, cfg.clients + 1)?;
+    let mut net = Net::new(&cfg.addrs, &cfg.path, cfg.clients + 1)?;
     let mut load = Load::new(cfg)?;
     let mut fails = Failures::default();
+    // Client i goes to node i % nodes (Net's round-robin); each run of `nodes` consecutive
+    // clients joins one room, so that a room of `nodes` members or more has some on every
+    // node (with one node: client i in room i % rooms, as always).
+    let nodes = cfg.addrs.len().max(1);
     let ids = ramp(cfg, &mut net, &mut load, &mut fails, cfg.clients, |i| {
-        i as u32 % rooms
+        ((i / nodes) % rooms as usize) as u32
     })?;
     load.room_size = vec![0; rooms as usize];
     for &ci in &ids {
@@ -563,7 +567,7 @@ pub(crate) fn fanout(cfg: &Config) -> Result<Report, String> {
         if now >= phase_end {
             if cpu.is_none() {
                 load.measuring = true;
-                cpu = Some(CpuWindow::start(cfg.server_pid));
+                cpu = Some(CpuWindow::start(&cfg.server_pids));
                 phase_end = now + cfg.duration;
             } else {
                 break;
@@ -616,6 +620,7 @@ pub(crate) fn fanout(cfg: &Config) -> Result<Report, String> {
     let want = expected(&load);
     let mut r = Report::default();
     r.put("receivers", ids.len());
+    r.put("nodes", nodes);
     r.put("rooms", rooms);
     r.put("broadcasts", load.sent);
     r.put("deliveries", deliveries);

@@ -26,7 +26,13 @@ pub(crate) struct Net {
     events: Events,
     pub(crate) clients: Vec<Option<Client>>,
     free: Vec<usize>,
-    addr: SocketAddr,
+    /// The servers; client k of the run (in the order opened) goes to `addrs[k % len]`.
+    addrs: Vec<SocketAddr>,
+    /// Clients opened so far, for the round-robin over `addrs`.
+    opened: usize,
+    /// The index in `addrs` of each client slot's server: every socket of a client (polling
+    /// requests, the upgrade) goes to the server that holds its session.
+    server_of: Vec<usize>,
     path: Arc<str>,
     scratch: Vec<u8>,
     seed: u32,
@@ -39,13 +45,18 @@ pub(crate) struct Net {
 }
 
 impl Net {
-    pub(crate) fn new(addr: SocketAddr, path: &str, capacity: usize) -> Result<Net, String> {
+    pub(crate) fn new(addrs: &[SocketAddr], path: &str, capacity: usize) -> Result<Net, String> {
+        if addrs.is_empty() {
+            return Err("no server address".into());
+        }
         Ok(Net {
             poll: Poll::new().map_err(|e| format!("epoll: {e}"))?,
             events: Events::with_capacity(1024),
             clients: Vec::with_capacity(capacity),
             free: Vec::new(),
-            addr,
+            addrs: addrs.to_vec(),
+            opened: 0,
+            server_of: Vec::with_capacity(capacity),
             path: Arc::from(path),
             scratch: vec![0; 256 << 10],
             seed: 0x9E37_79B9,
@@ -64,13 +75,17 @@ impl Net {
             .wrapping_add(1_013_904_223);
         let mut c = Client::new(transport, self.path.clone(), self.seed);
         c.tag = tag;
+        let server = self.opened % self.addrs.len();
+        self.opened += 1;
         let ci = match self.free.pop() {
             Some(i) => {
                 self.clients[i] = Some(c);
+                self.server_of[i] = server;
                 i
             }
             None => {
                 self.clients.push(Some(c));
+                self.server_of.push(server);
                 self.clients.len() - 1
             }
         };
@@ -83,9 +98,13 @@ impl Net {
         let Some(c) = self.clients[ci].as_mut() else {
             return;
         };
+        let addr = self.addrs[self.server_of[ci] % self.addrs.len()];
+        // A kept-alive connection may be to another server: reused with one server only.
+        let reuse = self.addrs.len() == 1;
         while let Some(req) = c.want_open.pop() {
             let token = Token(ci * 3 + req.which);
             if req.which != crate::client::WS
+                && reuse
                 && let Some(mut sock) = self.idle_http.pop()
             {
                 match self.poll.registry().reregister(
@@ -100,7 +119,7 @@ impl Net {
                     Err(_) => continue,
                 }
             }
-            let result = TcpStream::connect(self.addr).and_then(|mut sock| {
+            let result = TcpStream::connect(addr).and_then(|mut sock| {
                 let _ = sock.set_nodelay(true);
                 self.poll.registry().register(
                     &mut sock,

@@ -97,8 +97,24 @@ pub(crate) struct CpuWindow {
     start: Instant,
     server: Option<u64>,
     me: Option<u64>,
-    pid: Option<u32>,
+    pids: Vec<u32>,
     ticks: Option<(u64, u64)>,
+}
+
+/// Summed over processes (a cluster's nodes); None without any, or if one is gone.
+fn sum_over<T: std::ops::Add<Output = T>>(pids: &[u32], f: impl Fn(u32) -> Option<T>) -> Option<T> {
+    pids.iter().map(|&p| f(p)).reduce(|a, b| Some(a? + b?))?
+}
+
+/// Resident memory of several processes, summed.
+pub(crate) fn rss_sum(pids: &[u32]) -> Option<u64> {
+    sum_over(pids, rss_bytes)
+}
+
+fn ticks_sum(pids: &[u32]) -> Option<(u64, u64)> {
+    let all: Option<Vec<(u64, u64)>> = pids.iter().map(|&p| stat_ticks(p)).collect();
+    let all = all.filter(|a| !a.is_empty())?;
+    Some(all.iter().fold((0, 0), |(u, s), &(a, b)| (u + a, s + b)))
 }
 
 /// What a window measured.
@@ -112,19 +128,20 @@ pub(crate) struct CpuSpent {
 }
 
 impl CpuWindow {
-    pub(crate) fn start(pid: Option<u32>) -> CpuWindow {
+    /// A window over the servers `pids` (their CPU summed: the nodes of a cluster).
+    pub(crate) fn start(pids: &[u32]) -> CpuWindow {
         CpuWindow {
             start: Instant::now(),
-            server: pid.and_then(cpu_ns),
+            server: sum_over(pids, cpu_ns),
             me: cpu_ns(std::process::id()),
-            pid,
-            ticks: pid.and_then(stat_ticks),
+            pids: pids.to_vec(),
+            ticks: ticks_sum(pids),
         }
     }
 
     pub(crate) fn stop(&self) -> CpuSpent {
         let wall_s = self.start.elapsed().as_secs_f64();
-        let server_s = match (self.pid.and_then(cpu_ns), self.server) {
+        let server_s = match (sum_over(&self.pids, cpu_ns), self.server) {
             (Some(b), Some(a)) => Some(b.saturating_sub(a) as f64 / 1e9),
             _ => None,
         };
@@ -132,7 +149,7 @@ impl CpuWindow {
             (Some(b), Some(a)) => b.saturating_sub(a) as f64 / 1e9,
             _ => 0.0,
         };
-        let server_sys_share = match (self.pid.and_then(stat_ticks), self.ticks) {
+        let server_sys_share = match (ticks_sum(&self.pids), self.ticks) {
             (Some((u1, s1)), Some((u0, s0))) if u1 + s1 > u0 + s0 => {
                 Some((s1 - s0) as f64 / ((u1 + s1) - (u0 + s0)) as f64)
             }

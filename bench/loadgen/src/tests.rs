@@ -60,7 +60,7 @@ fn run_ws(reply: Vec<u8>) -> (Seen, Vec<(usize, Option<String>)>) {
             std::thread::sleep(Duration::from_millis(100));
         }
     });
-    let Ok(mut net) = Net::new(addr, "/socket.io/", 1) else {
+    let Ok(mut net) = Net::new(&[addr], "/socket.io/", 1) else {
         panic!("no net");
     };
     let mut seen = Seen::default();
@@ -141,4 +141,50 @@ fn decoders_never_panic_on_random_input() {
         http.extend_from_slice(&buf);
         let _ = crate::http::parse_response(&http);
     }
+}
+
+/// Three listeners; `Net` opens `n` clients over them: the number of connections each got.
+fn spread(n: usize, transport: Transport) -> Vec<usize> {
+    let listeners: Vec<TcpListener> = (0..3)
+        .filter_map(|_| TcpListener::bind("127.0.0.1:0").ok())
+        .collect();
+    assert_eq!(listeners.len(), 3, "cannot listen");
+    let addrs: Vec<_> = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .collect();
+    let Ok(mut net) = Net::new(&addrs, "/socket.io/", n) else {
+        panic!("no net");
+    };
+    let mut seen = Seen::default();
+    for _ in 0..n {
+        net.open(transport, 0);
+    }
+    // Accept until all n arrived (or 5 s passed), turning the net meanwhile.
+    let mut got = vec![0; listeners.len()];
+    let mut held = Vec::new();
+    for l in &listeners {
+        let _ = l.set_nonblocking(true);
+    }
+    let end = Instant::now() + Duration::from_secs(5);
+    while got.iter().sum::<usize>() < n && Instant::now() < end {
+        let _ = net.turn(&mut seen, Duration::from_millis(5));
+        for (i, l) in listeners.iter().enumerate() {
+            while let Ok((s, _)) = l.accept() {
+                got[i] += 1;
+                held.push(s);
+            }
+        }
+    }
+    got
+}
+
+#[test]
+fn spreads_clients_over_the_servers_in_turn() {
+    assert_eq!(spread(7, Transport::Websocket), vec![3, 2, 2]);
+}
+
+#[test]
+fn no_servers_is_an_error() {
+    assert!(Net::new(&[], "/socket.io/", 1).is_err());
 }

@@ -79,4 +79,13 @@ fn mistakes_are_refused_in_plain_words() {
         &["echo", "--addr", "192.0.2.1:80"],
         "192.0.2.1:80 is not a loopback address, nor one that --server-pid listens on",
     );
+    // Several servers: each one is checked, and the one refused is named.
+    assert_refused(
+        &["fanout", "--addr", "127.0.0.1:3000,192.0.2.7:80"],
+        "192.0.2.7:80 is not a loopback address, nor one that --server-pid listens on",
+    );
+    assert_refused(
+        &["fanout", "--addr", "127.0.0.1:3000,nowhere"],
+        "invalid value 'nowhere' for '--addr <ADDR>'",
+    );
 }

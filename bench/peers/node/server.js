@@ -1,12 +1,14 @@
 // The Node socket.io 4.8 peer of the benchmarks: the same handlers as tools/bench-server.rs
 // (echo, ack, join, bcast) on HOST:PORT (defaults 127.0.0.1 and 3000), with socket.io's
-// default engine (ws).
+// default engine (ws). With REDIS_URL it joins a cluster through @socket.io/redis-adapter
+// (classic pub/sub, node-redis clients), as bench-server does with --redis.
 "use strict";
 const http = require("http");
 const { Server } = require("socket.io");
 
 const port = Number(process.env.PORT || 3000);
 const host = process.env.HOST || "127.0.0.1";
+const redisUrl = process.env.REDIS_URL;
 const httpServer = http.createServer();
 const io = new Server(httpServer);
 
@@ -22,6 +24,22 @@ io.on("connection", (socket) => {
   socket.on("bcast", (room, data) => io.to(room).emit("b", data));
 });
 
-httpServer.listen(port, host, () => {
-  console.log(`node socket.io bench server listening on http://${host}:${httpServer.address().port}`);
+async function main() {
+  if (redisUrl) {
+    const { createClient } = require("redis");
+    const { createAdapter } = require("@socket.io/redis-adapter");
+    const pubClient = createClient({ url: redisUrl });
+    const subClient = pubClient.duplicate();
+    for (const c of [pubClient, subClient]) c.on("error", (err) => console.error("redis:", err.message));
+    await Promise.all([pubClient.connect(), subClient.connect()]);
+    io.adapter(createAdapter(pubClient, subClient));
+  }
+  httpServer.listen(port, host, () => {
+    console.log(`node socket.io bench server listening on http://${host}:${httpServer.address().port}`);
+  });
+}
+
+main().catch((err) => {
+  console.error(`cannot start: ${err.message}`);
+  process.exit(1);
 });
