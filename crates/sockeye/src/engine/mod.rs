@@ -37,6 +37,7 @@
 
 mod compression;
 mod config;
+mod conn_io;
 mod cors;
 mod driver;
 mod error;
@@ -44,6 +45,7 @@ mod frame;
 mod incoming;
 mod polling;
 mod request;
+mod serve;
 mod server;
 mod service;
 mod session;
@@ -58,8 +60,9 @@ pub use incoming::{EngineIncoming, Incoming};
 pub use request::HandshakeRequest;
 pub(crate) use request::percent_decode;
 pub use server::{Engine, EngineHandler};
+pub use serve::{ServeConfig, ServeStats, serve, serve_with};
 pub use service::{
-    EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService, serve,
+    EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService,
 };
 pub use session::EngineSession;
 

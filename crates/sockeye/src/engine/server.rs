@@ -178,7 +178,8 @@ impl Engine {
                     }
                     Method::POST => {
                         let max = self.0.config.max_http_buffer_size;
-                        polling::post(&shared, parts, body, max).await
+                        let timeout = self.0.config.request_timeout;
+                        polling::post(&shared, parts, body, max, timeout).await
                     }
                     // The reference's polling transport answers other methods with a bare 500.
                     _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
