@@ -60,8 +60,8 @@ mod value;
 pub use ack::AckTable;
 pub use args::{Args, from_args, to_args};
 pub use packet::{
-    DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, Packet, PacketData, PacketType,
-    RESERVED_EVENTS, encode, encode_event,
+    DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,
+    PacketData, PacketType, RESERVED_EVENTS, encode, encode_event,
 };
 pub use value::{Map, Value, ValueError, from_value, to_value};
 

@@ -56,6 +56,7 @@ mod connection;
 pub mod engine;
 mod error;
 mod id;
+mod log_limit;
 mod metrics;
 mod namespace;
 mod one_or_many;

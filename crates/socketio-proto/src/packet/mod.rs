@@ -8,7 +8,7 @@ mod json;
 mod surrogate;
 mod text;
 
-pub use decode::{Decoder, DecoderLimits};
+pub use decode::{Decoder, DecoderLimits, MAX_DEPTH_CEILING};
 pub use encode::{Encoded, encode, encode_event};
 pub use error::DecodeError;
 

@@ -114,7 +114,7 @@ impl ConnState {
         Some(kind)
     }
 
-    /// Resolves when a request starts or ends.
+    /// Resolves when a request starts or ends, or a request's first byte arrives.
     pub(crate) async fn changed(&self) {
         self.changed.notified().await;
     }
@@ -138,6 +138,9 @@ impl ConnState {
         let mut t = self.timing();
         if t.active == 0 && t.first_byte.is_none() && t.served {
             t.first_byte = Some(Instant::now());
+            drop(t);
+            // The keep-alive deadline gives way to the header deadline, maybe an earlier one.
+            self.changed.notify_one();
         }
     }
 }

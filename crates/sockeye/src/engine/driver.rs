@@ -13,6 +13,7 @@ use super::incoming::Incoming;
 use super::server::EngineShared;
 use super::session::{SessionShared, now, queue_packet};
 use super::websocket::{self, WsError, WsStream};
+use crate::log_limit::warn_limited;
 use crate::queue::Sender;
 
 type WsItem = Option<Result<Message, WsError>>;
@@ -38,10 +39,10 @@ pub(crate) async fn drive(
     let notified = shared.wake.notified();
     tokio::pin!(notified);
     loop {
-        let (events, writes, new_probe, upgrading, deadline, tx) = {
+        let (events, writes, write_bytes, new_probe, upgrading, deadline, tx) = {
             let mut inner = shared.lock();
             // Batches before events: a close must follow the last messages written.
-            let writes = inner.take_ws_batches();
+            let (writes, write_bytes) = inner.take_ws_batches();
             shared.dispatch(&mut inner);
             let events: Vec<Event> = std::iter::from_fn(|| inner.machine.poll_event()).collect();
             // What the timer is set for below: changes wake the driver only for an earlier one.
@@ -50,6 +51,7 @@ pub(crate) async fn drive(
             (
                 events,
                 writes,
+                write_bytes,
                 inner.probe.take(),
                 inner.machine.is_upgrading(),
                 deadline,
@@ -91,10 +93,14 @@ pub(crate) async fn drive(
                 websocket::close(*ws, None);
             }
         }
-        if let Some(ws) = current
+        let writer = current
             .as_mut()
-            .filter(|ws| !writes.is_empty() || ws.has_output())
-        {
+            .filter(|ws| !writes.is_empty() || ws.has_output());
+        if writer.is_none() && write_bytes > 0 {
+            // No websocket to write them on: they are gone.
+            shared.lock().outbox.written(write_bytes);
+        }
+        if let Some(ws) = writer {
             // Encode the whole batch, write it at once.
             for item in writes {
                 match item {
@@ -110,14 +116,31 @@ pub(crate) async fn drive(
             // Most batches go out at once; only one that waits gets a timer.
             let mut batch = std::pin::pin!(batch);
             let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
-            let written = match first {
-                Poll::Ready(result) => result.is_ok(),
+            let outcome = match first {
+                Poll::Ready(Ok(())) => Write::Done,
+                Poll::Ready(Err(_)) => Write::Failed,
                 Poll::Pending => {
-                    // Rare: boxed, so its timer is not part of every session's state.
-                    matches!(Box::pin(timeout(write_limit, batch)).await, Ok(Ok(())))
+                    // Rare: boxed, so its timer is not part of every session's state. A
+                    // session closed meanwhile (a slow consumer dropped) abandons the write.
+                    let bounded = Box::pin(timeout(write_limit, batch));
+                    tokio::select! {
+                        written = bounded => match written {
+                            Ok(Ok(())) => Write::Done,
+                            _ => Write::Failed,
+                        },
+                        () = closed_meanwhile(&shared, notified.as_mut()) => Write::Abandoned,
+                    }
                 }
             };
-            if !written && closed.is_none() {
+            if write_bytes > 0 {
+                shared.lock().outbox.written(write_bytes);
+            }
+            if outcome == Write::Abandoned {
+                // Its output is cut mid-frame: nothing more can go on it.
+                current = None;
+                continue;
+            }
+            if outcome == Write::Failed && closed.is_none() {
                 shared
                     .lock()
                     .machine
@@ -167,6 +190,27 @@ pub(crate) async fn drive(
         }
     }
     engine.remove(&shared);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Done,
+    Failed,
+    Abandoned,
+}
+
+/// Resolves once the session is closed, waking on the driver's notifications.
+async fn closed_meanwhile(
+    shared: &SessionShared,
+    mut notified: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>,
+) {
+    loop {
+        if shared.is_closed() {
+            return;
+        }
+        notified.as_mut().await;
+        notified.set(shared.wake.notified());
+    }
 }
 
 enum Wake {
@@ -230,7 +274,7 @@ fn on_read(
         }
         Some(Err(WsError::Protocol(e))) => {
             let close = if e == websocket_proto::Error::TooBig {
-                tracing::warn!(sid = %shared.sid, "websocket message above maxHttpBufferSize");
+                warn_limited!(sid = %shared.sid, "websocket message above maxHttpBufferSize");
                 websocket::TOO_BIG
             } else {
                 tracing::debug!(sid = %shared.sid, error = %e, "websocket protocol error");

@@ -43,6 +43,7 @@ mod driver;
 mod error;
 mod frame;
 mod incoming;
+mod outbox;
 mod polling;
 mod request;
 mod serve;
