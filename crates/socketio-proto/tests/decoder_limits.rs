@@ -233,7 +233,10 @@ fn nesting_depth_is_a_configurable_limit_counting_the_argument_array() {
     );
     // Lower than serde_json's own limit.
     let mut shallow = Decoder::new(DecoderLimits::default().max_depth(3));
-    assert!(matches!(shallow.decode_text(&nested_event(3), now), Ok(Some(_))));
+    assert!(matches!(
+        shallow.decode_text(&nested_event(3), now),
+        Ok(Some(_))
+    ));
     assert_eq!(
         shallow.decode_text(&nested_event(4), now),
         Err(DecodeError::TooDeep)

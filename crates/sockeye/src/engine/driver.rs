@@ -1,14 +1,17 @@
 //! The one task per session: it sleeps until the session's next deadline, writes websocket
 //! output in batches, reads the websocket(s), and removes the session once it is closed.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use engineio_proto::{CloseReason, Event, Outgoing, Packet, PacketData, Via};
+use tokio::sync::futures::Notified;
 use tokio::time::{Instant, timeout};
 use websocket_proto::Message;
 
+use super::frame::Frame;
 use super::incoming::Incoming;
 use super::server::EngineShared;
 use super::session::{SessionShared, now, queue_packet};
@@ -96,57 +99,30 @@ pub(crate) async fn drive(
         let writer = current
             .as_mut()
             .filter(|ws| !writes.is_empty() || ws.has_output());
-        if writer.is_none() && write_bytes > 0 {
-            // No websocket to write them on: they are gone.
+        let outcome = match writer {
+            Some(ws) => {
+                Some(write_batch(ws, writes, write_limit, &shared, notified.as_mut()).await)
+            }
+            None => None,
+        };
+        if write_bytes > 0 {
+            // Written, given up, or with no websocket to go on: no longer held.
             shared.lock().outbox.written(write_bytes);
         }
-        if let Some(ws) = writer {
-            // Encode the whole batch, write it at once.
-            for item in writes {
-                match item {
-                    Outgoing::Frame(f) => {
-                        let (opcode, payload) = f.ws_parts();
-                        ws.queue(opcode, payload);
-                    }
-                    Outgoing::Packet(p) => queue_packet(ws, &p),
-                }
-            }
-            let batch = ws.flush();
-            // Bounded: a peer that stopped reading must not stall the timers for good.
-            // Most batches go out at once; only one that waits gets a timer.
-            let mut batch = std::pin::pin!(batch);
-            let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
-            let outcome = match first {
-                Poll::Ready(Ok(())) => Write::Done,
-                Poll::Ready(Err(_)) => Write::Failed,
-                Poll::Pending => {
-                    // Rare: boxed, so its timer is not part of every session's state. A
-                    // session closed meanwhile (a slow consumer dropped) abandons the write.
-                    let bounded = Box::pin(timeout(write_limit, batch));
-                    tokio::select! {
-                        written = bounded => match written {
-                            Ok(Ok(())) => Write::Done,
-                            _ => Write::Failed,
-                        },
-                        () = closed_meanwhile(&shared, notified.as_mut()) => Write::Abandoned,
-                    }
-                }
-            };
-            if write_bytes > 0 {
-                shared.lock().outbox.written(write_bytes);
-            }
-            if outcome == Write::Abandoned {
+        match outcome {
+            Some(Write::Abandoned) => {
                 // Its output is cut mid-frame: nothing more can go on it.
                 current = None;
                 continue;
             }
-            if outcome == Write::Failed && closed.is_none() {
+            Some(Write::Failed) if closed.is_none() => {
                 shared
                     .lock()
                     .machine
                     .handle_transport_error(Via::Current, now());
                 continue;
             }
+            _ => {}
         }
         if let Some(reason) = closed {
             finish(&mut current, &mut probe, reason);
@@ -199,11 +175,48 @@ enum Write {
     Abandoned,
 }
 
+/// Encodes a batch and writes it at once. Bounded: a peer that stopped reading must not
+/// stall the timers for good; and abandoned if the session is closed meanwhile (a slow
+/// consumer dropped), so that what it holds is released at once.
+async fn write_batch<'a>(
+    ws: &mut WsStream,
+    writes: Vec<Outgoing<Frame>>,
+    write_limit: Duration,
+    shared: &'a SessionShared,
+    notified: Pin<&mut Notified<'a>>,
+) -> Write {
+    for item in writes {
+        match item {
+            Outgoing::Frame(f) => {
+                let (opcode, payload) = f.ws_parts();
+                ws.queue(opcode, payload);
+            }
+            Outgoing::Packet(p) => queue_packet(ws, &p),
+        }
+    }
+    let batch = ws.flush();
+    // Most batches go out at once; only one that waits gets a timer.
+    let mut batch = std::pin::pin!(batch);
+    let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
+    match first {
+        Poll::Ready(Ok(())) => Write::Done,
+        Poll::Ready(Err(_)) => Write::Failed,
+        Poll::Pending => {
+            // Rare: boxed, so its timer is not part of every session's state.
+            let bounded = Box::pin(timeout(write_limit, batch));
+            tokio::select! {
+                written = bounded => match written {
+                    Ok(Ok(())) => Write::Done,
+                    _ => Write::Failed,
+                },
+                () = closed_meanwhile(shared, notified) => Write::Abandoned,
+            }
+        }
+    }
+}
+
 /// Resolves once the session is closed, waking on the driver's notifications.
-async fn closed_meanwhile(
-    shared: &SessionShared,
-    mut notified: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>,
-) {
+async fn closed_meanwhile<'a>(shared: &'a SessionShared, mut notified: Pin<&mut Notified<'a>>) {
     loop {
         if shared.is_closed() {
             return;

@@ -60,8 +60,8 @@ pub use frame::Frame;
 pub use incoming::{EngineIncoming, Incoming};
 pub use request::HandshakeRequest;
 pub(crate) use request::percent_decode;
-pub use server::{Engine, EngineHandler};
 pub use serve::{ServeConfig, ServeStats, serve, serve_with};
+pub use server::{Engine, EngineHandler};
 pub use service::{
     EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService,
 };

@@ -88,6 +88,10 @@ mod tests {
         assert_eq!(total.load(Ordering::Relaxed), 0, "answered over polling");
         a.queued(7);
         drop(a);
-        assert_eq!(total.load(Ordering::Relaxed), 0, "released with the session");
+        assert_eq!(
+            total.load(Ordering::Relaxed),
+            0,
+            "released with the session"
+        );
     }
 }

@@ -210,7 +210,8 @@ impl Engine {
                     tracing::debug!(origin = ?parts.headers.get(header::ORIGIN), "handshake from an origin CORS does not allow");
                     // 403 with the JSON body for websockets too: unlike the reference's
                     // refusals, this one is for browsers, which show the status.
-                    let mut r = RequestError::Forbidden("Origin not allowed".into()).http_response();
+                    let mut r =
+                        RequestError::Forbidden("Origin not allowed".into()).http_response();
                     if upgrade {
                         r.headers_mut()
                             .insert(header::CONNECTION, HeaderValue::from_static("close"));

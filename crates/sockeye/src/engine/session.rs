@@ -344,7 +344,13 @@ mod tests {
         );
         let sid = Sid::from_random(&[7; 15]);
         let outbox = OutboxBytes::new(1 << 20, Arc::new(AtomicUsize::new(0)));
-        SessionShared::new(sid, HandshakeRequest::from_parts(&parts), machine, 4, outbox)
+        SessionShared::new(
+            sid,
+            HandshakeRequest::from_parts(&parts),
+            machine,
+            4,
+            outbox,
+        )
     }
 
     #[test]

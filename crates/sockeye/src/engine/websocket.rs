@@ -188,7 +188,10 @@ pub(crate) fn unsupported_version(parts: &Parts) -> Option<Response<EngineBody>>
     }
     let mut r = empty(StatusCode::UPGRADE_REQUIRED);
     let h = r.headers_mut();
-    h.insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+    h.insert(
+        header::SEC_WEBSOCKET_VERSION,
+        HeaderValue::from_static("13"),
+    );
     h.insert(header::CONNECTION, HeaderValue::from_static("close"));
     Some(r)
 }
