@@ -6,8 +6,6 @@
 mod assets;
 mod chat;
 
-use std::net::SocketAddr;
-
 use axum::Json;
 use axum::Router;
 use axum::routing::get;
@@ -101,8 +99,8 @@ async fn main() {
         .map(|a| a.port())
         .unwrap_or(options.port);
     println!("Chat server running on http://localhost:{port}");
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(err) = axum::serve(listener, app).await {
+    // sockeye's server loop: Node's HTTP timeouts and limits, which `axum::serve` lacks.
+    if let Err(err) = sockeye::engine::serve(listener, app).await {
         eprintln!("server error: {err}");
         std::process::exit(1);
     }

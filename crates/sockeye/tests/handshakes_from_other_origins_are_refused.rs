@@ -87,6 +87,17 @@ async fn the_allowed_origin_and_clients_without_an_origin_are_served() {
     );
     let r = http_with(server.addr, "GET", HANDSHAKE, &[], b"").await;
     assert_eq!(r.status, 200, "{r:?}");
+    // A page of the server's own origin is not cross-site (the test client sends
+    // `Host: localhost`).
+    let r = http_with(
+        server.addr,
+        "GET",
+        HANDSHAKE,
+        &[("Origin", "http://localhost")],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
     let stream = send_request(
         server.addr,
         "GET",

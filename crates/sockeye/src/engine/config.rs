@@ -137,7 +137,8 @@ pub struct EngineConfig {
     /// one of them, with `403 {"code":4,"message":"Origin not allowed"}`: a browser sends
     /// its cookies with a websocket whatever CORS says, so this is what stops another site
     /// from opening a session in its user's name. Requests without an `Origin` (non-browser
-    /// clients) are allowed. Default true; false accepts any origin, as the reference does.
+    /// clients) and from the server's own origin (the `Origin`'s host is the `Host` header)
+    /// are allowed. Default true; false accepts any origin, as the reference does.
     pub check_origin: bool,
 }
 

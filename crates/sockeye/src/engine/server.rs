@@ -236,7 +236,9 @@ impl Engine {
 
     /// Whether a handshake comes from a browser page of an origin that CORS names and does
     /// not allow (`check_origin`). Without an `Origin` header it does not: a non-browser
-    /// client, which no cookie of the user's rides along with.
+    /// client, which no cookie of the user's rides along with. Nor does a page of the
+    /// server's own origin (its `Host`): that is not cross-site, and browsers send `Origin`
+    /// with every websocket.
     fn origin_refused(&self, parts: &Parts) -> bool {
         let config = &self.0.config;
         let (true, Some(cors), Some(origin)) = (
@@ -248,7 +250,16 @@ impl Engine {
         };
         // An origin that is not even text is not an allowed one.
         let origin = origin.to_str().unwrap_or("");
-        cors.allows_origin(origin) == Some(false)
+        let same_origin = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|host| {
+                origin
+                    .split_once("://")
+                    .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+            });
+        !same_origin && cors.allows_origin(origin) == Some(false)
     }
 
     fn lookup(&self, sid: &str) -> Option<Arc<SessionShared>> {
