@@ -99,9 +99,12 @@ pub(crate) async fn drive(
         let writer = current
             .as_mut()
             .filter(|ws| !writes.is_empty() || ws.has_output());
+        // Set when a wake-up was taken while the write waited: its work is done by a pass.
+        let mut woken = false;
         let outcome = match writer {
             Some(ws) => {
-                Some(write_batch(ws, writes, write_limit, &shared, notified.as_mut()).await)
+                let waker = (&*shared, notified.as_mut(), &mut woken);
+                Some(write_batch(ws, writes, write_limit, waker).await)
             }
             None => None,
         };
@@ -122,6 +125,7 @@ pub(crate) async fn drive(
                     .handle_transport_error(Via::Current, now());
                 continue;
             }
+            _ if woken && closed.is_none() => continue,
             _ => {}
         }
         if let Some(reason) = closed {
@@ -182,8 +186,7 @@ async fn write_batch<'a>(
     ws: &mut WsStream,
     writes: Vec<Outgoing<Frame>>,
     write_limit: Duration,
-    shared: &'a SessionShared,
-    notified: Pin<&mut Notified<'a>>,
+    (shared, notified, woken): (&'a SessionShared, Pin<&mut Notified<'a>>, &mut bool),
 ) -> Write {
     for item in writes {
         match item {
@@ -209,20 +212,26 @@ async fn write_batch<'a>(
                     Ok(Ok(())) => Write::Done,
                     _ => Write::Failed,
                 },
-                () = closed_meanwhile(shared, notified) => Write::Abandoned,
+                () = closed_meanwhile(shared, notified, woken) => Write::Abandoned,
             }
         }
     }
 }
 
-/// Resolves once the session is closed, waking on the driver's notifications.
-async fn closed_meanwhile<'a>(shared: &'a SessionShared, mut notified: Pin<&mut Notified<'a>>) {
+/// Resolves once the session is closed, waking on the driver's notifications (and noting
+/// in `woken` that it took one).
+async fn closed_meanwhile<'a>(
+    shared: &'a SessionShared,
+    mut notified: Pin<&mut Notified<'a>>,
+    woken: &mut bool,
+) {
     loop {
         if shared.is_closed() {
             return;
         }
         notified.as_mut().await;
         notified.set(shared.wake.notified());
+        *woken = true;
     }
 }
 
