@@ -10,8 +10,6 @@ mod chat;
 #[path = "../../tools/cli.rs"]
 mod cli;
 
-use std::net::SocketAddr;
-
 use axum::Json;
 use axum::Router;
 use axum::routing::get;
@@ -97,8 +95,8 @@ async fn main() {
     if let Some(url) = &options.redis {
         println!("One node of a cluster on Redis at {url}");
     }
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(err) = axum::serve(listener, app).await {
+    // sockeye's server loop: Node's HTTP timeouts and limits, which `axum::serve` lacks.
+    if let Err(err) = sockeye::engine::serve(listener, app).await {
         eprintln!("server error: {err}");
         std::process::exit(1);
     }

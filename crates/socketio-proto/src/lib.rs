@@ -68,8 +68,9 @@ pub use ack::AckTable;
 pub use args::{Args, ArgsMismatch, from_args, to_args};
 pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, write_msgpack};
 pub use packet::{
-    DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, Packet, PacketData, PacketType,
-    Parser, RESERVED_EVENTS, encode, encode_event, encode_event_msgpack, encode_msgpack,
+    DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,
+    PacketData, PacketType, Parser, RESERVED_EVENTS, encode, encode_event, encode_event_msgpack,
+    encode_msgpack,
 };
 pub use value::{Map, Value, ValueError, from_value, to_value};
 

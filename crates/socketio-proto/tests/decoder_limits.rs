@@ -166,7 +166,7 @@ fn malformed_headers_never_panic() {
     let deep = format!("2[\"a\",{}{}]", "[".repeat(10_000), "]".repeat(10_000));
     assert_eq!(
         Decoder::default().decode_text(&deep, now),
-        Err(DecodeError::InvalidPayload)
+        Err(DecodeError::TooDeep)
     );
 }
 
@@ -204,4 +204,64 @@ fn namespace_without_comma_runs_to_the_end() {
         .unwrap()
         .unwrap();
     assert_eq!(p, Packet::disconnect("/admin"));
+}
+
+/// An event whose argument array holds `levels - 1` nested arrays: `levels` deep in all.
+fn nested_event(levels: usize) -> String {
+    format!(
+        r#"2["e",{}"x"{}]"#,
+        "[".repeat(levels - 1),
+        "]".repeat(levels - 1)
+    )
+}
+
+#[test]
+fn nesting_depth_is_a_configurable_limit_counting_the_argument_array() {
+    let now = Instant::now();
+    assert_eq!(DecoderLimits::default().max_depth, 256);
+    // serde_json alone refused 128 levels; the reference takes them.
+    let mut d = Decoder::new(DecoderLimits::default());
+    for levels in [1, 127, 128, 256] {
+        assert!(
+            matches!(d.decode_text(&nested_event(levels), now), Ok(Some(_))),
+            "{levels}"
+        );
+    }
+    assert_eq!(
+        d.decode_text(&nested_event(257), now),
+        Err(DecodeError::TooDeep)
+    );
+    // Lower than serde_json's own limit.
+    let mut shallow = Decoder::new(DecoderLimits::default().max_depth(3));
+    assert!(matches!(
+        shallow.decode_text(&nested_event(3), now),
+        Ok(Some(_))
+    ));
+    assert_eq!(
+        shallow.decode_text(&nested_event(4), now),
+        Err(DecodeError::TooDeep)
+    );
+    // Brackets inside strings do not count; objects do.
+    assert!(matches!(
+        shallow.decode_text(r#"2["e","[[[[\"[[[[",{"a":1}]"#, now),
+        Ok(Some(_))
+    ));
+    assert_eq!(
+        shallow.decode_text(r#"2["e",{"a":{"b":{"c":1}}}]"#, now),
+        Err(DecodeError::TooDeep)
+    );
+    // Deep but malformed is still malformed, and a limit past the ceiling is the ceiling.
+    let mut deep = Decoder::new(DecoderLimits::default().max_depth(usize::MAX));
+    assert_eq!(
+        deep.decode_text(&format!(r#"2["e",{}"#, "[".repeat(500)), now),
+        Err(DecodeError::InvalidPayload)
+    );
+    assert!(matches!(
+        deep.decode_text(&nested_event(socketio_proto::MAX_DEPTH_CEILING), now),
+        Ok(Some(_))
+    ));
+    assert_eq!(
+        deep.decode_text(&nested_event(socketio_proto::MAX_DEPTH_CEILING + 1), now),
+        Err(DecodeError::TooDeep)
+    );
 }

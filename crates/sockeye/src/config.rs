@@ -18,7 +18,8 @@ pub struct Config {
     /// Whether the server serves its browser client at `<path>socket.io.js` and friends.
     /// Default true (`serveClient`).
     pub serve_client: bool,
-    /// Limits on binary attachments of incoming packets.
+    /// Limits on incoming packets: binary attachments (count, bytes, waiting time) and the
+    /// nesting depth of their JSON (`max_depth`, default 256 levels).
     pub decoder_limits: DecoderLimits,
     /// How many received events of one socket may wait for its handlers before the
     /// connection's reading pauses. Default 128.

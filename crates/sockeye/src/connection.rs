@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use crate::engine::{CloseReason, EngineIncoming, EngineSession, Frame, Incoming, SendError};
 use crate::error::{ConnectError, EmitError};
+use crate::log_limit::warn_limited;
 use crate::metrics::Counters;
 use crate::server::ServerInner;
 use crate::socket::{DisconnectReason, Socket, SocketEvent};
@@ -48,14 +49,15 @@ impl Connection {
             }
             Err(SendError::Full) => {
                 Counters::add(&self.counters.slow_consumers, 1);
-                tracing::warn!(
+                warn_limited!(
                     sid = self.session.id(),
                     "outbox full: closing a slow consumer"
                 );
                 // The sockets go now: a polling transport may take its close timeout (30 s)
                 // to learn of the close, and a slow consumer must not hold rooms meanwhile.
                 self.close_sockets(DisconnectReason::ForcedClose);
-                self.session.close(CloseReason::ForcedClose);
+                // What it holds goes now too: its queue, and a write it does not read.
+                self.session.close_now(CloseReason::ForcedClose);
                 Err(EmitError::OutboxFull)
             }
             Err(_) => Err(EmitError::Disconnected),
@@ -148,7 +150,7 @@ pub(crate) async fn run(
                         Counters::add(&conn.counters.packets_in, 1);
                         if !route(&server, &conn, packet).await {
                             // The reference's "invalid state": the whole client is closed.
-                            tracing::warn!(sid = conn.session.id(), "packet invalid in this state: closing");
+                            warn_limited!(sid = conn.session.id(), "packet invalid in this state: closing");
                             conn.close_sockets(DisconnectReason::ForcedServerClose);
                             conn.session.close(CloseReason::ForcedClose);
                         }
@@ -159,7 +161,7 @@ pub(crate) async fn run(
                     }
                     Ok(None) => {}
                     Err(err) => {
-                        tracing::warn!(sid = conn.session.id(), %err, "invalid packet: closing");
+                        warn_limited!(sid = conn.session.id(), %err, "invalid packet: closing");
                         conn.session.close(CloseReason::ForcedClose);
                     }
                 }
@@ -172,7 +174,7 @@ pub(crate) async fn run(
                 }
             }
             () = sleep_until_opt(attachments_deadline) => {
-                tracing::warn!(sid = conn.session.id(), "attachments did not arrive in time");
+                warn_limited!(sid = conn.session.id(), "attachments did not arrive in time");
                 conn.session.close(CloseReason::ForcedClose);
                 decoder = Decoder::with_parser(parser, server.config.decoder_limits.clone());
             }

@@ -60,6 +60,7 @@ pub mod engine;
 mod error;
 mod id;
 mod listen;
+mod log_limit;
 mod metrics;
 mod namespace;
 mod one_or_many;

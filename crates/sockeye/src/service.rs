@@ -53,7 +53,9 @@ impl SocketIo {
     ///     .fallback(get(|| async { axum::response::Html("<script src=\"/socket.io/socket.io.js\"></script>") }))
     ///     .layer(io.layer());
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-    /// axum::serve(listener, app).await
+    /// // sockeye's server loop has Node's HTTP timeouts and limits (docs/security.md);
+    /// // `axum::serve(listener, app)` works too, without them.
+    /// sockeye::engine::serve(listener, app).await
     /// # }
     /// ```
     pub fn layer(&self) -> SocketIoLayer {

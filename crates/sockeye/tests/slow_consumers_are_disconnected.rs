@@ -7,7 +7,7 @@ mod sio_support;
 
 use std::net::SocketAddr;
 
-use sio_support::{eventually, serve};
+use sio_support::{Raw, eventually, serve};
 use sockeye::{DisconnectReason, EmitError, Socket, SocketIo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -73,4 +73,48 @@ async fn a_client_that_does_not_poll_is_disconnected_when_its_outbox_fills() {
     assert_eq!(reason_rx.recv().await, Some(DisconnectReason::ForcedClose));
     assert_eq!(io.metrics().slow_consumers, 1);
     eventually(|| io.sockets().socket_count() == 0).await;
+}
+
+#[tokio::test]
+async fn a_websocket_client_that_stops_reading_large_messages_is_cut_at_the_byte_bound_and_released()
+ {
+    const BOUND: usize = 1 << 20;
+    const MESSAGE: usize = 64 * 1024;
+    let io = SocketIo::builder()
+        .with_config(|c| c.engine = c.engine.clone().outbox_bytes(BOUND))
+        .build();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Socket>();
+    io.on_connection(move |socket: Socket| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(socket);
+        }
+    });
+    let addr = serve(&io).await;
+    // Joins, then reads nothing more: the server's writes back up once the kernel's
+    // buffers are full.
+    let (mut client, _) = Raw::join(addr).await;
+    let socket = rx.recv().await.unwrap();
+
+    let big = "x".repeat(MESSAGE);
+    let mut sent = 0;
+    let refused = loop {
+        // Never more than the bound (and one message) held, whatever the message count.
+        assert!(io.engine().outbox_bytes() <= BOUND + MESSAGE + 64);
+        match socket.emit("big", &big) {
+            Ok(()) => sent += 1,
+            Err(e) => break e,
+        }
+        // Lets the driver write what the kernel takes.
+        tokio::task::yield_now().await;
+        assert!(sent < 1000, "the byte bound never stopped the emits");
+    };
+    assert_eq!(refused, EmitError::OutboxFull);
+    assert_eq!(io.metrics().slow_consumers, 1);
+    // Released at once: the queue and the write the client was not reading, and its
+    // connection, which the client sees end after the messages the kernel had taken.
+    eventually(|| io.engine().outbox_bytes() == 0).await;
+    eventually(|| io.engine().session_count() == 0).await;
+    let received = client.until_closed().await;
+    assert!(received.len() < sent, "{} of {sent}", received.len());
 }

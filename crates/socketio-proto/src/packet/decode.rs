@@ -24,7 +24,16 @@ pub struct DecoderLimits {
     /// waits forever, as the reference does. Default 60 s. Enforced by the caller through
     /// [`Decoder::poll_timeout`] and [`Decoder::handle_timeout`].
     pub attachment_timeout: Option<Duration>,
+    /// Most levels of arrays and objects nested in a packet's payload, the event's argument
+    /// array included (`["e",[1]]` is 2 deep); a deeper packet fails with
+    /// [`DecodeError::TooDeep`]. Default 256; at most [`MAX_DEPTH_CEILING`] (1024) is
+    /// enforced whatever is set, as parsing recurses. The reference has no limit.
+    pub max_depth: usize,
 }
+
+/// The deepest [`DecoderLimits::max_depth`] honoured: parsing, and dropping the parsed value,
+/// recurse once per level, and a thread's stack must hold them.
+pub const MAX_DEPTH_CEILING: usize = 1024;
 
 impl Default for DecoderLimits {
     fn default() -> Self {
@@ -32,6 +41,7 @@ impl Default for DecoderLimits {
             max_attachments: 10,
             max_attachment_bytes: 1_000_000,
             attachment_timeout: Some(Duration::from_secs(60)),
+            max_depth: 256,
         }
     }
 }
@@ -48,6 +58,13 @@ impl DecoderLimits {
     #[must_use]
     pub fn max_attachment_bytes(mut self, bytes: usize) -> Self {
         self.max_attachment_bytes = bytes;
+        self
+    }
+
+    /// Sets [`max_depth`](Self::max_depth) (levels).
+    #[must_use]
+    pub fn max_depth(mut self, levels: usize) -> Self {
+        self.max_depth = levels;
         self
     }
 
@@ -136,7 +153,7 @@ impl Decoder {
             nsp,
             data,
             attachments,
-        } = parse(text, self.limits.max_attachments)?;
+        } = parse(text, self.limits.max_attachments, self.limits.max_depth)?;
         if attachments == 0 {
             // As in the reference, placeholders only mean something when attachments follow.
             return Ok(Some(Packet { nsp, data }));

@@ -47,6 +47,9 @@ pub enum DecodeError {
     /// name, ACK an array.
     #[error("invalid payload")]
     InvalidPayload,
+    /// The payload nests arrays and objects deeper than [`DecoderLimits::max_depth`](crate::DecoderLimits::max_depth).
+    #[error("payload nested too deep")]
+    TooDeep,
     /// A binary placeholder's `num` is not an integer below the attachment count, or an
     /// announced attachment is referenced by no placeholder.
     #[error("illegal attachments")]

@@ -15,7 +15,7 @@ pub(crate) fn write_json_inline(out: &mut String, value: &crate::Value) {
     json::write_value(out, value, &mut json::BinaryMode::Inline);
 }
 
-pub use decode::{Decoder, DecoderLimits};
+pub use decode::{Decoder, DecoderLimits, MAX_DEPTH_CEILING};
 pub use encode::{Encoded, encode, encode_event};
 pub use error::DecodeError;
 pub use msgpack::{encode_event_msgpack, encode_msgpack};

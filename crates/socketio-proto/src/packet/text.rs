@@ -21,7 +21,11 @@ pub(crate) struct TextPacket {
 }
 
 /// Parses `text`, rejecting binary packets announcing more than `max_attachments`.
-pub(crate) fn parse(text: &str, max_attachments: usize) -> Result<TextPacket, DecodeError> {
+pub(crate) fn parse(
+    text: &str,
+    max_attachments: usize,
+    max_depth: usize,
+) -> Result<TextPacket, DecodeError> {
     let bytes = text.as_bytes();
     let first = *bytes.first().ok_or(DecodeError::Empty)?;
     let kind = first
@@ -75,9 +79,8 @@ pub(crate) fn parse(text: &str, max_attachments: usize) -> Result<TextPacket, De
 
     let payload = match text.get(i..) {
         Some(rest) if !rest.is_empty() => {
-            // serde_json rejects trailing garbage and caps nesting depth at 128.
             let json = replace_lone_surrogates(rest);
-            Some(serde_json::from_str::<Value>(&json).map_err(|_| DecodeError::InvalidPayload)?)
+            Some(parse_json(&json, max_depth)?)
         }
         _ => None,
     };
@@ -87,6 +90,62 @@ pub(crate) fn parse(text: &str, max_attachments: usize) -> Result<TextPacket, De
         data: validate(kind, payload, id)?,
         attachments,
     })
+}
+
+/// The depth serde_json's own limit lets through (it refuses the 128th level).
+const SERDE_DEPTH: usize = 127;
+
+/// Parses a JSON payload nested at most `max_depth` levels (capped by
+/// [`MAX_DEPTH_CEILING`](super::decode::MAX_DEPTH_CEILING)). serde_json rejects trailing
+/// garbage; its own depth limit does the work for the usual depths, the payload is measured
+/// only when the limit set is under it or the payload goes past it.
+fn parse_json(json: &str, max_depth: usize) -> Result<Value, DecodeError> {
+    use serde::Deserialize;
+    let max_depth = max_depth.min(super::decode::MAX_DEPTH_CEILING);
+    if max_depth < SERDE_DEPTH && nesting_depth(json) > max_depth {
+        return Err(DecodeError::TooDeep);
+    }
+    match serde_json::from_str::<Value>(json) {
+        Ok(value) => Ok(value),
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => {
+            if nesting_depth(json) > max_depth {
+                return Err(DecodeError::TooDeep);
+            }
+            let mut de = serde_json::Deserializer::from_str(json);
+            de.disable_recursion_limit();
+            let value = Value::deserialize(&mut de).map_err(|_| DecodeError::InvalidPayload)?;
+            de.end().map_err(|_| DecodeError::InvalidPayload)?;
+            Ok(value)
+        }
+        Err(_) => Err(DecodeError::InvalidPayload),
+    }
+}
+
+/// How deep arrays and objects nest in `json`, brackets inside strings aside. Not a
+/// validation: the parser does that.
+fn nesting_depth(json: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in json.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Applies the payload rules of the packet type and builds the body.

@@ -150,6 +150,25 @@ pub struct EngineConfig {
     pub outbox_capacity: usize,
     /// Received messages buffered for the application before the reader waits; default 64.
     pub incoming_capacity: usize,
+    /// Bytes of messages a session may hold unsent (queued, or in a websocket write that has
+    /// not completed) before `send` fails with `SendError::Full`, as `outbox_capacity` does
+    /// for their number; default 8 MiB. A message larger than this is still accepted into an
+    /// empty outbox.
+    pub outbox_bytes: usize,
+    /// How long a long-polling POST's body may take to arrive, from the start of its
+    /// handling; then it is answered `408 Request Timeout`, its connection closed and the
+    /// session closed with `transport error` (Node's `requestTimeout`, here for the body
+    /// only: the head has its own timeout in [`ServeConfig`](super::ServeConfig)). Default
+    /// 300 s; `None` waits forever.
+    pub request_timeout: Option<Duration>,
+    /// When [`cors`](Self::cors) names the allowed origins (an exact origin, a list or a
+    /// predicate), refuse handshakes (polling and websocket) whose `Origin` header is not
+    /// one of them, with `403 {"code":4,"message":"Origin not allowed"}`: a browser sends
+    /// its cookies with a websocket whatever CORS says, so this is what stops another site
+    /// from opening a session in its user's name. Requests without an `Origin` (non-browser
+    /// clients) and from the server's own origin (the `Origin`'s host is the `Host` header)
+    /// are allowed. Default true; false accepts any origin, as the reference does.
+    pub check_origin: bool,
 }
 
 impl Default for EngineConfig {
@@ -171,6 +190,9 @@ impl Default for EngineConfig {
             per_message_deflate: None,
             outbox_capacity: 1024,
             incoming_capacity: 64,
+            outbox_bytes: 8 * 1024 * 1024,
+            request_timeout: Some(Duration::from_secs(300)),
+            check_origin: true,
         }
     }
 }
@@ -194,6 +216,9 @@ impl fmt::Debug for EngineConfig {
             .field("per_message_deflate", &self.per_message_deflate)
             .field("outbox_capacity", &self.outbox_capacity)
             .field("incoming_capacity", &self.incoming_capacity)
+            .field("outbox_bytes", &self.outbox_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("check_origin", &self.check_origin)
             .finish()
     }
 }
@@ -322,6 +347,24 @@ impl EngineConfig {
     /// Sets the per-session incoming buffer in messages (default 64, at least 1).
     pub fn incoming_capacity(mut self, n: usize) -> Self {
         self.incoming_capacity = n.max(1);
+        self
+    }
+
+    /// Sets the per-session outbox bound in bytes (default 8 MiB).
+    pub fn outbox_bytes(mut self, bytes: usize) -> Self {
+        self.outbox_bytes = bytes;
+        self
+    }
+
+    /// Sets the polling POST body timeout (default 300 s; `None` waits forever).
+    pub fn request_timeout(mut self, d: Option<Duration>) -> Self {
+        self.request_timeout = d;
+        self
+    }
+
+    /// Sets whether handshakes from origins CORS does not allow are refused (default true).
+    pub fn check_origin(mut self, check: bool) -> Self {
+        self.check_origin = check;
         self
     }
 

@@ -110,6 +110,17 @@ impl CorsConfig {
         self
     }
 
+    /// Whether `origin` is one of the allowed origins; `None` when the configuration names
+    /// none (any origin, or the request's reflected).
+    pub(crate) fn allows_origin(&self, origin: &str) -> Option<bool> {
+        match &self.origin {
+            CorsOrigin::Any | CorsOrigin::Reflect => None,
+            CorsOrigin::Exact(o) => Some(o == origin),
+            CorsOrigin::List(list) => Some(list.iter().any(|l| l == origin)),
+            CorsOrigin::Predicate(f) => Some(f(origin)),
+        }
+    }
+
     /// The headers for a response to `req`; `preflight` adds the preflight-only ones.
     pub(crate) fn headers(&self, req: &Parts, preflight: bool) -> HeaderMap {
         let mut out = HeaderMap::new();
@@ -220,6 +231,19 @@ mod tests {
         assert_eq!(h["vary"], "Origin");
         let h = cors.headers(&parts(Some("http://b")), false);
         assert!(h.get("access-control-allow-origin").is_none());
+    }
+
+    #[test]
+    fn only_named_origins_are_checked() {
+        assert_eq!(CorsConfig::any().allows_origin("http://b"), None);
+        let reflect = CorsConfig::any().origin(CorsOrigin::Reflect);
+        assert_eq!(reflect.allows_origin("http://b"), None);
+        let exact = CorsConfig::any().origin(CorsOrigin::Exact("http://a".into()));
+        assert_eq!(exact.allows_origin("http://a"), Some(true));
+        assert_eq!(exact.allows_origin("http://b"), Some(false));
+        let pred = CorsConfig::any().origin(CorsOrigin::Predicate(Arc::new(|o| o.ends_with(".a"))));
+        assert_eq!(pred.allows_origin("http://x.a"), Some(true));
+        assert_eq!(pred.allows_origin("http://x.b"), Some(false));
     }
 
     #[test]

@@ -1,18 +1,22 @@
 //! The one task per session: it sleeps until the session's next deadline, writes websocket
 //! output in batches, reads the websocket(s), and removes the session once it is closed.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use engineio_proto::{CloseReason, Event, Outgoing, Packet, PacketData, Via};
+use tokio::sync::futures::Notified;
 use tokio::time::{Instant, timeout};
 use websocket_proto::Message;
 
+use super::frame::Frame;
 use super::incoming::{Delivered, Incoming};
 use super::server::EngineShared;
 use super::session::{SessionShared, now, queue_packet};
 use super::websocket::{self, WsError, WsStream};
+use crate::log_limit::warn_limited;
 use crate::queue::Sender;
 
 type WsItem = Option<Result<Message, WsError>>;
@@ -38,10 +42,10 @@ pub(crate) async fn drive(
     let notified = shared.wake.notified();
     tokio::pin!(notified);
     loop {
-        let (events, writes, new_probe, upgrading, deadline, tx) = {
+        let (events, writes, write_bytes, new_probe, upgrading, deadline, tx) = {
             let mut inner = shared.lock();
             // Batches before events: a close must follow the last messages written.
-            let writes = inner.take_ws_batches();
+            let (writes, write_bytes) = inner.take_ws_batches();
             shared.dispatch(&mut inner);
             let events: Vec<Event> = std::iter::from_fn(|| inner.machine.poll_event()).collect();
             // What the timer is set for below: changes wake the driver only for an earlier one.
@@ -50,6 +54,7 @@ pub(crate) async fn drive(
             (
                 events,
                 writes,
+                write_bytes,
                 inner.probe.take(),
                 inner.machine.is_upgrading(),
                 deadline,
@@ -91,39 +96,37 @@ pub(crate) async fn drive(
                 websocket::close(*ws, None);
             }
         }
-        if let Some(ws) = current
+        let writer = current
             .as_mut()
-            .filter(|ws| !writes.is_empty() || ws.has_output())
-        {
-            // Encode the whole batch, write it at once.
-            for item in writes {
-                match item {
-                    Outgoing::Frame(f) => {
-                        let (opcode, payload) = f.ws_parts();
-                        ws.queue(opcode, payload);
-                    }
-                    Outgoing::Packet(p) => queue_packet(ws, &p),
-                }
+            .filter(|ws| !writes.is_empty() || ws.has_output());
+        // Set when a wake-up was taken while the write waited: its work is done by a pass.
+        let mut woken = false;
+        let outcome = match writer {
+            Some(ws) => {
+                let waker = (&*shared, notified.as_mut(), &mut woken);
+                Some(write_batch(ws, writes, write_limit, waker).await)
             }
-            let batch = ws.flush();
-            // Bounded: a peer that stopped reading must not stall the timers for good.
-            // Most batches go out at once; only one that waits gets a timer.
-            let mut batch = std::pin::pin!(batch);
-            let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
-            let written = match first {
-                Poll::Ready(result) => result.is_ok(),
-                Poll::Pending => {
-                    // Rare: boxed, so its timer is not part of every session's state.
-                    matches!(Box::pin(timeout(write_limit, batch)).await, Ok(Ok(())))
-                }
-            };
-            if !written && closed.is_none() {
+            None => None,
+        };
+        if write_bytes > 0 {
+            // Written, given up, or with no websocket to go on: no longer held.
+            shared.lock().outbox.written(write_bytes);
+        }
+        match outcome {
+            Some(Write::Abandoned) => {
+                // Its output is cut mid-frame: nothing more can go on it.
+                current = None;
+                continue;
+            }
+            Some(Write::Failed) if closed.is_none() => {
                 shared
                     .lock()
                     .machine
                     .handle_transport_error(Via::Current, now());
                 continue;
             }
+            _ if woken && closed.is_none() => continue,
+            _ => {}
         }
         if let Some(reason) = closed {
             finish(&mut current, &mut probe, reason);
@@ -167,6 +170,69 @@ pub(crate) async fn drive(
         }
     }
     engine.remove(&shared);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Done,
+    Failed,
+    Abandoned,
+}
+
+/// Encodes a batch and writes it at once. Bounded: a peer that stopped reading must not
+/// stall the timers for good; and abandoned if the session is closed meanwhile (a slow
+/// consumer dropped), so that what it holds is released at once.
+async fn write_batch<'a>(
+    ws: &mut WsStream,
+    writes: Vec<Outgoing<Frame>>,
+    write_limit: Duration,
+    (shared, notified, woken): (&'a SessionShared, Pin<&mut Notified<'a>>, &mut bool),
+) -> Write {
+    for item in writes {
+        match item {
+            Outgoing::Frame(f) => {
+                let (opcode, payload) = f.ws_parts();
+                ws.queue(opcode, payload);
+            }
+            Outgoing::Packet(p) => queue_packet(ws, &p),
+        }
+    }
+    let batch = ws.flush();
+    // Most batches go out at once; only one that waits gets a timer.
+    let mut batch = std::pin::pin!(batch);
+    let first = std::future::poll_fn(|cx| Poll::Ready(batch.as_mut().poll(cx))).await;
+    match first {
+        Poll::Ready(Ok(())) => Write::Done,
+        Poll::Ready(Err(_)) => Write::Failed,
+        Poll::Pending => {
+            // Rare: boxed, so its timer is not part of every session's state.
+            let bounded = Box::pin(timeout(write_limit, batch));
+            tokio::select! {
+                written = bounded => match written {
+                    Ok(Ok(())) => Write::Done,
+                    _ => Write::Failed,
+                },
+                () = closed_meanwhile(shared, notified, woken) => Write::Abandoned,
+            }
+        }
+    }
+}
+
+/// Resolves once the session is closed, waking on the driver's notifications (and noting
+/// in `woken` that it took one).
+async fn closed_meanwhile<'a>(
+    shared: &'a SessionShared,
+    mut notified: Pin<&mut Notified<'a>>,
+    woken: &mut bool,
+) {
+    loop {
+        if shared.is_closed() {
+            return;
+        }
+        notified.as_mut().await;
+        notified.set(shared.wake.notified());
+        *woken = true;
+    }
 }
 
 enum Wake {
@@ -230,7 +296,7 @@ fn on_read(
         }
         Some(Err(WsError::Protocol(e))) => {
             let close = if e == websocket_proto::Error::TooBig {
-                tracing::warn!(sid = %shared.sid, "websocket message above maxHttpBufferSize");
+                warn_limited!(sid = %shared.sid, "websocket message above maxHttpBufferSize");
                 websocket::TOO_BIG
             } else {
                 tracing::debug!(sid = %shared.sid, error = %e, "websocket protocol error");

@@ -64,6 +64,14 @@ impl Frame {
         }
     }
 
+    /// The message's size on a websocket: what it counts for in the outbox's byte bound.
+    pub(crate) fn wire_len(&self) -> usize {
+        match &self.0 {
+            Repr::Text(t) => t.len(),
+            Repr::Binary(b) => b.raw.len(),
+        }
+    }
+
     /// The websocket frame's opcode and payload.
     pub(crate) fn ws_parts(&self) -> (OpCode, &[u8]) {
         match &self.0 {

@@ -37,14 +37,17 @@
 
 mod compression;
 mod config;
+mod conn_io;
 mod cors;
 mod driver;
 mod error;
 mod frame;
 mod incoming;
+mod outbox;
 mod per_message_deflate;
 mod polling;
 mod request;
+mod serve;
 mod server;
 mod service;
 mod session;
@@ -59,9 +62,10 @@ pub use incoming::{EngineIncoming, Incoming};
 pub use per_message_deflate::PerMessageDeflate;
 pub use request::HandshakeRequest;
 pub(crate) use request::percent_decode;
+pub use serve::{ServeConfig, ServeStats, serve, serve_with};
 pub use server::{Engine, EngineHandler};
 pub use service::{
-    EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService, serve,
+    EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService,
 };
 pub use session::EngineSession;
 

@@ -113,6 +113,7 @@ pub(crate) async fn post<B>(
     parts: &Parts,
     body: B,
     max: usize,
+    timeout: Option<std::time::Duration>,
 ) -> Response<EngineBody>
 where
     B: Body<Data = Bytes> + Send + 'static,
@@ -139,7 +140,21 @@ where
         shared,
         done: false,
     };
-    let collected = Limited::new(body, max).collect().await;
+    let collect = Limited::new(body, max).collect();
+    let collected = match timeout {
+        Some(limit) => match tokio::time::timeout(limit, collect).await {
+            Ok(collected) => collected,
+            Err(_) => {
+                // Node's requestTimeout: 408, the connection closed (the guard's drop records
+                // the transport error, as the reference's "closed prematurely").
+                let mut r = empty(StatusCode::REQUEST_TIMEOUT);
+                r.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return r;
+            }
+        },
+        None => collect.await,
+    };
     let bytes = match collected {
         Ok(c) => c.to_bytes(),
         Err(e)

@@ -1,6 +1,6 @@
 //! The engine: request routing, the reference's checks, handshakes, and the session table.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -20,6 +20,7 @@ use super::config::EngineConfig;
 use super::driver::drive;
 use super::error::{EngineBody, RequestError, empty};
 use super::incoming::EngineIncoming;
+use super::outbox::OutboxBytes;
 use super::request::{HandshakeRequest, Query};
 use super::session::{EngineSession, SessionShared, now};
 use super::{polling, websocket};
@@ -42,6 +43,8 @@ pub(crate) struct EngineShared {
     handler: Arc<dyn EngineHandler>,
     sessions: Mutex<IdMap<Sid, Arc<SessionShared>>>,
     closed: AtomicBool,
+    /// Bytes of messages held for peers, over every session.
+    outbox_total: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -71,6 +74,7 @@ impl Engine {
             handler,
             sessions: Mutex::new(IdMap::default()),
             closed: AtomicBool::new(false),
+            outbox_total: Arc::new(AtomicUsize::new(0)),
         }))
     }
 
@@ -92,6 +96,13 @@ impl Engine {
     /// Sessions open (or closing) now.
     pub fn session_count(&self) -> usize {
         self.0.sessions().len()
+    }
+
+    /// Bytes of messages held for peers now, over every session: queued, or in a websocket
+    /// write that has not completed (each session holds at most
+    /// [`outbox_bytes`](EngineConfig::outbox_bytes) of them, give or take one message).
+    pub fn outbox_bytes(&self) -> usize {
+        self.0.outbox_total.load(Ordering::Relaxed)
     }
 
     /// Closes every session with `server shutting down` and refuses new handshakes.
@@ -178,7 +189,8 @@ impl Engine {
                     }
                     Method::POST => {
                         let max = self.0.config.max_http_buffer_size;
-                        polling::post(&shared, parts, body, max).await
+                        let timeout = self.0.config.request_timeout;
+                        polling::post(&shared, parts, body, max, timeout).await
                     }
                     // The reference's polling transport answers other methods with a bare 500.
                     _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
@@ -194,6 +206,18 @@ impl Engine {
                 if self.0.closed.load(Ordering::Acquire) {
                     return fail(RequestError::ShuttingDown);
                 }
+                if self.origin_refused(parts) {
+                    tracing::debug!(origin = ?parts.headers.get(header::ORIGIN), "handshake from an origin CORS does not allow");
+                    // 403 with the JSON body for websockets too: unlike the reference's
+                    // refusals, this one is for browsers, which show the status.
+                    let mut r =
+                        RequestError::Forbidden("Origin not allowed".into()).http_response();
+                    if upgrade {
+                        r.headers_mut()
+                            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    }
+                    return r;
+                }
                 if let Some(allow) = &self.0.config.allow_request {
                     if let Err(message) = allow(parts).await {
                         return fail(RequestError::Forbidden(message));
@@ -208,6 +232,34 @@ impl Engine {
                 self.handshake_polling(parts).await
             }
         }
+    }
+
+    /// Whether a handshake comes from a browser page of an origin that CORS names and does
+    /// not allow (`check_origin`). Without an `Origin` header it does not: a non-browser
+    /// client, which no cookie of the user's rides along with. Nor does a page of the
+    /// server's own origin (its `Host`): that is not cross-site, and browsers send `Origin`
+    /// with every websocket.
+    fn origin_refused(&self, parts: &Parts) -> bool {
+        let config = &self.0.config;
+        let (true, Some(cors), Some(origin)) = (
+            config.check_origin,
+            config.cors.as_ref(),
+            parts.headers.get(header::ORIGIN),
+        ) else {
+            return false;
+        };
+        // An origin that is not even text is not an allowed one.
+        let origin = origin.to_str().unwrap_or("");
+        let same_origin = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|host| {
+                origin
+                    .split_once("://")
+                    .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+            });
+        !same_origin && cors.allows_origin(origin) == Some(false)
     }
 
     fn lookup(&self, sid: &str) -> Option<Arc<SessionShared>> {
@@ -226,6 +278,9 @@ impl Engine {
         existing: Option<Arc<SessionShared>>,
         transport: TransportKind,
     ) -> Response<EngineBody> {
+        if let Some(refusal) = websocket::unsupported_version(parts) {
+            return refusal;
+        }
         let Some(mut response) = websocket::accept(parts) else {
             return empty(StatusCode::BAD_REQUEST);
         };
@@ -354,6 +409,7 @@ impl Engine {
             request,
             machine,
             config.incoming_capacity,
+            OutboxBytes::new(config.outbox_bytes, self.0.outbox_total.clone()),
         ));
         sessions.insert(sid, shared.clone());
         drop(sessions);

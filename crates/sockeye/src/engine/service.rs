@@ -1,9 +1,7 @@
-//! Tower plumbing: the engine as a service, a layer that routes the engine's path to it, and
-//! a small hyper server loop.
+//! Tower plumbing: the engine as a service, and a layer that routes the engine's path to it.
 
 use std::convert::Infallible;
-use std::future::{Future, poll_fn};
-use std::net::SocketAddr;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -11,9 +9,6 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::Either;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -153,68 +148,4 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move { Ok(inner.call(req).await?.map(Either::Right)) })
     }
-}
-
-/// Serves `service` on `listener` with hyper (HTTP/1.1 and HTTP/2, upgrades enabled), putting
-/// each connection's peer `SocketAddr` in its requests' extensions. Runs until accepting fails
-/// for good.
-pub async fn serve<S, ResBody>(listener: TcpListener, service: S) -> std::io::Result<()>
-where
-    S: Service<Request<hyper::body::Incoming>, Response = Response<ResBody>>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    ResBody: Body<Data = Bytes> + Send + 'static,
-    ResBody::Error: Into<BoxError>,
-{
-    // Linux copies TCP_NODELAY from the listener to the connections it accepts: one system
-    // call here instead of one per connection.
-    let inherited = cfg!(target_os = "linux")
-        && socket2::SockRef::from(&listener)
-            .set_tcp_nodelay(true)
-            .is_ok();
-    loop {
-        let (stream, addr) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) if is_transient(&e) => {
-                // Out of descriptors and the like: wait rather than spin or stop serving.
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        if !inherited {
-            let _ = stream.set_nodelay(true);
-        }
-        let service = service.clone();
-        tokio::spawn(async move {
-            let hyper_service =
-                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert::<SocketAddr>(addr);
-                    let mut service = service.clone();
-                    async move {
-                        poll_fn(|cx| service.poll_ready(cx)).await?;
-                        service.call(req).await
-                    }
-                });
-            let builder = auto::Builder::new(TokioExecutor::new());
-            if let Err(e) = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
-                .await
-            {
-                tracing::debug!(error = %e, peer = %addr, "connection ended with an error");
-            }
-        });
-    }
-}
-
-fn is_transient(e: &std::io::Error) -> bool {
-    use std::io::ErrorKind::*;
-    matches!(
-        e.kind(),
-        ConnectionAborted | ConnectionReset | Interrupted | WouldBlock
-    ) || e.raw_os_error().is_some_and(|c| c == 23 || c == 24)
 }

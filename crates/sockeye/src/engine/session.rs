@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::frame::{Frame, join_payload};
 use super::incoming::Delivered;
+use super::outbox::OutboxBytes;
 use super::request::HandshakeRequest;
 use super::websocket::WsStream;
 use crate::queue::{Queue, Sender};
@@ -54,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) ws_request: Option<Arc<HeaderMap>>,
     /// The deadline the driver's timer is set for (`None`: none, or not known yet).
     pub(crate) armed: Option<std::time::Instant>,
+    /// The bytes of messages not yet written, and their bound.
+    pub(crate) outbox: OutboxBytes,
 }
 
 impl Inner {
@@ -80,6 +83,7 @@ impl SessionShared {
         request: HandshakeRequest,
         machine: Session<Frame>,
         incoming_capacity: usize,
+        outbox: OutboxBytes,
     ) -> SessionShared {
         SessionShared {
             sid,
@@ -95,6 +99,7 @@ impl SessionShared {
                 probe: None,
                 ws_request: None,
                 armed: None,
+                outbox,
             }),
             wake: Notify::new(),
             closed: AtomicBool::new(false),
@@ -143,6 +148,10 @@ impl SessionShared {
             // A GET still waiting when the upgrade completed is refused (dropping its sender).
             inner.pending_get = None;
         }
+        if inner.machine.queued() == 0 {
+            // Answered over polling, or dropped by a close.
+            inner.outbox.dequeued(0);
+        }
         if let Some(reason) = inner.machine.close_reason() {
             if inner.close_reason.is_none() {
                 inner.close_reason = Some(reason);
@@ -179,9 +188,10 @@ impl Inner {
         }
     }
 
-    /// Everything queued for the websocket, for the driver to write in one go. Polling
+    /// Everything queued for the websocket, for the driver to write in one go, and the bytes
+    /// of its messages (the driver reports them [`written`](OutboxBytes::written)). Polling
     /// output met on the way goes to the waiting GET.
-    pub(crate) fn take_ws_batches(&mut self) -> Vec<Outgoing<Frame>> {
+    pub(crate) fn take_ws_batches(&mut self) -> (Vec<Outgoing<Frame>>, usize) {
         let mut items = Vec::new();
         while let Some(t) = self.machine.poll_transmit() {
             match t.transport {
@@ -195,7 +205,28 @@ impl Inner {
                 }
             }
         }
-        items
+        let bytes = items
+            .iter()
+            .map(|item| match item {
+                Outgoing::Frame(f) => f.wire_len(),
+                Outgoing::Packet(_) => 0,
+            })
+            .sum();
+        if self.machine.queued() == 0 {
+            self.outbox.dequeued(bytes);
+        }
+        (items, bytes)
+    }
+
+    /// Queues messages within both bounds of the outbox.
+    fn send_frames(&mut self, frames: &[Frame]) -> Result<(), SendError> {
+        let bytes = frames.iter().map(Frame::wire_len).sum();
+        if !self.outbox.admits(bytes) && !self.machine.is_closed() {
+            return Err(SendError::Full);
+        }
+        self.machine.send_all(frames.iter().cloned())?;
+        self.outbox.queued(bytes);
+        Ok(())
     }
 
     /// Registers a waiting GET; returns its id and the receiver of its body.
@@ -252,15 +283,16 @@ impl EngineSession {
     }
 
     /// Queues a message. [`SendError::Full`] when the outbox holds `outbox_capacity` messages
-    /// (the peer is slow), [`SendError::Closed`] once the session is closing.
+    /// or `outbox_bytes` bytes (the peer is slow), [`SendError::Closed`] once the session is
+    /// closing.
     pub fn send(&self, frame: Frame) -> Result<(), SendError> {
-        self.shared.with(|inner| inner.machine.send(frame))
+        self.shared
+            .with(|inner| inner.send_frames(std::slice::from_ref(&frame)))
     }
 
     /// Queues several messages, all or none (a packet and its binary attachments).
     pub fn send_all(&self, frames: &[Frame]) -> Result<(), SendError> {
-        self.shared
-            .with(|inner| inner.machine.send_all(frames.iter().cloned()))
+        self.shared.with(|inner| inner.send_frames(frames))
     }
 
     /// Whether a message sent now would be written at once: a websocket, or a waiting
@@ -273,6 +305,14 @@ impl EngineSession {
     /// transport closes and the incoming stream ends with `Close(reason)`.
     pub fn close(&self, reason: CloseReason) {
         self.shared.with(|inner| inner.machine.close(reason, now()));
+    }
+
+    /// Closes the session at once: queued messages are dropped, and a websocket write in
+    /// progress is abandoned and its connection closed, so that what a slow peer held is
+    /// released now rather than when its writes time out. The incoming stream ends with
+    /// `Close(reason)`.
+    pub fn close_now(&self, reason: CloseReason) {
+        self.shared.with(|inner| inner.machine.terminate(reason));
     }
 
     /// Whether the session is closed.
@@ -293,6 +333,8 @@ pub(crate) fn queue_packet(ws: &mut WsStream, p: &Packet) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
     use engineio_proto::{PacketType, SessionConfig};
 
     use super::*;
@@ -306,7 +348,14 @@ mod tests {
             now(),
         );
         let sid = Sid::from_random(&[7; 15]);
-        SessionShared::new(sid, HandshakeRequest::from_parts(&parts), machine, 4)
+        let outbox = OutboxBytes::new(1 << 20, Arc::new(AtomicUsize::new(0)));
+        SessionShared::new(
+            sid,
+            HandshakeRequest::from_parts(&parts),
+            machine,
+            4,
+            outbox,
+        )
     }
 
     #[test]

@@ -199,6 +199,24 @@ pub(crate) fn is_upgrade_request(parts: &Parts) -> bool {
     })
 }
 
+/// RFC 6455's answer to a handshake asking for a websocket version other than 13: `426
+/// Upgrade Required` naming the version this server speaks. `None` for version 13, or when
+/// the request names no version (that is a malformed handshake, answered 400).
+pub(crate) fn unsupported_version(parts: &Parts) -> Option<Response<EngineBody>> {
+    let version = parts.headers.get(header::SEC_WEBSOCKET_VERSION)?;
+    if version == "13" {
+        return None;
+    }
+    let mut r = empty(StatusCode::UPGRADE_REQUIRED);
+    let h = r.headers_mut();
+    h.insert(
+        header::SEC_WEBSOCKET_VERSION,
+        HeaderValue::from_static("13"),
+    );
+    h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(r)
+}
+
 /// The 101 answer to a valid websocket handshake; `None` when it is not one (answered 400).
 pub(crate) fn accept(parts: &Parts) -> Option<Response<EngineBody>> {
     if parts.method != http::Method::GET
