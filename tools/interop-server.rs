@@ -359,6 +359,8 @@ async fn main() {
             if let Some(ms) = options.ping_timeout {
                 config.engine.ping_timeout = Duration::from_millis(ms);
             }
+            // "1": Engine.IO 3 / socket.io-client 2.x clients are accepted (`allowEIO3`).
+            config.engine.allow_eio3 = std::env::var("ALLOW_EIO3").is_ok_and(|v| v == "1");
             if std::env::var("PARSER").is_ok_and(|p| p == "msgpack") {
                 config.parser = sockeye::Parser::Msgpack;
             }

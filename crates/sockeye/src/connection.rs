@@ -11,7 +11,10 @@ use std::sync::{Arc, Mutex};
 use socketio_proto::{Decoder, Map, Packet, PacketData, Parser, Value};
 use tracing::Instrument;
 
-use crate::engine::{CloseReason, EngineIncoming, EngineSession, Frame, Incoming, SendError};
+use crate::engine::{
+    CloseReason, EngineIncoming, EngineSession, Frame, Incoming, Protocol, SendError,
+    percent_decode,
+};
 use crate::error::{ConnectError, EmitError};
 use crate::log_limit::warn_limited;
 use crate::metrics::Counters;
@@ -132,6 +135,14 @@ pub(crate) async fn run(
     let mut decoder = Decoder::with_parser(parser, server.config.decoder_limits.clone());
     let connect_deadline = tokio::time::Instant::now() + server.config.connect_timeout;
     let mut joined_once = false;
+    if conn.session.protocol() == Protocol::V3 {
+        // Socket.IO v4 clients are in the main namespace without asking.
+        let main = Packet {
+            nsp: "/".to_owned(),
+            data: PacketData::Connect(None),
+        };
+        route(&server, &conn, main).await;
+    }
 
     loop {
         let attachments_deadline = decoder.poll_timeout().map(tokio::time::Instant::from_std);
@@ -200,6 +211,26 @@ async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet
     tracing::debug!(kind = ?packet.packet_type(), nsp = %packet.nsp, "packet in");
     let Packet { nsp, data } = packet;
     match data {
+        // A Socket.IO v4 client puts its query in the namespace (`/admin?token=x`): that is
+        // its auth.
+        PacketData::Connect(None)
+            if conn.session.protocol() == Protocol::V3 && nsp.contains('?') =>
+        {
+            let (path, query) = nsp.split_once('?').unwrap_or((&nsp, ""));
+            let mut auth = Map::new();
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                auth.insert(
+                    percent_decode(k).into_owned(),
+                    Value::String(percent_decode(v).into_owned()),
+                );
+            }
+            let packet = Packet {
+                nsp: path.to_owned(),
+                data: PacketData::Connect(Some(Value::Object(auth))),
+            };
+            Box::pin(route(server, conn, packet)).await
+        }
         PacketData::Connect(auth) => {
             if conn.socket(&nsp).is_some() {
                 return false;
@@ -266,6 +297,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     let Some((ns, joining)) = server.namespace_for(&nsp, &auth).await else {
         done(&conn);
         conn.send_packet(&connect_error(
+            &conn,
             &nsp,
             &ConnectError::new("Invalid namespace"),
         ));
@@ -277,7 +309,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
         if let Err(err) = middleware(socket.clone()).await {
             done(&conn);
             if !conn.session.is_closed() {
-                conn.send_packet(&connect_error(&nsp, &err));
+                conn.send_packet(&connect_error(&conn, &nsp, &err));
             }
             return;
         }
@@ -299,16 +331,31 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
             }
         }
     }
-    let mut reply = Map::new();
-    reply.insert("sid", Value::String(socket.id().to_owned()));
+    // Socket.IO v4 (Engine.IO 3) clients get a bare CONNECT: their id is the engine's.
+    let reply = (conn.session.protocol() != Protocol::V3).then(|| {
+        let mut reply = Map::new();
+        reply.insert("sid", Value::String(socket.id().to_owned()));
+        Value::Object(reply)
+    });
     conn.send_packet(&Packet {
         nsp,
-        data: PacketData::Connect(Some(Value::Object(reply))),
+        data: PacketData::Connect(reply),
     });
     crate::socket::run_task(socket).await;
 }
 
-fn connect_error(nsp: &str, err: &ConnectError) -> Packet {
+fn connect_error(conn: &Connection, nsp: &str, err: &ConnectError) -> Packet {
+    if conn.session.protocol() == Protocol::V3 {
+        // Socket.IO v4 clients get the error's data, or else its message.
+        let body = err
+            .data
+            .clone()
+            .unwrap_or_else(|| Value::String(err.message.clone()));
+        return Packet {
+            nsp: nsp.to_owned(),
+            data: PacketData::ConnectError(body),
+        };
+    }
     let mut body = Map::new();
     body.insert("message", Value::String(err.message.clone()));
     if let Some(data) = &err.data {

@@ -30,6 +30,17 @@ impl TransportKind {
     }
 }
 
+/// The Engine.IO protocol revision a session speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Protocol {
+    /// Protocol 3 (`EIO=3`, socket.io-client 2.x), only with the server's `allowEIO3`: the
+    /// client pings and the server answers.
+    V3,
+    /// Protocol 4 (`EIO=4`): the server pings and the client answers.
+    #[default]
+    V4,
+}
+
 /// The timing and capacity settings of a session.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {

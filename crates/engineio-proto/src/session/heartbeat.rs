@@ -1,4 +1,5 @@
-//! The server-driven heartbeat of protocol v4 as two deadlines.
+//! The heartbeat as deadlines: server-driven in protocol v4 (the server pings), client-driven
+//! in protocol v3 (the client pings, the server only watches the gap between pings).
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,25 @@ impl Heartbeat {
             timeout,
             next_ping: Some(now + interval),
             pong_deadline: None,
+        }
+    }
+
+    /// The protocol v3 heartbeat: no server pings; the session times out when no client ping
+    /// arrives within `interval + timeout` (the reference's v3 timer).
+    pub(crate) fn client_driven(interval: Duration, timeout: Duration, now: Instant) -> Heartbeat {
+        let window = interval.saturating_add(timeout);
+        Heartbeat {
+            interval: window,
+            timeout,
+            next_ping: None,
+            pong_deadline: Some(now + window),
+        }
+    }
+
+    /// A client ping arrived (protocol v3): the gap restarts from now.
+    pub(crate) fn on_client_ping(&mut self, now: Instant) {
+        if self.pong_deadline.is_some() {
+            self.pong_deadline = Some(now + self.interval);
         }
     }
 

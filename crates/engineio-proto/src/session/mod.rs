@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crate::close::CloseReason;
 use crate::packet::{Packet, PacketData, PacketType};
-pub use config::{SessionConfig, TransportKind, Via};
+pub use config::{Protocol, SessionConfig, TransportKind, Via};
 pub use error::{PollError, SendError, UpgradeError};
 use heartbeat::Heartbeat;
 pub use output::{Event, Outgoing, Transmit};
@@ -50,6 +50,7 @@ enum State {
 #[derive(Debug)]
 pub struct Session<F> {
     config: SessionConfig,
+    protocol: Protocol,
     transport: TransportKind,
     state: State,
     queue: VecDeque<Outgoing<F>>,
@@ -74,11 +75,28 @@ impl<F> Session<F> {
         open: Packet,
         now: Instant,
     ) -> Self {
-        let heartbeat = Heartbeat::new(config.ping_interval, config.ping_timeout, now);
+        Self::with_protocol(config, Protocol::V4, transport, open, now)
+    }
+
+    /// As [`new`](Self::new), for a session speaking `protocol` (its heartbeat direction).
+    pub fn with_protocol(
+        config: SessionConfig,
+        protocol: Protocol,
+        transport: TransportKind,
+        open: Packet,
+        now: Instant,
+    ) -> Self {
+        let heartbeat = match protocol {
+            Protocol::V4 => Heartbeat::new(config.ping_interval, config.ping_timeout, now),
+            Protocol::V3 => {
+                Heartbeat::client_driven(config.ping_interval, config.ping_timeout, now)
+            }
+        };
         let mut queue = VecDeque::new();
         queue.push_back(Outgoing::Packet(open));
         Session {
             config,
+            protocol,
             transport,
             state: State::Open,
             queue,
@@ -90,6 +108,11 @@ impl<F> Session<F> {
             close_deadline: None,
             events: VecDeque::new(),
         }
+    }
+
+    /// The protocol revision this session speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
     }
 
     /// The current transport.
@@ -202,9 +225,17 @@ impl<F> Session<F> {
                     data => data,
                 });
             }
-            PacketType::Pong => self.heartbeat.on_pong(now),
-            // v4 heartbeats go server to client only.
-            PacketType::Ping => self.finish(CloseReason::TransportError, PacketType::Close),
+            PacketType::Pong if self.protocol == Protocol::V4 => self.heartbeat.on_pong(now),
+            // v3 heartbeats go client to server: answer with an empty pong, as the reference.
+            PacketType::Ping if self.protocol == Protocol::V3 => {
+                self.heartbeat.on_client_ping(now);
+                self.queue
+                    .push_back(Outgoing::Packet(Packet::new(PacketType::Pong)));
+            }
+            // A heartbeat in the wrong direction for the protocol.
+            PacketType::Ping | PacketType::Pong => {
+                self.finish(CloseReason::TransportError, PacketType::Close)
+            }
             // The reference releases a waiting GET with a noop, not a close packet.
             PacketType::Close => self.finish(CloseReason::TransportClose, PacketType::Noop),
             PacketType::Open | PacketType::Upgrade | PacketType::Noop => {}

@@ -419,3 +419,65 @@ fn transmit_ready_agrees_with_poll_transmit() {
     w.send("b").unwrap();
     assert_eq!(w.transmit_ready(), Some(TransportKind::WebSocket));
 }
+
+fn websocket_v3(t0: Instant) -> Session<&'static str> {
+    let mut s =
+        Session::with_protocol(config(), Protocol::V3, TransportKind::WebSocket, open(), t0);
+    assert_eq!(s.protocol(), Protocol::V3);
+    assert_eq!(
+        transmit(&mut s),
+        Some((TransportKind::WebSocket, vec![Outgoing::Packet(open())]))
+    );
+    s
+}
+
+#[test]
+fn v3_server_never_pings_and_times_out_after_interval_plus_timeout() {
+    let t0 = Instant::now();
+    let mut s = websocket_v3(t0);
+    assert_eq!(s.poll_timeout(), Some(t0 + INTERVAL + TIMEOUT));
+    s.handle_timeout(t0 + INTERVAL);
+    assert_eq!(transmit(&mut s), None);
+    s.handle_timeout(t0 + INTERVAL + TIMEOUT - Duration::from_millis(1));
+    assert!(!s.is_closed());
+    s.handle_timeout(t0 + INTERVAL + TIMEOUT);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::PingTimeout)]
+    );
+}
+
+#[test]
+fn v3_client_pings_are_answered_with_pong_and_reset_the_timeout() {
+    let t0 = Instant::now();
+    let mut s = websocket_v3(t0);
+    let mut now = t0;
+    for _ in 0..5 {
+        now += INTERVAL;
+        s.handle_timeout(now);
+        assert!(
+            s.handle_packet(Packet::new(PacketType::Ping), Via::Current, now)
+                .is_none()
+        );
+        assert_eq!(
+            transmit(&mut s),
+            Some((TransportKind::WebSocket, vec![packet(PacketType::Pong)]))
+        );
+        assert_eq!(s.poll_timeout(), Some(now + INTERVAL + TIMEOUT));
+    }
+    assert!(!s.is_closed());
+}
+
+#[test]
+fn v3_client_pong_is_a_transport_error() {
+    let t0 = Instant::now();
+    let mut s = websocket_v3(t0);
+    assert!(
+        s.handle_packet(Packet::new(PacketType::Pong), Via::Current, t0)
+            .is_none()
+    );
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Closed(CloseReason::TransportError)]
+    );
+}

@@ -169,6 +169,11 @@ pub struct EngineConfig {
     /// clients) and from the server's own origin (the `Origin`'s host is the `Host` header)
     /// are allowed. Default true; false accepts any origin, as the reference does.
     pub check_origin: bool,
+    /// Accept clients of Engine.IO protocol 3 (socket.io-client 2.x): any `EIO` other than
+    /// `4` is then protocol 3, with its payload framing and client-driven heartbeat, and the
+    /// Socket.IO layer speaks Socket.IO protocol 4 to them (the reference's `allowEIO3`).
+    /// Default false: such clients get `Unsupported protocol version`.
+    pub allow_eio3: bool,
 }
 
 impl Default for EngineConfig {
@@ -193,6 +198,7 @@ impl Default for EngineConfig {
             outbox_bytes: 8 * 1024 * 1024,
             request_timeout: Some(Duration::from_secs(300)),
             check_origin: true,
+            allow_eio3: false,
         }
     }
 }
@@ -213,6 +219,7 @@ impl fmt::Debug for EngineConfig {
             .field("initial_headers", &self.initial_headers.is_some())
             .field("headers", &self.headers.is_some())
             .field("http_compression", &self.http_compression)
+            .field("allow_eio3", &self.allow_eio3)
             .field("per_message_deflate", &self.per_message_deflate)
             .field("outbox_capacity", &self.outbox_capacity)
             .field("incoming_capacity", &self.incoming_capacity)
@@ -365,6 +372,12 @@ impl EngineConfig {
     /// Sets whether handshakes from origins CORS does not allow are refused (default true).
     pub fn check_origin(mut self, check: bool) -> Self {
         self.check_origin = check;
+        self
+    }
+
+    /// Sets whether Engine.IO protocol 3 clients are accepted (default false).
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.allow_eio3 = allow;
         self
     }
 

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use engineio_proto::{CloseReason, Event, Outgoing, Packet, PacketData, Via};
+use engineio_proto::{
+    CloseReason, Event, Outgoing, Packet, PacketData, PacketType, Protocol, Via, binary_prefix_v3,
+    decode_binary_v3, decode_packet_v3,
+};
 use tokio::sync::futures::Notified;
 use tokio::time::{Instant, timeout};
 use websocket_proto::Message;
@@ -188,8 +191,17 @@ async fn write_batch<'a>(
     write_limit: Duration,
     (shared, notified, woken): (&'a SessionShared, Pin<&mut Notified<'a>>, &mut bool),
 ) -> Write {
+    let v3 = shared.protocol == Protocol::V3;
     for item in writes {
         match item {
+            // Protocol 3 binary frames start with the packet type as a byte.
+            Outgoing::Frame(f) if v3 && f.is_binary() => {
+                let (opcode, payload) = f.ws_parts();
+                let mut framed = Vec::with_capacity(payload.len() + 1);
+                framed.push(binary_prefix_v3(PacketType::Message));
+                framed.extend_from_slice(payload);
+                ws.queue(opcode, &framed);
+            }
             Outgoing::Frame(f) => {
                 let (opcode, payload) = f.ws_parts();
                 ws.queue(opcode, payload);
@@ -278,7 +290,21 @@ fn on_read(
         Some(Ok(Message::Text(t))) => {
             // The framing layer validated the UTF-8 already; checking again is cheap.
             let text = std::str::from_utf8(&t).unwrap_or_default();
-            match Packet::decode_text(text) {
+            let decoded = match shared.protocol {
+                Protocol::V4 => Packet::decode_text(text),
+                Protocol::V3 => decode_packet_v3(text),
+            };
+            match decoded {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::debug!(sid = %shared.sid, error = %e, "undecodable websocket frame");
+                    shared.lock().machine.handle_decode_error(via, now());
+                    return None;
+                }
+            }
+        }
+        Some(Ok(Message::Binary(b))) if shared.protocol == Protocol::V3 => {
+            match decode_binary_v3(b) {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::debug!(sid = %shared.sid, error = %e, "undecodable websocket frame");

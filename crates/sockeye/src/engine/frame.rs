@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use bytes::{BufMut, Bytes, BytesMut};
-use engineio_proto::{PacketType, base64_encode_into};
+use engineio_proto::{Outgoing, PacketType, base64_encode_into, encode_packet_v3_into};
 use websocket_proto::OpCode;
 
 /// An encoded Engine.IO message packet. Cloning is cheap (reference counted): a broadcast
@@ -106,6 +106,35 @@ impl fmt::Debug for Frame {
             Repr::Binary(b) => f.debug_tuple("Frame::Binary").field(&b.raw.len()).finish(),
         }
     }
+}
+
+/// A protocol 3 polling payload: each packet behind its length in UTF-16 units, binary as
+/// `b4<base64>`. Only `allowEIO3` sessions take this path, so nothing is cached for it.
+pub(crate) fn payload_v3(items: Vec<Outgoing<Frame>>) -> Bytes {
+    let mut out = String::new();
+    let mut piece = String::new();
+    for item in &items {
+        piece.clear();
+        match item {
+            Outgoing::Frame(f) => match &f.0 {
+                Repr::Text(t) => piece.push_str(&String::from_utf8_lossy(t)),
+                Repr::Binary(b) => {
+                    piece.push('b');
+                    piece.push(PacketType::Message.as_char());
+                    base64_encode_into(&b.raw, &mut piece);
+                }
+            },
+            Outgoing::Packet(p) => encode_packet_v3_into(p, &mut piece),
+        }
+        let units: usize = piece.chars().map(char::len_utf16).sum();
+        out.push_str(&units.to_string());
+        out.push(':');
+        out.push_str(&piece);
+    }
+    if out.is_empty() {
+        out.push_str("0:");
+    }
+    Bytes::from(out)
 }
 
 /// Joins polling payload pieces with the record separator into one body.

@@ -55,7 +55,7 @@ mod websocket;
 
 pub use config::{AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, HeadersHook};
 pub use cors::{CorsConfig, CorsOrigin};
-pub use engineio_proto::{CloseReason, SendError, TransportKind};
+pub use engineio_proto::{CloseReason, Protocol, SendError, TransportKind};
 pub use error::EngineBody;
 pub use frame::Frame;
 pub use incoming::{EngineIncoming, Incoming};

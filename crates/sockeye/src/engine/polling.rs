@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use engineio_proto::{PollError, Via, decode_payload};
+use engineio_proto::{
+    Packet, PollError, Protocol, Via, decode_binary_payload_v3, decode_payload, decode_payload_v3,
+};
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body::Body;
@@ -173,24 +175,44 @@ where
     };
     guard.done = true;
     let text = String::from_utf8_lossy(&bytes);
+    let v3 = (shared.protocol == Protocol::V3).then(|| {
+        // A v3 client with binary data posts a binary payload.
+        let binary = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"));
+        let decoded = if binary {
+            decode_binary_payload_v3(&bytes)
+        } else {
+            decode_payload_v3(&text)
+        };
+        match decoded {
+            Ok(packets) => packets.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => vec![Err(e.to_string())],
+        }
+    });
     let (tx, messages, failed) = shared.with(|inner| {
         inner.post_active = false;
         let tx = shared.sender(inner);
         let mut messages = Vec::new();
         let mut failed = false;
-        for packet in decode_payload(&text) {
-            match packet {
-                Ok(p) => {
-                    if let Some(data) = inner.machine.handle_packet(p, Via::Current, now()) {
-                        messages.push(to_incoming(data));
-                    }
-                }
-                Err(e) => {
-                    tracing::debug!(sid = %shared.sid, error = %e, "undecodable polling payload");
-                    inner.machine.handle_decode_error(Via::Current, now());
-                    failed = true;
+        let mut on_packet = |packet: Result<Packet, String>| match packet {
+            Ok(p) => {
+                if let Some(data) = inner.machine.handle_packet(p, Via::Current, now()) {
+                    messages.push(to_incoming(data));
                 }
             }
+            Err(e) => {
+                tracing::debug!(sid = %shared.sid, error = %e, "undecodable polling payload");
+                inner.machine.handle_decode_error(Via::Current, now());
+                failed = true;
+            }
+        };
+        match v3 {
+            Some(v3) => v3.into_iter().for_each(&mut on_packet),
+            None => decode_payload(&text)
+                .map(|r| r.map_err(|e| e.to_string()))
+                .for_each(&mut on_packet),
         }
         (tx, messages, failed)
     });

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use engineio_proto::{
-    CloseReason, OpenPacket, Packet, PacketType, SID_RANDOM_BYTES, Session, SessionConfig, Sid,
-    TransportKind,
+    CloseReason, OpenPacket, Packet, PacketType, Protocol, SID_RANDOM_BYTES, Session,
+    SessionConfig, Sid, TransportKind,
 };
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
@@ -178,7 +178,8 @@ impl Engine {
                     return fail(RequestError::UnknownSid);
                 };
                 if upgrade {
-                    return self.upgrade(parts, Some(shared), transport);
+                    let protocol = shared.protocol;
+                    return self.upgrade(parts, Some(shared), transport, protocol);
                 }
                 if shared.transport() != transport {
                     return fail(RequestError::BadRequest);
@@ -223,13 +224,18 @@ impl Engine {
                         return fail(RequestError::Forbidden(message));
                     }
                 }
-                if query.eio.as_deref() != Some("4") {
+                // As the reference: anything but `4` is protocol 3, when that is allowed.
+                let protocol = if query.eio.as_deref() == Some("4") {
+                    Protocol::V4
+                } else if self.0.config.allow_eio3 {
+                    Protocol::V3
+                } else {
                     return fail(RequestError::UnsupportedProtocolVersion);
-                }
+                };
                 if upgrade {
-                    return self.upgrade(parts, None, transport);
+                    return self.upgrade(parts, None, transport, protocol);
                 }
-                self.handshake_polling(parts).await
+                self.handshake_polling(parts, protocol).await
             }
         }
     }
@@ -277,6 +283,7 @@ impl Engine {
         parts: &mut Parts,
         existing: Option<Arc<SessionShared>>,
         transport: TransportKind,
+        protocol: Protocol,
     ) -> Response<EngineBody> {
         if let Some(refusal) = websocket::unsupported_version(parts) {
             return refusal;
@@ -327,7 +334,7 @@ impl Engine {
                 }
                 None => {
                     let (shared, incoming) =
-                        engine.create_session(request, TransportKind::WebSocket);
+                        engine.create_session(request, TransportKind::WebSocket, protocol);
                     shared.lock().ws_request = Some(headers);
                     let session = EngineSession {
                         shared: shared.clone(),
@@ -343,9 +350,12 @@ impl Engine {
         response
     }
 
-    async fn handshake_polling(&self, parts: &Parts) -> Response<EngineBody> {
-        let (shared, incoming) =
-            self.create_session(HandshakeRequest::from_parts(parts), TransportKind::Polling);
+    async fn handshake_polling(&self, parts: &Parts, protocol: Protocol) -> Response<EngineBody> {
+        let (shared, incoming) = self.create_session(
+            HandshakeRequest::from_parts(parts),
+            TransportKind::Polling,
+            protocol,
+        );
         let span = tracing::debug_span!("engine.io", sid = %shared.sid);
         tokio::spawn(drive(self.0.clone(), shared.clone(), None).instrument(span));
         let mut response = polling::get(&shared, parts, self.0.config.http_compression).await;
@@ -366,6 +376,7 @@ impl Engine {
         &self,
         request: HandshakeRequest,
         transport: TransportKind,
+        protocol: Protocol,
     ) -> (Arc<SessionShared>, EngineIncoming) {
         let config = &self.0.config;
         let upgrades = if transport == TransportKind::Polling
@@ -392,7 +403,7 @@ impl Engine {
             ping_timeout: millis(config.ping_timeout),
             max_payload: config.max_http_buffer_size as u64,
         };
-        let machine = Session::new(
+        let machine = Session::with_protocol(
             SessionConfig {
                 ping_interval: config.ping_interval,
                 ping_timeout: config.ping_timeout,
@@ -400,6 +411,7 @@ impl Engine {
                 outbox_capacity: config.outbox_capacity,
                 ..SessionConfig::default()
             },
+            protocol,
             transport,
             Packet::with_text(PacketType::Open, open.to_json()),
             now(),

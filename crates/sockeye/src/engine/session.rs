@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use engineio_proto::{CloseReason, Outgoing, Packet, Session, Sid, TransportKind};
+use engineio_proto::{CloseReason, Outgoing, Packet, Protocol, Session, Sid, TransportKind};
 use http::HeaderMap;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
@@ -27,6 +27,8 @@ pub(crate) fn now() -> std::time::Instant {
 #[derive(Debug)]
 pub(crate) struct SessionShared {
     pub(crate) sid: Sid,
+    /// The Engine.IO protocol revision of the session, fixed at the handshake.
+    pub(crate) protocol: Protocol,
     pub(crate) request: HandshakeRequest,
     /// The peer's messages on their way to the application.
     pub(crate) incoming: Queue<Delivered>,
@@ -87,6 +89,7 @@ impl SessionShared {
     ) -> SessionShared {
         SessionShared {
             sid,
+            protocol: machine.protocol(),
             request,
             incoming: Queue::new(incoming_capacity),
             inner: Mutex::new(Inner {
@@ -141,7 +144,7 @@ impl SessionShared {
                 break;
             };
             if let Some((_, tx)) = inner.pending_get.take() {
-                let _ = tx.send(polling_body(t.items));
+                let _ = tx.send(polling_body(inner.machine.protocol(), t.items));
             }
         }
         if inner.machine.transport() == TransportKind::WebSocket {
@@ -200,7 +203,7 @@ impl Inner {
                 TransportKind::WebSocket => items.extend(t.items),
                 TransportKind::Polling => {
                     if let Some((_, tx)) = self.pending_get.take() {
-                        let _ = tx.send(polling_body(t.items));
+                        let _ = tx.send(polling_body(self.machine.protocol(), t.items));
                     }
                 }
             }
@@ -252,8 +255,13 @@ impl Inner {
     }
 }
 
-/// One polling response body: the batch's packets joined by the separator.
-pub(crate) fn polling_body(items: Vec<Outgoing<Frame>>) -> Bytes {
+/// One polling response body: the batch's packets joined by the separator (protocol 4), or
+/// each behind its length (protocol 3; binary always as base64 text, which v3 clients read
+/// whatever they asked for).
+pub(crate) fn polling_body(protocol: Protocol, items: Vec<Outgoing<Frame>>) -> Bytes {
+    if protocol == Protocol::V3 {
+        return super::frame::payload_v3(items);
+    }
     join_payload(items.into_iter().map(|item| match item {
         Outgoing::Frame(f) => f.polling_bytes(),
         Outgoing::Packet(p) => Bytes::from(p.encode_text()),
@@ -280,6 +288,11 @@ impl EngineSession {
     /// The current transport.
     pub fn transport(&self) -> TransportKind {
         self.shared.transport()
+    }
+
+    /// The Engine.IO protocol revision the client speaks (3 only with `allow_eio3`).
+    pub fn protocol(&self) -> Protocol {
+        self.shared.protocol
     }
 
     /// Queues a message. [`SendError::Full`] when the outbox holds `outbox_capacity` messages

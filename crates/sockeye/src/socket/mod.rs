@@ -82,8 +82,20 @@ impl Socket {
         auth: Value,
         queue_capacity: usize,
     ) -> Socket {
+        // A Socket.IO v4 client (Engine.IO 3) expects the engine id as its socket id, behind
+        // the namespace outside the main one; v5 ids are random, the engine id being secret.
+        let id: Arc<str> = if conn.session().protocol() == crate::engine::Protocol::V3 {
+            let nsp = ns.name();
+            if nsp == "/" {
+                conn.session().id().into()
+            } else {
+                format!("{nsp}#{}", conn.session().id()).into()
+            }
+        } else {
+            crate::id::generate().into()
+        };
         Socket(Arc::new(SocketInner {
-            id: crate::id::generate().into(),
+            id,
             ns,
             conn,
             handshake: OnceLock::new(),
