@@ -35,6 +35,18 @@ pub(crate) fn event_frames(
     }
 }
 
+/// `frames` as they are, or never compressed on a websocket when `compress` is false (the
+/// emit's `compress(false)`).
+pub(crate) fn compressed_if(frames: Frames, compress: bool) -> Frames {
+    if compress {
+        return frames;
+    }
+    match frames {
+        OneOrMany::One(f) => OneOrMany::One(f.uncompressed()),
+        OneOrMany::Many(all) => OneOrMany::Many(all.into_iter().map(Frame::uncompressed).collect()),
+    }
+}
+
 /// The frames of one packet; a packet without attachments (most) needs no `Vec`.
 pub(crate) type Frames = OneOrMany<Frame>;
 

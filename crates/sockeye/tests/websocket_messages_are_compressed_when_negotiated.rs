@@ -26,12 +26,20 @@ struct Client {
 
 impl Client {
     async fn connect(s: &TestServer, extensions: Option<&str>) -> Client {
-        let mut tcp = TcpStream::connect(s.addr).await.unwrap();
-        let mut request =
-            "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localhost\r\n\
+        Client::connect_to(s.addr, "/engine.io/", extensions).await
+    }
+
+    async fn connect_to(
+        addr: std::net::SocketAddr,
+        path: &str,
+        extensions: Option<&str>,
+    ) -> Client {
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        let mut request = format!(
+            "GET {path}?EIO=4&transport=websocket HTTP/1.1\r\nHost: localhost\r\n\
             Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                .to_owned();
+        );
         if let Some(offer) = extensions {
             request.push_str(&format!("Sec-WebSocket-Extensions: {offer}\r\n"));
         }
@@ -144,7 +152,8 @@ async fn nothing_is_negotiated_when_off_or_not_offered() {
     let mut c = Client::connect(&s, Some(OFFER)).await;
     assert_eq!(c.extensions(), None);
     let mut decoder = Decoder::new(Role::Client, 1 << 20);
-    let _open = c.next(&mut decoder).await;
+    let open = c.next(&mut decoder).await;
+    eprintln!("open {open:?}");
     c.send(&[0xc1, 0x82, 0, 0, 0, 0, b'4', b'x']).await;
     assert_eq!(close_code(&mut c, &mut decoder).await, 1002);
     assert_eq!(s.next_close().await.1, CloseReason::TransportError);
@@ -159,7 +168,8 @@ async fn nothing_is_negotiated_when_off_or_not_offered() {
         let mut c = Client::connect(&s, offer).await;
         assert_eq!(c.extensions(), None, "{offer:?}");
         let mut decoder = Decoder::new(Role::Client, 1 << 20);
-        let _open = c.next(&mut decoder).await;
+        let open = c.next(&mut decoder).await;
+        eprintln!("open {open:?}");
         let big = format!("4{}", "x".repeat(5000));
         let mut wire = BytesMut::new();
         encode(&mut wire, OpCode::Text, big.as_bytes(), MASK);
@@ -190,7 +200,8 @@ async fn a_bomb_or_bad_deflate_data_closes_with_the_rfc_code() {
         let mut s = TestServer::start(deflate_config()).await;
         let mut c = Client::connect(&s, Some(OFFER)).await;
         let mut decoder = Decoder::with_deflate(Role::Client, 1 << 20, &params);
-        let _open = c.next(&mut decoder).await;
+        let open = c.next(&mut decoder).await;
+        eprintln!("open {open:?}");
         c.send(bytes).await;
         assert_eq!(close_code(&mut c, &mut decoder).await, code, "{name}");
         assert_eq!(
@@ -208,4 +219,73 @@ async fn close_code(c: &mut Client, decoder: &mut Decoder) -> u16 {
             return frame.map_or(1005, |f| f.code);
         }
     }
+}
+
+/// `compress(false)` on an emit, a broadcast and a reply keeps a large message uncompressed;
+/// without it the same message goes compressed.
+#[tokio::test]
+async fn compress_false_keeps_a_large_message_uncompressed() {
+    use sockeye::{Socket, SocketIo};
+    let io = SocketIo::builder()
+        .with_config(|c| c.engine.per_message_deflate = Some(PerMessageDeflate::default()))
+        .build();
+    let io2 = io.clone();
+    io.on_connection(move |socket: Socket| {
+        let io = io2.clone();
+        async move {
+            socket.on("go", move |socket: Socket| {
+                let io = io.clone();
+                async move {
+                    let big = "x".repeat(5000);
+                    let _ = socket.emit("plain", &big);
+                    let _ = socket.compress(false).emit("raw", &big);
+                    let _ = io.compress(false).emit("raw-broadcast", &big);
+                    let _ = io.emit("broadcast", &big);
+                }
+            });
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = io.service();
+    tokio::spawn(async move { sockeye::engine::serve(listener, service).await });
+
+    let mut c = Client::connect_to(addr, "/socket.io/", Some(OFFER)).await;
+    let params = negotiate([c.extensions().unwrap()], &DeflateConfig::default()).unwrap();
+    let mut decoder = Decoder::with_deflate(Role::Client, 1 << 20, &params);
+    let _open = c.next(&mut decoder).await;
+    // Join the main namespace, and only then ask (an event before the join's answer is a
+    // protocol error, as with the reference).
+    let mut wire = BytesMut::new();
+    encode(&mut wire, OpCode::Text, b"40", MASK);
+    c.send(&wire).await;
+    let (_, joined) = c.next(&mut decoder).await;
+    assert!(
+        matches!(&joined, Message::Text(t) if t.starts_with(b"40{")),
+        "{joined:?}"
+    );
+    let mut wire = BytesMut::new();
+    encode(&mut wire, OpCode::Text, br#"42["go"]"#, MASK);
+    c.send(&wire).await;
+    let mut seen = Vec::new();
+    while seen.len() < 4 {
+        let (first, message) = c.next(&mut decoder).await;
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let text = String::from_utf8(text.to_vec()).unwrap();
+        let Some(name) = text.strip_prefix("42[\"").and_then(|t| t.split('"').next()) else {
+            continue;
+        };
+        seen.push((name.to_owned(), first & 0x40 != 0));
+    }
+    assert_eq!(
+        seen,
+        vec![
+            ("plain".to_owned(), true),
+            ("raw".to_owned(), false),
+            ("raw-broadcast".to_owned(), false),
+            ("broadcast".to_owned(), true),
+        ]
+    );
 }

@@ -46,7 +46,8 @@ pub struct BroadcastOptions {
 pub struct BroadcastFlags {
     /// Drop the packet for sockets whose transport is not ready to write.
     pub volatile: bool,
-    /// The `compress` flag (carried for the cluster protocol; frames are sent uncompressed).
+    /// The `compress` flag: `Some(false)` keeps the message uncompressed on websockets with
+    /// permessage-deflate (carried to the other nodes by the cluster protocol).
     pub compress: Option<bool>,
     /// Only this node's sockets, even in a cluster.
     pub local: bool,

@@ -200,11 +200,11 @@ async fn write_batch<'a>(
                 let mut framed = Vec::with_capacity(payload.len() + 1);
                 framed.push(binary_prefix_v3(PacketType::Message));
                 framed.extend_from_slice(payload);
-                ws.queue(opcode, &framed);
+                ws.queue(opcode, &framed, f.compressible());
             }
             Outgoing::Frame(f) => {
                 let (opcode, payload) = f.ws_parts();
-                ws.queue(opcode, payload);
+                ws.queue(opcode, payload, f.compressible());
             }
             Outgoing::Packet(p) => queue_packet(ws, &p),
         }

@@ -10,7 +10,11 @@ use websocket_proto::OpCode;
 /// An encoded Engine.IO message packet. Cloning is cheap (reference counted): a broadcast
 /// encodes its frame once and hands clones to every session.
 #[derive(Clone)]
-pub struct Frame(Repr);
+pub struct Frame {
+    repr: Repr,
+    /// Whether permessage-deflate may compress it (the emit's `compress` flag).
+    compress: bool,
+}
 
 #[derive(Clone)]
 enum Repr {
@@ -26,13 +30,31 @@ struct BinaryFrame {
 }
 
 impl Frame {
+    fn new(repr: Repr) -> Frame {
+        Frame {
+            repr,
+            compress: true,
+        }
+    }
+
+    /// The same message, never compressed on a websocket (`socket.compress(false)`).
+    pub(crate) fn uncompressed(mut self) -> Frame {
+        self.compress = false;
+        self
+    }
+
+    /// Whether permessage-deflate may compress it.
+    pub(crate) fn compressible(&self) -> bool {
+        self.compress
+    }
+
     /// A text message.
     pub fn text(text: impl AsRef<str>) -> Frame {
         let text = text.as_ref();
         let mut s = String::with_capacity(text.len() + 1);
         s.push(PacketType::Message.as_char());
         s.push_str(text);
-        Frame(Repr::Text(Bytes::from(s)))
+        Frame::new(Repr::Text(Bytes::from(s)))
     }
 
     /// A text message from a string the caller gives up: the packet type is inserted in
@@ -40,12 +62,12 @@ impl Frame {
     /// at once, so that queueing clones of the frame allocates nothing more.
     pub(crate) fn text_owned(mut text: String) -> Frame {
         text.insert(0, PacketType::Message.as_char());
-        Frame(Repr::Text(Bytes::from(text)))
+        Frame::new(Repr::Text(Bytes::from(text)))
     }
 
     /// A binary message.
     pub fn binary(data: Bytes) -> Frame {
-        Frame(Repr::Binary(Arc::new(BinaryFrame {
+        Frame::new(Repr::Binary(Arc::new(BinaryFrame {
             raw: data,
             polling: OnceLock::new(),
         })))
@@ -53,12 +75,12 @@ impl Frame {
 
     /// Whether this is a binary message.
     pub fn is_binary(&self) -> bool {
-        matches!(self.0, Repr::Binary(_))
+        matches!(self.repr, Repr::Binary(_))
     }
 
     /// The message's payload without the packet type: the text's bytes, or the binary data.
     pub fn payload(&self) -> Bytes {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(t) => t.slice(1..),
             Repr::Binary(b) => b.raw.clone(),
         }
@@ -66,7 +88,7 @@ impl Frame {
 
     /// The message's size on a websocket: what it counts for in the outbox's byte bound.
     pub(crate) fn wire_len(&self) -> usize {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(t) => t.len(),
             Repr::Binary(b) => b.raw.len(),
         }
@@ -74,14 +96,14 @@ impl Frame {
 
     /// The websocket frame's opcode and payload.
     pub(crate) fn ws_parts(&self) -> (OpCode, &[u8]) {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(t) => (OpCode::Text, t),
             Repr::Binary(b) => (OpCode::Binary, &b.raw),
         }
     }
 
     pub(crate) fn polling_bytes(&self) -> Bytes {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(t) => t.clone(),
             Repr::Binary(b) => b
                 .polling
@@ -98,7 +120,7 @@ impl Frame {
 
 impl fmt::Debug for Frame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(t) => f
                 .debug_tuple("Frame::Text")
                 .field(&String::from_utf8_lossy(t))
@@ -116,7 +138,7 @@ pub(crate) fn payload_v3(items: Vec<Outgoing<Frame>>) -> Bytes {
     for item in &items {
         piece.clear();
         match item {
-            Outgoing::Frame(f) => match &f.0 {
+            Outgoing::Frame(f) => match &f.repr {
                 Repr::Text(t) => piece.push_str(&String::from_utf8_lossy(t)),
                 Repr::Binary(b) => {
                     piece.push('b');

@@ -339,8 +339,8 @@ pub(crate) fn queue_packet(ws: &mut WsStream, p: &Packet) {
     use engineio_proto::WsFrame;
     use websocket_proto::OpCode;
     match p.encode_ws() {
-        WsFrame::Text(t) => ws.queue(OpCode::Text, t.as_bytes()),
-        WsFrame::Binary(b) => ws.queue(OpCode::Binary, &b),
+        WsFrame::Text(t) => ws.queue(OpCode::Text, t.as_bytes(), true),
+        WsFrame::Binary(b) => ws.queue(OpCode::Binary, &b, true),
     }
 }
 

@@ -93,10 +93,11 @@ impl WsStream {
     }
 
     /// Queues one message; [`WsStream::flush`] writes what is queued. With permessage-deflate,
-    /// a data message of at least the threshold is compressed.
-    pub(crate) fn queue(&mut self, opcode: OpCode, payload: &[u8]) {
+    /// a data message of at least the threshold is compressed, unless `compress` is false
+    /// (the emit's `compress(false)`).
+    pub(crate) fn queue(&mut self, opcode: OpCode, payload: &[u8], compress: bool) {
         if let Some((deflater, threshold)) = &mut self.deflate {
-            if payload.len() >= *threshold {
+            if compress && payload.len() >= *threshold {
                 deflater.encode(&mut self.output, opcode, payload, None);
                 return;
             }
@@ -141,7 +142,7 @@ impl WsStream {
                     Ok(Some(message)) => {
                         if let Message::Ping(data) = &message {
                             let data = data.clone();
-                            self.queue(OpCode::Pong, &data);
+                            self.queue(OpCode::Pong, &data, false);
                         }
                         return Poll::Ready(Some(Ok(message)));
                     }

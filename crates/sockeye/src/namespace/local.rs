@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 
 use super::Namespace;
 use crate::adapter::{BroadcastAcks, BroadcastOptions, Room};
-use crate::packet::frames;
+use crate::packet::{compressed_if, frames};
 use crate::socket::Socket;
 
 impl Namespace {
@@ -18,7 +18,10 @@ impl Namespace {
 
     /// Sends `packet` to the selected local sockets; it is encoded once.
     pub(crate) fn local_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
-        let frames = frames(self.parser(), packet);
+        let frames = compressed_if(
+            frames(self.parser(), packet),
+            opts.flags.compress != Some(false),
+        );
         for socket in self.local_select(opts) {
             // One socket's full outbox or closed transport is its own problem, not the
             // broadcast's: the others still get the packet.
@@ -37,7 +40,10 @@ impl Namespace {
         if let PacketData::Event { id: slot, .. } = &mut packet.data {
             *slot = Some(id);
         }
-        let frames = frames(self.parser(), &packet);
+        let frames = compressed_if(
+            frames(self.parser(), &packet),
+            opts.flags.compress != Some(false),
+        );
         let (tx, rx) = mpsc::unbounded_channel();
         let mut sent = Vec::new();
         for socket in self.local_select(opts) {

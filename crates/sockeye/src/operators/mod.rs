@@ -85,7 +85,9 @@ impl BroadcastOperator {
         self
     }
 
-    /// The `compress` flag (carried along; frames are sent uncompressed).
+    /// The `compress` flag: with `false`, the message is not compressed on a websocket even
+    /// when permessage-deflate is on and it is above the threshold (carried to the other
+    /// nodes of a cluster too).
     pub fn compress(mut self, compress: bool) -> Self {
         self.opts.flags.compress = Some(compress);
         self

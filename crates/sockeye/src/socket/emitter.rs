@@ -43,7 +43,8 @@ impl SocketEmitter {
         self
     }
 
-    /// The `compress` flag (kept for API compatibility; frames are sent uncompressed).
+    /// The `compress` flag: with `false`, the message is not compressed on a websocket even
+    /// when permessage-deflate is on and it is above the threshold.
     pub fn compress(mut self, compress: bool) -> Self {
         self.compress = compress;
         self
@@ -54,7 +55,8 @@ impl SocketEmitter {
     /// the transport is not ready is not an error.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         let args = self.args(event, data)?;
-        self.socket.send_event(event, &args, None, self.volatile)
+        self.socket
+            .send_event(event, &args, None, (self.volatile, self.compress))
     }
 
     /// Sends `event` and resolves to the client's answer, read as `R` like a handler's data
@@ -78,7 +80,7 @@ impl SocketEmitter {
         let sent = self.args(event, data).and_then(|args| {
             socket.expect_ack(id, AckWaiter::Single(tx));
             socket
-                .send_event(event, &args, Some(id), self.volatile)
+                .send_event(event, &args, Some(id), (self.volatile, self.compress))
                 .inspect_err(|_| socket.forget_ack(id))
         });
         async move {

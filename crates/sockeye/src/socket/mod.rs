@@ -509,16 +509,20 @@ impl Socket {
         )
     }
 
-    /// Sends an EVENT from its parts, without building a [`Packet`] (the emit path).
+    /// Sends an EVENT from its parts, without building a [`Packet`] (the emit path);
+    /// `compress` false keeps it uncompressed on a websocket.
     pub(crate) fn send_event(
         &self,
         event: &str,
         args: &[Value],
         id: Option<u64>,
-        volatile: bool,
+        (volatile, compress): (bool, bool),
     ) -> Result<(), EmitError> {
         let ns = self.namespace();
-        let frames = crate::packet::event_frames(ns.parser(), ns.name(), event, args, id);
+        let frames = crate::packet::compressed_if(
+            crate::packet::event_frames(ns.parser(), ns.name(), event, args, id),
+            compress,
+        );
         self.deliver_parts(Some((event, args)), &frames, volatile)
     }
 
