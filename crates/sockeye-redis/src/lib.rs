@@ -70,7 +70,6 @@ mod emitter;
 mod error;
 pub mod msgpack;
 mod sharded;
-mod sharded_driver;
 mod uid;
 pub mod wire;
 
@@ -108,7 +107,7 @@ impl RedisAdapter {
     /// same channel prefix.
     pub async fn sharded(config: ShardedConfig) -> Result<ClusterAdapterFactory, ConnectError> {
         let driver =
-            sharded_driver::ShardedDriver::connect(&config.nodes, config.requests_timeout).await?;
+            sharded::ShardedDriver::connect(&config.nodes, config.requests_timeout).await?;
         let config = Arc::new(config);
         Ok(Arc::new(move |handle: NamespaceHandle| {
             Arc::new(sharded::ShardedAdapter::new(
