@@ -26,6 +26,8 @@ const MAX_BATCH: usize = 512;
 /// The subscriber's reconnect delays.
 const MIN_RETRY: Duration = Duration::from_millis(50);
 const MAX_RETRY: Duration = Duration::from_secs(1);
+/// How long the subscriber waits for a connection before trying again.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A message that arrived on a subscription.
 #[derive(Debug)]
@@ -381,7 +383,12 @@ async fn subscriber(
         let session = async {
             let pubsub = match first.take() {
                 Some(pubsub) => pubsub,
-                None => client.get_async_pubsub().await?,
+                // bounded: an unreachable host may not refuse, only stay silent
+                None => tokio::time::timeout(CONNECT_TIMEOUT, client.get_async_pubsub())
+                    .await
+                    .map_err(|_| {
+                        redis::RedisError::from((redis::ErrorKind::Io, "connect timed out"))
+                    })??,
             };
             let (sink, mut stream) = pubsub.split();
             let (channels, patterns) = {

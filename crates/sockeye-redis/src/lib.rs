@@ -40,6 +40,18 @@
 //! nodes fail with `Transport` or `Timeout` within `requests_timeout`. The outage is logged
 //! once when it starts (warn) and once when it ends (info).
 //!
+//! # Where this differs from the Node packages
+//! - Rooms travel in a sorted order (a sockeye selection is a set; Node sends insertion
+//!   order). Receivers treat them as sets either way.
+//! - An integral number of 2^64 or more is sent as a float64 (notepack writes a wrong
+//!   integer for it).
+//! - Another node's acknowledgements of a broadcast are awaited until the broadcast's
+//!   timeout, or `requests_timeout` without one (Node stops listening at once when the
+//!   broadcast has no timeout).
+//! - The sharded adapter needs a Redis Cluster (Node's also runs on a standalone Redis 7).
+//!   As in Node, its `all_rooms` knows only this node's rooms: the protocol has no such
+//!   request.
+//!
 //! # Why redis-rs
 //! The driver is [redis-rs](https://docs.rs/redis) (`redis` crate, tokio): it is the most used
 //! Rust client, its `ConnectionManager` reconnects by itself, its async `PubSub` splits into
@@ -58,7 +70,6 @@ mod emitter;
 mod error;
 pub mod msgpack;
 mod sharded;
-mod sharded_driver;
 mod uid;
 pub mod wire;
 
@@ -96,7 +107,7 @@ impl RedisAdapter {
     /// same channel prefix.
     pub async fn sharded(config: ShardedConfig) -> Result<ClusterAdapterFactory, ConnectError> {
         let driver =
-            sharded_driver::ShardedDriver::connect(&config.nodes, config.requests_timeout).await?;
+            sharded::ShardedDriver::connect(&config.nodes, config.requests_timeout).await?;
         let config = Arc::new(config);
         Ok(Arc::new(move |handle: NamespaceHandle| {
             Arc::new(sharded::ShardedAdapter::new(

@@ -286,3 +286,20 @@ async fn a_closed_node_leaves_the_cluster() {
     assert!(c.nodes[0].fetch_sockets().await.unwrap().is_empty());
     assert_eq!(c.nodes[0].all_rooms().await, Ok(Default::default()));
 }
+
+#[tokio::test]
+async fn a_burst_of_broadcasts_arrives_whole_and_in_order() {
+    let c = cluster().await;
+    let mut b = Raw::join(c.addrs[1], json!({"rooms": ["r"]})).await;
+    for i in 0..2000u32 {
+        // alternate the namespace channel and a room's channel: one publisher keeps the order
+        if i % 2 == 0 {
+            c.nodes[0].emit("n", &i).unwrap();
+        } else {
+            c.nodes[0].to("r").emit("n", &i).unwrap();
+        }
+    }
+    for i in 0..2000u32 {
+        assert_eq!(b.recv().await.unwrap(), format!(r#"2["n",{i}]"#));
+    }
+}

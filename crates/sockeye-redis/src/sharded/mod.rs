@@ -7,6 +7,11 @@
 //! namespace channel, summed over the masters. As in the reference, `all_rooms` has no
 //! cluster request in this protocol: only this node's rooms are known.
 
+mod driver;
+mod incoming;
+
+pub(crate) use driver::ShardedDriver;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,14 +19,12 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use socketio_proto::{Packet, PacketData, Value};
 use sockeye::{
-    AdapterError, BroadcastOptions, ClusterAck, ClusterAdapter, NamespaceHandle, Room,
-    ServerSideAck, SocketData,
+    AdapterError, BroadcastOptions, ClusterAck, ClusterAdapter, NamespaceHandle, Room, SocketData,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{ShardedConfig, SubscriptionMode};
 use crate::driver::Incoming;
-use crate::sharded_driver::ShardedDriver;
 use crate::wire::cluster::{Body, ClusterMessage};
 
 /// The reference sends to a room's own channel only when the room does not look like a
@@ -163,171 +166,6 @@ impl Inner {
         }
         self.channel.clone()
     }
-
-    fn respond(&self, requester: &str, body: Body) {
-        let channel = format!("{}{requester}#", self.channel);
-        if let Err(err) = self
-            .driver
-            .publish_nowait(channel, self.message(body).encode())
-        {
-            tracing::debug!(nsp = %self.nsp, %err, "an answer to another node was not sent");
-        }
-    }
-
-    fn on_raw(self: &Arc<Self>, msg: Incoming) {
-        let message = match ClusterMessage::decode(&msg.payload) {
-            Ok(message) => message,
-            Err(err) => {
-                tracing::debug!(nsp = %self.nsp, %err, "ignoring a malformed cluster message");
-                return;
-            }
-        };
-        if msg.channel == self.response_channel || is_response(&message.body) {
-            self.on_response(message.body);
-        } else {
-            self.on_message(message);
-        }
-    }
-
-    fn on_message(self: &Arc<Self>, message: ClusterMessage) {
-        if message.uid == self.uid || message.nsp != self.nsp {
-            return;
-        }
-        let from = message.uid;
-        match message.body {
-            Body::Broadcast {
-                packet,
-                request_id: None,
-                opts,
-            } => self.handle.broadcast(&packet, &opts_for_broadcast(opts)),
-            Body::Broadcast {
-                packet,
-                request_id: Some(request_id),
-                opts,
-            } => {
-                let wait = opts.flags.timeout.unwrap_or(self.timeout);
-                let mut acks = self
-                    .handle
-                    .broadcast_with_ack(packet, &opts_for_broadcast(opts));
-                self.respond(
-                    &from,
-                    Body::BroadcastClientCount {
-                        request_id: request_id.clone(),
-                        client_count: acks.count() as u64,
-                    },
-                );
-                if acks.count() == 0 {
-                    return;
-                }
-                let me = self.clone();
-                tokio::spawn(async move {
-                    let answers = async {
-                        while let Some((_, mut args)) = acks.next().await {
-                            let packet = if args.is_empty() {
-                                None
-                            } else {
-                                Some(args.swap_remove(0))
-                            };
-                            me.respond(
-                                &from,
-                                Body::BroadcastAck {
-                                    request_id: request_id.clone(),
-                                    packet,
-                                },
-                            );
-                        }
-                    };
-                    let _ = tokio::time::timeout(wait, answers).await;
-                });
-            }
-            Body::SocketsJoin { opts, rooms } => {
-                self.handle.add_sockets(&selection(opts), &rooms);
-            }
-            Body::SocketsLeave { opts, rooms } => {
-                self.handle.del_sockets(&selection(opts), &rooms);
-            }
-            Body::DisconnectSockets { opts, close } => {
-                self.handle.disconnect_sockets(&selection(opts), close);
-            }
-            Body::FetchSockets { opts, request_id } => {
-                let sockets = self.handle.fetch_sockets(&selection(opts));
-                self.respond(
-                    &from,
-                    Body::FetchSocketsResponse {
-                        request_id,
-                        sockets,
-                    },
-                );
-            }
-            Body::ServerSideEmit { request_id, packet } => {
-                let ack = match request_id {
-                    None => ServerSideAck::none(),
-                    Some(request_id) => {
-                        let me = self.clone();
-                        ServerSideAck::new(move |data| {
-                            me.respond(
-                                &from,
-                                Body::ServerSideEmitResponse {
-                                    request_id,
-                                    packet: Some(data),
-                                },
-                            );
-                        })
-                    }
-                };
-                self.handle.server_side_emit(packet, ack);
-            }
-            body => self.on_response(body),
-        }
-    }
-
-    fn on_response(&self, body: Body) {
-        let (request_id, ack) = match &body {
-            Body::BroadcastClientCount {
-                request_id,
-                client_count,
-            } => (
-                request_id,
-                Some(ClusterAck::ClientCount(
-                    usize::try_from(*client_count).unwrap_or(usize::MAX),
-                )),
-            ),
-            Body::BroadcastAck { request_id, packet } => (
-                request_id,
-                Some(ClusterAck::Response(packet.clone().unwrap_or(Value::Null))),
-            ),
-            Body::FetchSocketsResponse { request_id, .. }
-            | Body::ServerSideEmitResponse { request_id, .. } => (request_id, None),
-            _ => return,
-        };
-        if let Some(ack) = ack {
-            let sender = self
-                .acks
-                .lock()
-                .ok()
-                .and_then(|a| a.get(request_id).cloned());
-            if let Some(sender) = sender {
-                let _ = sender.send(ack);
-            }
-            return;
-        }
-        let request_id = request_id.clone();
-        let Ok(mut pending) = self.pending.lock() else {
-            return;
-        };
-        let Some(request) = pending.get_mut(&request_id) else {
-            return;
-        };
-        request.answers.push(body);
-        request.left = request.left.saturating_sub(1);
-        if request.left == 0 {
-            if let Some(done) = request.done.take() {
-                let _ = done.send(std::mem::take(&mut request.answers));
-            }
-            pending.remove(&request_id);
-        }
-    }
-
     async fn others(&self) -> Result<usize, AdapterError> {
         Ok(self
             .driver
@@ -383,17 +221,6 @@ impl Inner {
             .await
     }
 }
-
-fn is_response(body: &Body) -> bool {
-    matches!(
-        body,
-        Body::FetchSocketsResponse { .. }
-            | Body::ServerSideEmitResponse { .. }
-            | Body::BroadcastClientCount { .. }
-            | Body::BroadcastAck { .. }
-    )
-}
-
 struct PendingGuard<'a> {
     inner: &'a Inner,
     id: String,
