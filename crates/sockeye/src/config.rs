@@ -5,6 +5,7 @@ use std::time::Duration;
 use socketio_proto::{DecoderLimits, Parser};
 
 use crate::engine::EngineConfig;
+use crate::recovery::ConnectionStateRecovery;
 
 /// The options of a Socket.IO server. `Config::default()` is socket.io 4.8's defaults.
 #[derive(Clone)]
@@ -35,6 +36,11 @@ pub struct Config {
     ///
     /// [`SocketIo::of_dynamic`]: crate::SocketIo::of_dynamic
     pub cleanup_empty_child_namespaces: bool,
+    /// Connection state recovery (`connectionStateRecovery`): a client that loses its
+    /// connection for a moment gets its socket back, with its id, rooms, `data` and the
+    /// packets it missed. Off (`None`) by default, as in the reference; turn it on with
+    /// `Some(ConnectionStateRecovery::default())`.
+    pub connection_state_recovery: Option<ConnectionStateRecovery>,
 }
 
 impl Default for Config {
@@ -47,6 +53,7 @@ impl Default for Config {
             socket_queue: 128,
             parser: Parser::Json,
             cleanup_empty_child_namespaces: false,
+            connection_state_recovery: None,
         }
     }
 }
@@ -63,6 +70,7 @@ impl std::fmt::Debug for Config {
                 "cleanup_empty_child_namespaces",
                 &self.cleanup_empty_child_namespaces,
             )
+            .field("connection_state_recovery", &self.connection_state_recovery)
             .finish_non_exhaustive()
     }
 }

@@ -67,13 +67,15 @@ mod one_or_many;
 mod operators;
 mod packet;
 mod queue;
+mod recovery;
 mod server;
 mod service;
 mod socket;
 
 pub use adapter::{
     AckResponse, BroadcastAcks, BroadcastFlags, BroadcastOptions, ClusterAck, ClusterAdapter,
-    ClusterAdapterFactory, NamespaceHandle, Room, SocketData,
+    ClusterAdapterFactory, NamespaceHandle, OffsetCallback, RestoredSession, Room, SessionState,
+    SocketData,
 };
 pub use config::Config;
 pub use error::{
@@ -83,6 +85,7 @@ pub use error::{
 pub use metrics::Metrics;
 pub use namespace::{Namespace, ServerSideAck};
 pub use operators::{BroadcastOperator, IntoRooms};
+pub use recovery::ConnectionStateRecovery;
 pub use server::{Builder, SocketIo};
 pub use service::{SocketIoLayer, SocketIoRouter, SocketIoService};
 pub use socket::{

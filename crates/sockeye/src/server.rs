@@ -191,6 +191,7 @@ impl ServerInner {
                         self.cluster.as_ref(),
                         Some(parent.clone()),
                         self.config.parser,
+                        self.config.connection_state_recovery.as_ref(),
                     )
                 })
                 .clone();
@@ -326,7 +327,13 @@ impl SocketIo {
             .entry(name.clone())
             .or_insert_with(|| {
                 created = true;
-                Namespace::new(name, self.0.cluster.as_ref(), None, self.0.config.parser)
+                Namespace::new(
+                    name,
+                    self.0.cluster.as_ref(),
+                    None,
+                    self.0.config.parser,
+                    self.0.config.connection_state_recovery.as_ref(),
+                )
             })
             .clone();
         drop(namespaces);
@@ -417,6 +424,7 @@ impl SocketIo {
             None,
             None,
             self.0.config.parser,
+            None,
         );
         if let Ok(mut dynamic) = self.0.dynamic.write() {
             dynamic.push(Dynamic {

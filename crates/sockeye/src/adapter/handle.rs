@@ -49,6 +49,17 @@ impl NamespaceHandle {
         }
     }
 
+    /// Sends a recoverable `packet` from the cluster's log to the local sockets `opts`
+    /// selects, with `offset` (its position in the log) as its last argument when the server
+    /// has connection state recovery on (a cluster adapter that
+    /// [`recovers_sessions`](super::ClusterAdapter::recovers_sessions) calls this for the
+    /// other nodes' broadcasts).
+    pub fn broadcast_at(&self, packet: &Packet, opts: &BroadcastOptions, offset: &str) {
+        if let Some(ns) = self.ns() {
+            ns.local_broadcast_at(packet, opts, Some(offset));
+        }
+    }
+
     /// Sends the EVENT `packet` to the local sockets `opts` selects with a fresh ack id of
     /// this node, and returns their answers as they come. Dropping the result forgets the
     /// answers still owed.

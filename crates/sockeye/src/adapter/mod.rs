@@ -11,6 +11,7 @@ mod handle;
 mod local;
 mod members;
 mod room_set;
+mod session;
 mod socket_data;
 
 use std::collections::HashSet;
@@ -23,6 +24,7 @@ use tokio::sync::mpsc;
 
 pub use handle::{BroadcastAcks, NamespaceHandle};
 pub(crate) use local::LocalRooms;
+pub use session::{OffsetCallback, RestoredSession, SessionState};
 pub use socket_data::SocketData;
 
 use crate::error::AdapterError;
@@ -145,6 +147,57 @@ pub trait ClusterAdapter: Send + Sync + 'static {
 
     /// Releases the adapter's resources when the server closes.
     fn close(&self) -> BoxFuture<'static, ()>;
+
+    // ----- connection state recovery ---------------------------------------------------
+
+    /// Whether this adapter keeps connection state recovery's packet log and disconnected
+    /// sessions for the whole cluster, so that a client can recover on any node (the Redis
+    /// Streams adapter). When false (the default), a namespace with recovery keeps them in
+    /// this node's memory, and the packets from other nodes are logged as they arrive.
+    fn recovers_sessions(&self) -> bool {
+        false
+    }
+
+    /// Publishes a recoverable packet (an EVENT without ack id, not volatile) to the other
+    /// nodes and reports its offset in the cluster's log through `then`, which runs exactly
+    /// once per call and in the order of the calls (a socket's packets keep their order).
+    /// The namespace delivers the packet to its local sockets from `then`. Only called when
+    /// [`recovers_sessions`](ClusterAdapter::recovers_sessions) is true; the default
+    /// publishes with [`broadcast`](ClusterAdapter::broadcast) and reports an error, as it
+    /// has no offset to give.
+    fn broadcast_recoverable(&self, packet: Packet, opts: BroadcastOptions, then: OffsetCallback) {
+        let result = self
+            .broadcast(&packet, &opts)
+            .and(Err(AdapterError::Transport(
+                "this adapter keeps no recovery log".to_owned(),
+            )));
+        then(result);
+    }
+
+    /// Keeps a disconnected socket's state for `ttl` (only called when
+    /// [`recovers_sessions`](ClusterAdapter::recovers_sessions) is true).
+    fn persist_session(
+        &self,
+        session: SessionState,
+        ttl: Duration,
+    ) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let _ = (session, ttl);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Takes back the session of private id `pid` with the packets sent after `offset` to
+    /// the rooms it was in, or `None` when the session or the offset is unknown (expired, or
+    /// too old for the log): the client then gets a fresh session. A session is restored
+    /// at most once. Only called when
+    /// [`recovers_sessions`](ClusterAdapter::recovers_sessions) is true.
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: &str,
+    ) -> BoxFuture<'static, Result<Option<RestoredSession>, AdapterError>> {
+        let _ = (pid, offset);
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// Makes the cluster adapter of each namespace, given the namespace's handle.

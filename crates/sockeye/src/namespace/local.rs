@@ -16,8 +16,29 @@ impl Namespace {
         self.0.rooms.select(opts, &self.0.sockets)
     }
 
-    /// Sends `packet` to the selected local sockets; it is encoded once.
+    /// Sends `packet` to the selected local sockets; it is encoded once. With recovery on, a
+    /// recoverable packet is logged here and sent with its offset.
     pub(crate) fn local_broadcast(&self, packet: &Packet, opts: &BroadcastOptions) {
+        self.local_broadcast_at(packet, opts, None);
+    }
+
+    /// [`local_broadcast`](Self::local_broadcast) of a packet whose `offset` in the
+    /// cluster's log is known (a cluster adapter that keeps the log gave it), or, without
+    /// one, logged in this node's memory when recovery is on and the packet recoverable.
+    pub(crate) fn local_broadcast_at(
+        &self,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        offset: Option<&str>,
+    ) {
+        let with_offset;
+        let packet = match self.offset_for(packet, opts, offset) {
+            Some(offset) => {
+                with_offset = crate::recovery::with_offset(packet, offset);
+                &with_offset
+            }
+            None => packet,
+        };
         let frames = compressed_if(
             frames(self.parser(), packet),
             opts.flags.compress != Some(false),
@@ -26,6 +47,22 @@ impl Namespace {
             // One socket's full outbox or closed transport is its own problem, not the
             // broadcast's: the others still get the packet.
             let _ = socket.deliver(packet, &frames, opts.flags.volatile);
+        }
+    }
+
+    /// The offset to send `packet` with: the given one, or a new one of this node's log,
+    /// when recovery is on and the packet is recoverable.
+    fn offset_for(
+        &self,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        offset: Option<&str>,
+    ) -> Option<String> {
+        let recovery = self.recovery()?;
+        let args = crate::recovery::recoverable_args(packet, opts)?;
+        match offset {
+            Some(offset) => Some(offset.to_owned()),
+            None => recovery.record(args, opts),
         }
     }
 

@@ -38,6 +38,8 @@ pub(crate) struct NsInner {
     rooms: LocalRooms,
     /// The other nodes, in a cluster.
     cluster: Option<Arc<dyn ClusterAdapter>>,
+    /// Connection state recovery, when on.
+    recovery: Option<crate::recovery::Recovery>,
     server_side: RwLock<ServerSideListeners>,
     handlers: RwLock<Vec<ConnectionHandler>>,
     middlewares: RwLock<Vec<Middleware>>,
@@ -98,23 +100,35 @@ impl Namespace {
         cluster: Option<&ClusterAdapterFactory>,
         parent: Option<Namespace>,
         parser: Parser,
+        recovery: Option<&crate::ConnectionStateRecovery>,
     ) -> Namespace {
-        Namespace(Arc::new_cyclic(|weak| NsInner {
-            cluster: cluster.map(|factory| factory(NamespaceHandle::new(weak.clone(), &name))),
-            rooms: LocalRooms::default(),
-            server_side: RwLock::new(Vec::new()),
-            name,
-            sockets: RwLock::new(IdMap::default()),
-            handlers: RwLock::new(Vec::new()),
-            middlewares: RwLock::new(Vec::new()),
-            parent,
-            children: RwLock::new(Vec::new()),
-            ack_ids: AtomicU64::new(0),
-            args_error: crate::socket::ArgsErrorHook::default(),
-            parser,
-            joining: AtomicUsize::new(0),
-            cleanup: OnceLock::new(),
+        Namespace(Arc::new_cyclic(|weak| {
+            let cluster = cluster.map(|factory| factory(NamespaceHandle::new(weak.clone(), &name)));
+            let in_memory = !cluster.as_ref().is_some_and(|c| c.recovers_sessions());
+            NsInner {
+                recovery: recovery
+                    .map(|config| crate::recovery::Recovery::new(config.clone(), in_memory)),
+                cluster,
+                rooms: LocalRooms::default(),
+                server_side: RwLock::new(Vec::new()),
+                name,
+                sockets: RwLock::new(IdMap::default()),
+                handlers: RwLock::new(Vec::new()),
+                middlewares: RwLock::new(Vec::new()),
+                parent,
+                children: RwLock::new(Vec::new()),
+                ack_ids: AtomicU64::new(0),
+                args_error: crate::socket::ArgsErrorHook::default(),
+                parser,
+                joining: AtomicUsize::new(0),
+                cleanup: OnceLock::new(),
+            }
         }))
+    }
+
+    /// Connection state recovery, when the server has it on.
+    pub(crate) fn recovery(&self) -> Option<&crate::recovery::Recovery> {
+        self.0.recovery.as_ref()
     }
 
     /// The packet format of the server this namespace belongs to.
