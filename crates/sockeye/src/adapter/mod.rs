@@ -198,6 +198,21 @@ pub trait ClusterAdapter: Send + Sync + 'static {
         let _ = (pid, offset);
         Box::pin(async { Ok(None) })
     }
+
+    /// The recoverable packets logged after `offset` that are for a socket in `rooms`, in
+    /// order, each with its offset last (as in [`RestoredSession::missed`]); `None` when
+    /// `offset` is no longer in the log. A restored socket joins its rooms after
+    /// [`restore_session`](ClusterAdapter::restore_session) read the log, so the namespace
+    /// asks again once it has joined, and drops what it then gets twice. Only called when
+    /// [`recovers_sessions`](ClusterAdapter::recovers_sessions) is true.
+    fn packets_after(
+        &self,
+        offset: &str,
+        rooms: &[Room],
+    ) -> BoxFuture<'static, Result<Option<Vec<Vec<Value>>>, AdapterError>> {
+        let _ = (offset, rooms);
+        Box::pin(async { Ok(Some(Vec::new())) })
+    }
 }
 
 /// Makes the cluster adapter of each namespace, given the namespace's handle.
