@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use socketio_proto::{Decoder, Map, Packet, PacketData, Parser, Value};
 use tracing::Instrument;
 
+use crate::adapter::RestoredSession;
 use crate::engine::{
     CloseReason, EngineIncoming, EngineSession, Frame, Incoming, Protocol, SendError,
     percent_decode,
@@ -270,7 +271,7 @@ async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet
             };
             // Backpressure: a socket whose handlers fall behind stops the reading of its
             // connection rather than queueing without bound. A closed socket drops it.
-            let _ = socket.0.events.push(SocketEvent { args, id }).await;
+            socket.push_event(SocketEvent { args, id }).await;
             true
         }
         PacketData::Ack { args, id } => {
@@ -303,45 +304,108 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
         ));
         return;
     };
-    let socket = Socket::new(ns.clone(), conn.clone(), auth, server.config.socket_queue);
+    let restored = match recovery_claim(&auth) {
+        Some((pid, offset)) if ns.recovery().is_some() => ns.restore_session(pid, offset).await,
+        _ => None,
+    };
+    let socket = Socket::new(
+        ns.clone(),
+        conn.clone(),
+        auth,
+        server.config.socket_queue,
+        restored.as_ref().map(|r| &r.state),
+    );
     tracing::Span::current().record("id", socket.id());
-    for middleware in ns.middlewares() {
-        if let Err(err) = middleware(socket.clone()).await {
-            done(&conn);
-            if !conn.session.is_closed() {
-                conn.send_packet(&connect_error(&conn, &nsp, &err));
+    let skip_middlewares =
+        restored.is_some() && ns.recovery().is_some_and(|r| r.config().skip_middlewares);
+    if !skip_middlewares {
+        for middleware in ns.middlewares() {
+            if let Err(err) = middleware(socket.clone()).await {
+                done(&conn);
+                if !conn.session.is_closed() {
+                    conn.send_packet(&connect_error(&conn, &nsp, &err));
+                }
+                return;
             }
-            return;
         }
     }
     done(&conn);
     if conn.session.is_closed() {
-        return;
-    }
-    socket.set_connected();
-    ns.add_socket(&socket);
-    drop(joining);
-    ns.join(&socket, &[socket.id().to_owned()]);
-    if let Ok(mut sockets) = conn.sockets.lock() {
-        match sockets.iter_mut().find(|(n, _)| *n == nsp) {
-            Some(slot) => slot.1 = socket.clone(),
-            None => {
-                sockets.reserve_exact(1);
-                sockets.push((nsp.clone(), socket.clone()));
-            }
+        if let Some(restored) = restored {
+            // Gone again before it was back: the state waits for the next attempt.
+            ns.persist_session(restored.state);
         }
+        return;
     }
     // Socket.IO v4 (Engine.IO 3) clients get a bare CONNECT: their id is the engine's.
     let reply = (conn.session.protocol() != Protocol::V3).then(|| {
         let mut reply = Map::new();
         reply.insert("sid", Value::String(socket.id().to_owned()));
+        if let Some(pid) = socket.pid() {
+            reply.insert("pid", Value::String(pid.to_owned()));
+        }
         Value::Object(reply)
     });
-    conn.send_packet(&Packet {
-        nsp,
+    let reply = Packet {
+        nsp: nsp.clone(),
         data: PacketData::Connect(reply),
-    });
+    };
+    ns.add_socket(&socket);
+    drop(joining);
+    match restored {
+        None => {
+            socket.set_connected();
+            ns.join(&socket, &[socket.id().to_owned()]);
+            register(&conn, &nsp, &socket);
+            conn.send_packet(&reply);
+        }
+        Some(RestoredSession { state, mut missed }) => {
+            let mut rooms = state.rooms;
+            if !rooms.iter().any(|r| r == socket.id()) {
+                rooms.push(socket.id().to_owned());
+            }
+            ns.join(&socket, &rooms);
+            // What was sent between reading the log and joining the rooms.
+            let last = missed
+                .last()
+                .and_then(|args| args.last())
+                .and_then(Value::as_str)
+                .or_else(|| recovery_claim(&socket.handshake().auth).map(|(_, o)| o))
+                .map(str::to_owned);
+            if let Some(last) = last {
+                missed.extend(ns.packets_after(&last, &rooms).await);
+            }
+            register(&conn, &nsp, &socket);
+            socket.finish_restore(missed, &reply);
+            tracing::debug!(sid = socket.id(), "connection state recovered");
+            if conn.session.is_closed() {
+                socket.close_with(DisconnectReason::TransportClose);
+            }
+        }
+    }
     crate::socket::run_task(socket).await;
+}
+
+/// Makes `socket` the connection's socket of namespace `nsp`.
+fn register(conn: &Connection, nsp: &str, socket: &Socket) {
+    if let Ok(mut sockets) = conn.sockets.lock() {
+        match sockets.iter_mut().find(|(n, _)| n == nsp) {
+            Some(slot) => slot.1 = socket.clone(),
+            None => {
+                sockets.reserve_exact(1);
+                sockets.push((nsp.to_owned(), socket.clone()));
+            }
+        }
+    }
+}
+
+/// The private id and offset a reconnecting client sends in its CONNECT's auth to recover
+/// its session (both strings, as the reference requires).
+fn recovery_claim(auth: &Value) -> Option<(&str, &str)> {
+    let Value::Object(auth) = auth else {
+        return None;
+    };
+    Some((auth.get("pid")?.as_str()?, auth.get("offset")?.as_str()?))
 }
 
 fn connect_error(conn: &Connection, nsp: &str, err: &ConnectError) -> Packet {

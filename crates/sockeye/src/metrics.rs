@@ -36,6 +36,12 @@ pub struct Metrics {
     pub slow_consumers: u64,
     /// Acknowledgements that did not come before their timeout.
     pub acks_timed_out: u64,
+    /// Connection state recovery, in this node's memory: packets in the logs...
+    pub recovery_packets: u64,
+    /// ...their estimated size in bytes...
+    pub recovery_bytes: u64,
+    /// ...and disconnected sessions waiting for their clients.
+    pub recovery_sessions: u64,
 }
 
 impl Counters {
@@ -49,6 +55,7 @@ impl Counters {
             volatile_dropped: get(&self.volatile_dropped),
             slow_consumers: get(&self.slow_consumers),
             acks_timed_out: get(&self.acks_timed_out),
+            ..Metrics::default()
         }
     }
 }

@@ -593,9 +593,19 @@ impl SocketIo {
             .iter()
             .map(|ns| ns.socket_count() as u64)
             .sum();
-        self.0
+        let mut metrics = self
+            .0
             .counters
-            .snapshot(self.0.connections.len() as u64, sockets)
+            .snapshot(self.0.connections.len() as u64, sockets);
+        for ns in self.namespaces() {
+            if let Some(recovery) = ns.recovery() {
+                let (packets, bytes, sessions) = recovery.sizes();
+                metrics.recovery_packets += packets as u64;
+                metrics.recovery_bytes += bytes as u64;
+                metrics.recovery_sessions += sessions as u64;
+            }
+        }
+        metrics
     }
 
     /// How many Engine.IO connections are open.

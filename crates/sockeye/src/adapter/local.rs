@@ -47,7 +47,7 @@ impl LocalRooms {
                 }
             }
         }
-        let set = index.sids.entry(socket.0.id.clone()).or_default();
+        let set = index.sids.entry(socket.id_arc().clone()).or_default();
         for room in rooms {
             set.insert(room);
         }

@@ -31,10 +31,11 @@ impl Namespace {
         opts: &BroadcastOptions,
         offset: Option<&str>,
     ) {
+        let offset = self.offset_for(packet, opts, offset);
         let with_offset;
-        let packet = match self.offset_for(packet, opts, offset) {
+        let packet = match &offset {
             Some(offset) => {
-                with_offset = crate::recovery::with_offset(packet, offset);
+                with_offset = crate::recovery::with_offset(packet, offset.clone());
                 &with_offset
             }
             None => packet,
@@ -43,11 +44,41 @@ impl Namespace {
             frames(self.parser(), packet),
             opts.flags.compress != Some(false),
         );
+        let offset = offset.as_deref();
         for socket in self.local_select(opts) {
             // One socket's full outbox or closed transport is its own problem, not the
             // broadcast's: the others still get the packet.
-            let _ = socket.deliver(packet, &frames, opts.flags.volatile);
+            let _ = socket.deliver_logged(packet, &frames, opts.flags.volatile, offset);
         }
+    }
+
+    /// Sends a recoverable packet through a cluster adapter that keeps the log: the adapter
+    /// gives it an offset, then this node's sockets get it with that offset, in the order
+    /// of the calls. Without an offset (the cluster could not be reached), they get it
+    /// without one.
+    pub(crate) fn broadcast_recoverable(&self, packet: Packet, opts: BroadcastOptions) {
+        let Some(cluster) = self.cluster() else {
+            self.local_broadcast(&packet, &opts);
+            return;
+        };
+        let ns = std::sync::Arc::downgrade(&self.0);
+        let (local_packet, local_opts) = (packet.clone(), opts.clone());
+        cluster.broadcast_recoverable(
+            packet,
+            opts,
+            Box::new(move |offset| {
+                let Some(ns) = ns.upgrade().map(Namespace) else {
+                    return;
+                };
+                match offset {
+                    Ok(offset) => ns.local_broadcast_at(&local_packet, &local_opts, Some(&offset)),
+                    Err(err) => {
+                        crate::log_limit::warn_limited!(nsp = ns.name(), %err, "broadcast not logged in the cluster: sent without an offset");
+                        ns.local_broadcast(&local_packet, &local_opts);
+                    }
+                }
+            }),
+        );
     }
 
     /// The offset to send `packet` with: the given one, or a new one of this node's log,

@@ -1,6 +1,7 @@
 //! Namespaces: `/`, `/chat`, and children of dynamic namespaces.
 
 mod local;
+mod recovery;
 mod server_side;
 
 use std::borrow::Cow;
@@ -290,7 +291,7 @@ impl Namespace {
 
     pub(crate) fn add_socket(&self, socket: &Socket) {
         if let Ok(mut sockets) = self.0.sockets.write() {
-            sockets.insert(socket.0.id.clone(), socket.clone());
+            sockets.insert(socket.id_arc().clone(), socket.clone());
         }
     }
 

@@ -110,6 +110,16 @@ impl BroadcastOperator {
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         crate::packet::check_event_name(event)?;
         let packet = socketio_proto::Packet::event(self.ns.name(), event, to_args(data)?, None);
+        if let Some(cluster) = self.cluster() {
+            if cluster.recovers_sessions()
+                && !self.opts.flags.volatile
+                && self.ns.recovery().is_some()
+            {
+                // The cluster's log gives the packet its offset before anyone gets it.
+                self.ns.broadcast_recoverable(packet, self.opts.clone());
+                return Ok(());
+            }
+        }
         self.ns.local_broadcast(&packet, &self.opts);
         if let Some(cluster) = self.cluster() {
             cluster.broadcast(&packet, &self.opts)?;

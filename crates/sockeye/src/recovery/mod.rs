@@ -66,13 +66,26 @@ impl Default for ConnectionStateRecovery {
 pub(crate) struct Recovery {
     config: ConnectionStateRecovery,
     memory: Option<Mutex<MemoryStore>>,
+    /// Whether the periodic sweep of the memory store runs (started by the first session).
+    sweeping: std::sync::atomic::AtomicBool,
 }
 
 impl Recovery {
     /// `in_memory` is false when the cluster adapter keeps the log and the sessions.
     pub(crate) fn new(config: ConnectionStateRecovery, in_memory: bool) -> Recovery {
         let memory = in_memory.then(|| Mutex::new(MemoryStore::new(&config)));
-        Recovery { config, memory }
+        Recovery {
+            config,
+            memory,
+            sweeping: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// True the first time only: the caller starts the periodic sweep.
+    pub(crate) fn start_sweeper(&self) -> bool {
+        !self
+            .sweeping
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
     }
 
     pub(crate) fn config(&self) -> &ConnectionStateRecovery {
@@ -120,6 +133,13 @@ impl Recovery {
         let state = store.sessions.take(pid, now)?;
         let missed = store.log.after(log::parse_offset(offset)?, &state.rooms)?;
         Some(RestoredSession { state, missed })
+    }
+
+    /// The packets after `offset` for a socket in `rooms`, from memory; `None` when some of
+    /// them are gone.
+    pub(crate) fn after(&self, offset: &str, rooms: &[String]) -> Option<Vec<Vec<Value>>> {
+        let store = self.store()?;
+        store.log.after(log::parse_offset(offset)?, rooms)
     }
 
     /// Forgets what has expired (called now and then; the operations above also do it).
@@ -183,4 +203,16 @@ pub(crate) fn with_offset(packet: &Packet, offset: String) -> Packet {
         args.push(Value::String(offset));
     }
     packet
+}
+
+/// How two offsets of one log compare: this node's are sequence numbers, a Redis stream's
+/// are `milliseconds-sequence` entry ids. `None` for anything else.
+pub(crate) fn offset_order(offset: &str) -> Option<(u64, u64)> {
+    let (high, low) = offset.split_once('-').unwrap_or((offset, "0"));
+    let number = |s: &str| {
+        (!s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
+    Some((number(high)?, number(low)?))
 }

@@ -90,7 +90,7 @@ impl SocketEmitter {
                     Ok(answer) => answer,
                     Err(_) => {
                         socket.forget_ack(id);
-                        crate::metrics::Counters::add(&socket.0.conn.counters.acks_timed_out, 1);
+                        crate::metrics::Counters::add(&socket.conn().counters.acks_timed_out, 1);
                         return Err(AckError::Timeout);
                     }
                 },

@@ -8,6 +8,7 @@ mod handler;
 mod handshake;
 mod listeners;
 mod reason;
+mod recovery;
 mod remote;
 mod task;
 
@@ -57,34 +58,71 @@ pub struct Socket(pub(crate) Arc<SocketInner>);
 
 pub(crate) struct SocketInner {
     /// Shared with the namespace's and the adapter's indexes, which key by it.
-    pub(crate) id: Arc<str>,
-    pub(crate) ns: Namespace,
-    pub(crate) conn: Arc<Connection>,
+    id: Arc<str>,
+    ns: Namespace,
+    conn: Arc<Connection>,
+    /// Connection state recovery: the private id, and the replay of a restored socket.
+    recovery: recovery::SocketRecovery,
     /// `socket.handshake`, built on first use from the session's request (most applications
     /// never read it, and every socket would otherwise hold a copy of the headers).
     handshake: OnceLock<Box<Handshake>>,
     auth: Value,
     created: SystemTime,
-    pub(crate) listeners: Mutex<Listeners>,
-    pub(crate) has_outgoing: AtomicBool,
+    listeners: Mutex<Listeners>,
+    has_outgoing: AtomicBool,
     acks: Mutex<HashMap<u64, AckWaiter>>,
     data: Mutex<Value>,
     connected: AtomicBool,
-    pub(crate) close_reason: Mutex<Option<DisconnectReason>>,
-    pub(crate) close_notify: Notify,
-    pub(crate) events: Queue<SocketEvent>,
+    close_reason: Mutex<Option<DisconnectReason>>,
+    close_notify: Notify,
+    events: Queue<SocketEvent>,
 }
 
 impl Socket {
+    /// A socket for a CONNECT: a fresh one, or, with `restored`, the one a recovering client
+    /// left behind (its id, private id and data; it joins its rooms later).
     pub(crate) fn new(
         ns: Namespace,
         conn: Arc<Connection>,
         auth: Value,
         queue_capacity: usize,
+        restored: Option<&crate::adapter::SessionState>,
     ) -> Socket {
+        let (id, recovery, data) = match restored {
+            Some(state) => (
+                state.sid.as_str().into(),
+                recovery::SocketRecovery::restored(state),
+                state.data.clone(),
+            ),
+            None => (
+                Self::fresh_id(&ns, &conn),
+                recovery::SocketRecovery::fresh(ns.recovery().is_some()),
+                Value::Null,
+            ),
+        };
+        Socket(Arc::new(SocketInner {
+            id,
+            ns,
+            conn,
+            recovery,
+            handshake: OnceLock::new(),
+            auth,
+            created: SystemTime::now(),
+            listeners: Mutex::new(Listeners::default()),
+            has_outgoing: AtomicBool::new(false),
+            acks: Mutex::new(HashMap::new()),
+            data: Mutex::new(data),
+            connected: AtomicBool::new(false),
+            close_reason: Mutex::new(None),
+            close_notify: Notify::new(),
+            events: Queue::new(queue_capacity),
+        }))
+    }
+
+    fn fresh_id(ns: &Namespace, conn: &Connection) -> Arc<str> {
         // A Socket.IO v4 client (Engine.IO 3) expects the engine id as its socket id, behind
         // the namespace outside the main one; v5 ids are random, the engine id being secret.
-        let id: Arc<str> = if conn.session().protocol() == crate::engine::Protocol::V3 {
+        if conn.session().protocol() == crate::engine::Protocol::V3 {
             let nsp = ns.name();
             if nsp == "/" {
                 conn.session().id().into()
@@ -93,23 +131,7 @@ impl Socket {
             }
         } else {
             crate::id::generate().into()
-        };
-        Socket(Arc::new(SocketInner {
-            id,
-            ns,
-            conn,
-            handshake: OnceLock::new(),
-            auth,
-            created: SystemTime::now(),
-            listeners: Mutex::new(Listeners::default()),
-            has_outgoing: AtomicBool::new(false),
-            acks: Mutex::new(HashMap::new()),
-            data: Mutex::new(Value::Null),
-            connected: AtomicBool::new(false),
-            close_reason: Mutex::new(None),
-            close_notify: Notify::new(),
-            events: Queue::new(queue_capacity),
-        }))
+        }
     }
 
     /// The socket's id (not the Engine.IO session id). It is also the name of a room only this
@@ -118,9 +140,38 @@ impl Socket {
         &self.0.id
     }
 
+    /// The id as the indexes share it.
+    pub(crate) fn id_arc(&self) -> &Arc<str> {
+        &self.0.id
+    }
+
     /// The namespace the socket belongs to.
     pub fn namespace(&self) -> &Namespace {
         &self.0.ns
+    }
+
+    /// The connection the socket uses.
+    pub(crate) fn conn(&self) -> &Arc<Connection> {
+        &self.0.conn
+    }
+
+    /// Whether this socket took over the state of one whose client lost its connection for
+    /// a moment (connection state recovery): same id, rooms and `data`, and the packets
+    /// sent meanwhile were replayed before the connection handlers ran. The reference's
+    /// `socket.recovered`.
+    pub fn recovered(&self) -> bool {
+        self.0.recovery.recovered
+    }
+
+    /// The private id the client proves a session is its own with (recovery on only).
+    pub(crate) fn pid(&self) -> Option<&str> {
+        self.0.recovery.pid.as_deref()
+    }
+
+    /// Hands an incoming event to the socket's task, waiting while its queue is full.
+    pub(crate) async fn push_event(&self, event: SocketEvent) {
+        // A closed socket drops it.
+        let _ = self.0.events.push(event).await;
     }
 
     /// The handshake details: headers, query, auth, address, time.
@@ -498,6 +549,52 @@ impl Socket {
         self.0.connected.store(true, Ordering::Release);
     }
 
+    /// Ends a restored socket's replay: sends the `missed` packets, then `answer` (the
+    /// CONNECT answer), marks the socket connected, and lets the packets held meanwhile go
+    /// but those the replay carried.
+    pub(crate) fn finish_restore(&self, missed: Vec<Vec<Value>>, answer: &Packet) {
+        let parser = self.0.ns.parser();
+        let nsp = self.0.ns.name().to_owned();
+        let conn = &self.0.conn;
+        self.0.recovery.release(
+            || {
+                let last = missed
+                    .last()
+                    .and_then(|args| args.last())
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                for args in missed {
+                    let packet = Packet {
+                        nsp: nsp.clone(),
+                        data: PacketData::Event { args, id: None },
+                    };
+                    let _ = conn.send(&crate::packet::frames(parser, &packet), false);
+                }
+                let _ = conn.send(&crate::packet::frames(parser, answer), false);
+                self.set_connected();
+                last
+            },
+            |frames, volatile| conn.send(frames, volatile),
+        );
+    }
+
+    /// The state this socket leaves behind for its client to recover, when recovery is on
+    /// and `reason` is one the client may come back from.
+    pub(crate) fn session_state(
+        &self,
+        reason: DisconnectReason,
+    ) -> Option<crate::adapter::SessionState> {
+        let pid = self.pid()?;
+        reason
+            .is_recoverable()
+            .then(|| crate::adapter::SessionState {
+                sid: self.0.id.to_string(),
+                pid: pid.to_owned(),
+                rooms: self.rooms().into_iter().collect(),
+                data: self.data_value(),
+            })
+    }
+
     // ----- sending ---------------------------------------------------------------------
 
     /// Sends a packet built for this socket alone.
@@ -519,11 +616,68 @@ impl Socket {
         (volatile, compress): (bool, bool),
     ) -> Result<(), EmitError> {
         let ns = self.namespace();
+        if id.is_none() && !volatile {
+            if let Some(recovery) = ns.recovery() {
+                return self.send_recoverable(recovery, event, args, compress);
+            }
+        }
         let frames = crate::packet::compressed_if(
             crate::packet::event_frames(ns.parser(), ns.name(), event, args, id),
             compress,
         );
-        self.deliver_parts(Some((event, args)), &frames, volatile)
+        self.deliver_parts(Some((event, args)), &frames, volatile, None)
+    }
+
+    /// Sends a recoverable EVENT: logged, as a broadcast to this socket's own room is, and
+    /// sent with its offset (the reference's `emit` with recovery on).
+    fn send_recoverable(
+        &self,
+        recovery: &crate::recovery::Recovery,
+        event: &str,
+        args: &[Value],
+        compress: bool,
+    ) -> Result<(), EmitError> {
+        if !self.connected() {
+            return Err(EmitError::Disconnected);
+        }
+        let ns = self.namespace();
+        let opts = crate::adapter::BroadcastOptions {
+            rooms: std::iter::once(self.0.id.to_string()).collect(),
+            flags: crate::adapter::BroadcastFlags {
+                compress: Some(compress),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut full = Vec::with_capacity(args.len() + 2);
+        full.push(Value::String(event.to_owned()));
+        full.extend_from_slice(args);
+        if recovery.in_memory() {
+            if let Some(offset) = recovery.record(&full, &opts) {
+                full.push(Value::String(offset));
+            }
+            let offset = full.last().and_then(Value::as_str).map(str::to_owned);
+            let frames = crate::packet::compressed_if(
+                crate::packet::event_frames(ns.parser(), ns.name(), event, &full[1..], None),
+                compress,
+            );
+            return self.deliver_parts(
+                Some((event, &full[1..])),
+                &frames,
+                false,
+                offset.as_deref(),
+            );
+        }
+        // The cluster keeps the log: the packet reaches this socket once it has its offset.
+        let packet = Packet {
+            nsp: ns.name().to_owned(),
+            data: PacketData::Event {
+                args: full,
+                id: None,
+            },
+        };
+        ns.broadcast_recoverable(packet, opts);
+        Ok(())
     }
 
     /// Sends already encoded frames of `packet` (shared by a broadcast's recipients).
@@ -533,7 +687,18 @@ impl Socket {
         frames: &[Frame],
         volatile: bool,
     ) -> Result<(), EmitError> {
-        self.deliver_parts(event_parts(packet), frames, volatile)
+        self.deliver_parts(event_parts(packet), frames, volatile, None)
+    }
+
+    /// [`deliver`](Self::deliver) of a recoverable packet with its `offset`.
+    pub(crate) fn deliver_logged(
+        &self,
+        packet: &Packet,
+        frames: &[Frame],
+        volatile: bool,
+        offset: Option<&str>,
+    ) -> Result<(), EmitError> {
+        self.deliver_parts(event_parts(packet), frames, volatile, offset)
     }
 
     /// Sends frames; `event` (the name and arguments of an EVENT) goes to the outgoing
@@ -543,7 +708,12 @@ impl Socket {
         event: Option<(&str, &[Value])>,
         frames: &[Frame],
         volatile: bool,
+        offset: Option<&str>,
     ) -> Result<(), EmitError> {
+        let Some(frames) = self.0.recovery.hold(frames, offset, volatile) else {
+            // A restored socket replaying what it missed: this goes after the replay.
+            return Ok(());
+        };
         if !self.connected() {
             return Err(EmitError::Disconnected);
         }

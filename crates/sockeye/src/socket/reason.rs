@@ -46,6 +46,23 @@ impl DisconnectReason {
     }
 }
 
+impl DisconnectReason {
+    /// Whether a client that lost its socket this way may recover it (connection state
+    /// recovery): the transport went or the server closed it, not a namespace disconnect
+    /// or a parse error.
+    pub fn is_recoverable(self) -> bool {
+        matches!(
+            self,
+            DisconnectReason::TransportError
+                | DisconnectReason::TransportClose
+                | DisconnectReason::ForcedClose
+                | DisconnectReason::PingTimeout
+                | DisconnectReason::ServerShuttingDown
+                | DisconnectReason::ForcedServerClose
+        )
+    }
+}
+
 impl fmt::Display for DisconnectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

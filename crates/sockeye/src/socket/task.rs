@@ -120,6 +120,10 @@ async fn close(socket: &Socket) {
         handler(socket.clone(), reason).await;
     }
     let ns = socket.namespace();
+    // Left behind for the client to recover, rooms as they are after `disconnecting`.
+    if let Some(state) = socket.session_state(reason) {
+        ns.persist_session(state);
+    }
     ns.leave_all(socket.id());
     ns.remove_socket(socket.id());
     socket.drop_acks();
