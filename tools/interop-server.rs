@@ -177,6 +177,14 @@ fn on_connection(io: SocketIo, log: Log, socket: Socket) {
             ack.send(&());
         },
     );
+    socket.on("recovered", |socket: Socket, ack: Ack| async move {
+        ack.send(&socket.recovered());
+    });
+    let i = io.clone();
+    socket.on("recovery-sessions", move |_s: Socket, ack: Ack| {
+        let io = i.clone();
+        async move { ack.send(&io.metrics().recovery_sessions) }
+    });
     socket.on("rooms", |socket: Socket, _d: Value, ack: Ack| async move {
         let mut rooms: Vec<String> = socket.rooms().into_iter().collect();
         rooms.sort();
@@ -358,6 +366,21 @@ async fn main() {
                 std::env::var("CLEANUP_EMPTY_CHILD_NAMESPACES").is_ok_and(|v| v == "1");
             if let Some(ms) = options.ping_timeout {
                 config.engine.ping_timeout = Duration::from_millis(ms);
+            }
+            // "1": connection state recovery with its defaults; "middlewares": without
+            // skipping the middlewares.
+            match std::env::var("RECOVERY").as_deref() {
+                Ok("1") => {
+                    config.connection_state_recovery =
+                        Some(sockeye::ConnectionStateRecovery::default())
+                }
+                Ok("middlewares") => {
+                    config.connection_state_recovery = Some(sockeye::ConnectionStateRecovery {
+                        skip_middlewares: false,
+                        ..Default::default()
+                    })
+                }
+                _ => {}
             }
             // "1": Engine.IO 3 / socket.io-client 2.x clients are accepted (`allowEIO3`).
             config.engine.allow_eio3 = std::env::var("ALLOW_EIO3").is_ok_and(|v| v == "1");

@@ -13,6 +13,11 @@
 //! - The handshake's `auth.key` (a per-tab secret) lets a tab that reconnects take its name
 //!   back from its previous socket while the server has not yet seen that one go.
 //!
+//! - With connection state recovery (`recovery_window`), a user whose connection drops for a
+//!   moment comes back with the same socket, its name and the messages sent meanwhile: the
+//!   others see no "left" and "joined" messages. Whether a dropped user left is decided when
+//!   the window closes.
+//!
 //! Who has joined lives in each socket's `data` and the online list comes from
 //! `fetch_sockets`, so both span every node once an adapter joins several servers.
 
@@ -67,6 +72,8 @@ struct Incoming {
 
 #[derive(Default)]
 struct Chat {
+    /// How long a dropped connection may come back (connection state recovery), if on.
+    recovery_window: Option<std::time::Duration>,
     /// Tells this process's message ids from other nodes' in a cluster.
     node: String,
     next_id: AtomicU64,
@@ -117,8 +124,9 @@ async fn emit_user_list(io: &SocketIo) {
 }
 
 /// Installs the chat protocol on the main namespace of `io`.
-pub(crate) fn install(io: &SocketIo) {
+pub(crate) fn install(io: &SocketIo, recovery_window: Option<std::time::Duration>) {
     let chat = Arc::new(Chat {
+        recovery_window,
         node: format!("{:x}{:x}-", std::process::id(), now_ms() & 0xffff),
         ..Chat::default()
     });
@@ -264,27 +272,46 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
         });
     }
 
-    socket.on_disconnect(move |socket: Socket, _reason: DisconnectReason| {
-        let io = io.clone();
+    socket.on_disconnect(move |socket: Socket, reason: DisconnectReason| {
+        let (io, chat) = (io.clone(), chat.clone());
         async move {
             let Some(gone) = socket.data::<Member>() else {
                 return;
             };
             // A tab closed mid-word never sends `stop-typing`.
             let _ = io.emit("user-stopped-typing", &gone.username);
-            emit_user_list(&io).await;
-            // Taken over by the same tab's new socket: nobody left.
-            let replaced = members(&io)
-                .await
-                .map(|all| all.iter().any(|(_, m)| m.same_tab(&gone)))
-                .unwrap_or(false);
-            if replaced {
-                return;
+            match chat.recovery_window {
+                // It may come back with the same socket: decide once the window has closed.
+                Some(window) if reason.is_recoverable() => {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(window).await;
+                        announce_left(&io, &gone, Some(socket.id())).await;
+                    });
+                }
+                _ => announce_left(&io, &gone, None).await,
             }
-            let _ = io.emit(
-                "system-message",
-                &system_message(format!("{} left the chat", gone.username)),
-            );
         }
     });
+}
+
+/// Tells everyone that `gone` left, unless the same tab is back (its socket `id` recovered,
+/// or a new socket of the same tab took its name).
+async fn announce_left(io: &SocketIo, gone: &Member, id: Option<&str>) {
+    let Ok(members) = members(io).await else {
+        return;
+    };
+    if members
+        .iter()
+        .any(|(s, m)| Some(s.id.as_str()) == id || m.same_tab(gone))
+    {
+        if id.is_none() {
+            emit_user_list(io).await;
+        }
+        return;
+    }
+    emit_user_list(io).await;
+    let _ = io.emit(
+        "system-message",
+        &system_message(format!("{} left the chat", gone.username)),
+    );
 }

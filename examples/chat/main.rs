@@ -3,7 +3,8 @@
 //! `sockeye-chat --help` lists the options: `--port N` (or `PORT`; 0 picks a free port),
 //! `--host ADDR` (or `HOST`, default 0.0.0.0), `--cors-origin URL` (allow a front-end served
 //! elsewhere), `--redis URL` (or `REDIS_URL`: one node of a cluster on that Redis; see
-//! docs/deployment.md).
+//! docs/deployment.md), `--recovery-window SECONDS` (connection state recovery, 120 by
+//! default, 0 off).
 
 mod assets;
 mod chat;
@@ -37,6 +38,19 @@ struct Options {
     /// chat is a single node)
     #[arg(long, env = "REDIS_URL", value_name = "URL", value_parser = cli::redis_url)]
     redis: Option<String>,
+    /// How long a user whose connection drops keeps their place: reconnecting within it
+    /// brings back the same session and the messages sent meanwhile, without "left" and
+    /// "joined" messages (connection state recovery). 0 turns it off
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = seconds)]
+    recovery_window: u64,
+}
+
+fn seconds(value: &str) -> Result<u64, String> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|s| *s <= 24 * 3600)
+        .ok_or_else(|| "expected a whole number of seconds, at most 86400 (a day)".to_owned())
 }
 
 #[tokio::main]
@@ -58,8 +72,15 @@ async fn main() {
             }
         }
     }
+    let recovery_window = (options.recovery_window > 0)
+        .then(|| std::time::Duration::from_secs(options.recovery_window));
     let io = builder
         .with_config(|config| {
+            config.connection_state_recovery =
+                recovery_window.map(|window| sockeye::ConnectionStateRecovery {
+                    max_disconnection_duration: window,
+                    ..Default::default()
+                });
             if let Some(origin) = &options.cors_origin {
                 config.engine.cors = Some(
                     CorsConfig::default()
@@ -69,7 +90,7 @@ async fn main() {
             }
         })
         .build();
-    chat::install(&io);
+    chat::install(&io, recovery_window);
 
     let app = Router::new()
         .route(

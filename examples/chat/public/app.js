@@ -99,7 +99,10 @@
     $("online").classList.remove("stale");
     $("online-stale").hidden = true;
     if (!wasOffline) return;
-    $("connection").textContent = "Reconnected.";
+    // With connection state recovery the server kept our place and replayed what we missed.
+    $("connection").textContent = socket.recovered
+      ? "Reconnected. Nothing was missed."
+      : "Reconnected.";
     $("connection").className = "banner online";
     $("connection").hidden = false;
     clearTimeout(backOnlineTimer);
@@ -230,6 +233,10 @@
     typers.clear();
     renderTyping();
   });
+
+  // Leaving the page is leaving the chat: say so, rather than look like a dropped connection
+  // that the server would keep a place for.
+  addEventListener("pagehide", () => socket.disconnect());
 
   socket.on("user-list", (users) => {
     $("online-count").textContent = String(users.length);
