@@ -411,3 +411,15 @@ fn arguments_that_are_not_utf8_are_refused_without_a_panic() {
         assert!(!text(&out.stderr).contains("panicked"), "{name}");
     }
 }
+
+#[test]
+fn the_chat_refuses_a_recovery_window_that_is_not_seconds() {
+    for bad in ["soon", "-1", "1.5", "999999"] {
+        let out = run(CHAT, &[&format!("--recovery-window={bad}")], &[]);
+        assert_refused(
+            "sockeye-chat",
+            &out,
+            "expected a whole number of seconds, at most 86400 (a day)",
+        );
+    }
+}

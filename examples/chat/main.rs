@@ -116,9 +116,37 @@ async fn main() {
     if let Some(url) = &options.redis {
         println!("One node of a cluster on Redis at {url}");
     }
-    // sockeye's server loop: Node's HTTP timeouts and limits, which `axum::serve` lacks.
-    if let Err(err) = sockeye::engine::serve(listener, app).await {
+    // sockeye's server loop: Node's HTTP timeouts and limits, which `axum::serve` lacks; it
+    // stops accepting on SIGTERM or Ctrl-C.
+    let served =
+        sockeye::engine::serve_until(listener, app, Default::default(), stop_signal()).await;
+    if let Err(err) = served {
         eprintln!("server error: {err}");
         std::process::exit(1);
     }
+    // Everyone is told to reconnect (to another node, behind a load balancer), with what was
+    // queued for them delivered first, and their sessions kept for recovery.
+    let clients = io.connection_count();
+    println!("Shutting down: closing {clients} connection(s) within {SHUTDOWN_SECS} s");
+    io.close_within(std::time::Duration::from_secs(SHUTDOWN_SECS))
+        .await;
+}
+
+/// How long a stop may take before what is left is closed at once.
+const SHUTDOWN_SECS: u64 = 10;
+
+/// Resolves on SIGTERM (what service managers and orchestrators send) or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -613,24 +613,43 @@ impl SocketIo {
         self.0.connections.len()
     }
 
-    /// Closes the server: every socket disconnects with `server shutting down`, the adapters
-    /// are closed, and the engine refuses new connections. Resolves once the sockets' disconnect
-    /// handlers have run (or after 5 s).
+    /// Closes the server, allowing it 5 s: see [`close_within`](SocketIo::close_within).
     pub async fn close(&self) {
+        self.close_within(Duration::from_secs(5)).await;
+    }
+
+    /// Closes the server gracefully within `deadline`, as a process does on SIGTERM:
+    /// 1. new handshakes are refused, the open connections go on;
+    /// 2. every socket disconnects with `server shutting down`: its `disconnecting` and
+    ///    `disconnect` handlers run, and with connection state recovery its state is kept
+    ///    for its client (in the cluster's store, with the Redis Streams adapter);
+    /// 3. every connection is closed once what is queued for it is written, so each client
+    ///    gets its last messages, sees its transport close, and reconnects: to another node
+    ///    behind a load balancer, recovering its state there when recovery is on;
+    /// 4. the cluster adapters close.
+    ///
+    /// Whatever is still open at the deadline is closed at once. Resolves when done.
+    pub async fn close_within(&self, deadline: Duration) {
+        let until = tokio::time::Instant::now() + deadline;
+        let engine = self.engine();
+        engine.refuse_new();
         for conn in self.0.connections.all() {
             conn.close_sockets(DisconnectReason::ServerShuttingDown);
         }
+        let namespaces = self.namespaces();
+        wait_until(until, || {
+            namespaces
+                .iter()
+                .all(|ns| ns.socket_count() == 0 && ns.sessions_persisting() == 0)
+        })
+        .await;
+        engine.close_gracefully(crate::engine::CloseReason::ServerShuttingDown);
+        wait_until(until, || engine.session_count() == 0).await;
+        engine.close();
         for ns in self.namespaces() {
             if let Some(cluster) = ns.cluster() {
                 cluster.close().await;
             }
-        }
-        self.engine().close();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while self.namespaces().iter().any(|ns| ns.socket_count() > 0)
-            && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
@@ -649,5 +668,12 @@ impl std::fmt::Debug for SocketIo {
         f.debug_struct("SocketIo")
             .field("config", &self.0.config)
             .finish_non_exhaustive()
+    }
+}
+
+/// Waits until `done` holds or `until` passes, looking every few milliseconds.
+async fn wait_until(until: tokio::time::Instant, mut done: impl FnMut() -> bool) {
+    while !done() && tokio::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

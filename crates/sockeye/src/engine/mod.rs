@@ -62,7 +62,7 @@ pub use incoming::{EngineIncoming, Incoming};
 pub use per_message_deflate::PerMessageDeflate;
 pub use request::HandshakeRequest;
 pub(crate) use request::percent_decode;
-pub use serve::{ServeConfig, ServeStats, serve, serve_with};
+pub use serve::{ServeConfig, ServeStats, serve, serve_until, serve_with};
 pub use server::{Engine, EngineHandler};
 pub use service::{
     EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService,

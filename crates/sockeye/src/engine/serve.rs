@@ -165,6 +165,45 @@ where
     ResBody: Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
+    serve_until(listener, service, config, std::future::pending()).await
+}
+
+/// [`serve_with`] until `shutdown` resolves: then the listener is closed (new connections
+/// are refused by the system) and this returns `Ok`, while the connections already open go on
+/// being served by their own tasks. A graceful stop is this, then
+/// [`SocketIo::close_within`](crate::SocketIo::close_within):
+///
+/// ```no_run
+/// # async fn run(io: sockeye::SocketIo) -> std::io::Result<()> {
+/// use std::time::Duration;
+/// use sockeye::engine::{ServeConfig, serve_until};
+///
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
+/// serve_until(listener, io.service(), ServeConfig::default(), async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// })
+/// .await?;
+/// // Every client is told to reconnect (elsewhere, behind a load balancer).
+/// io.close_within(Duration::from_secs(10)).await;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve_until<S, ResBody>(
+    listener: TcpListener,
+    service: S,
+    config: ServeConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()>
+where
+    S: Service<Request<hyper::body::Incoming>, Response = Response<ResBody>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
     // Linux copies TCP_NODELAY from the listener to the connections it accepts: one system
     // call here instead of one per connection.
     let inherited = cfg!(target_os = "linux")
@@ -174,8 +213,14 @@ where
     let config = Arc::new(config);
     let mut starved = Starvation::default();
     let mut refusals = Starvation::default();
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, addr) = match listener.accept().await {
+        let accepted = tokio::select! {
+            biased;
+            () = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, addr) = match accepted {
             Ok(accepted) => {
                 if let Some(errors) = starved.recovered() {
                     tracing::warn!(errors, "accepting connections again");

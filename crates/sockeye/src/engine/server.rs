@@ -110,6 +110,24 @@ impl Engine {
         self.close_with(CloseReason::ServerShuttingDown);
     }
 
+    /// Refuses new handshakes (`503 Service Unavailable`)
+    /// while the open sessions go on.
+    pub fn refuse_new(&self) {
+        self.0.closed.store(true, Ordering::Release);
+    }
+
+    /// Closes every session with `reason` after what is queued for it is written (a
+    /// long-polling client gets its messages, then the close), and refuses new handshakes.
+    /// A session whose peer does not read is closed after the engine's close timeout.
+    pub fn close_gracefully(&self, reason: CloseReason) {
+        self.refuse_new();
+        let sessions: Vec<_> = self.0.sessions().values().cloned().collect();
+        let now = super::session::now();
+        for s in sessions {
+            s.with(|inner| inner.machine.close(reason, now));
+        }
+    }
+
     /// Closes every session with `reason` at once (queued messages are dropped) and refuses
     /// new handshakes.
     pub fn close_with(&self, reason: CloseReason) {

@@ -26,12 +26,22 @@ impl Namespace {
             let ttl = recovery.config().max_disconnection_duration;
             let persist = cluster.persist_session(state, ttl);
             let nsp = self.name().to_owned();
+            let persisting = recovery.persisting.clone();
+            persisting.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             tokio::spawn(async move {
                 if let Err(err) = persist.await {
                     crate::log_limit::warn_limited!(nsp, %err, "session not persisted in the cluster: its client will get a new one");
                 }
+                persisting.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
             });
         }
+    }
+
+    /// Sessions still on their way to the cluster's store.
+    pub(crate) fn sessions_persisting(&self) -> usize {
+        self.recovery().map_or(0, |r| {
+            r.persisting.load(std::sync::atomic::Ordering::Acquire)
+        })
     }
 
     /// Takes back the session of `pid` with what it missed after `offset`; `None` when it

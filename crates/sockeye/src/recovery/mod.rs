@@ -68,6 +68,8 @@ pub(crate) struct Recovery {
     memory: Option<Mutex<MemoryStore>>,
     /// Whether the periodic sweep of the memory store runs (started by the first session).
     sweeping: std::sync::atomic::AtomicBool,
+    /// Sessions on their way to the cluster's store, which a closing server waits for.
+    pub(crate) persisting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Recovery {
@@ -78,6 +80,7 @@ impl Recovery {
             config,
             memory,
             sweeping: std::sync::atomic::AtomicBool::new(false),
+            persisting: std::sync::Arc::default(),
         }
     }
 
