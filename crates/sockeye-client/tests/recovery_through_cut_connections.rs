@@ -1,5 +1,5 @@
 //! Connection state recovery against the Node reference server
-//! (`interop/rust-client/recovery-server.js`, `connectionStateRecovery: {}`), with the
+//! (`interop/lib/recovery-server.js`, `connectionStateRecovery: {}`), with the
 //! connection cut under the client by a TCP proxy (`interop/lib/cut-proxy.js`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
@@ -96,7 +96,7 @@ async fn expect_messages(rx: &mut mpsc::UnboundedReceiver<Seen>, from: u64, coun
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cuts_lose_no_message_and_keep_the_session() {
     support::trace();
-    let server = start_node_script("recovery-server.js", 0, &[]).await;
+    let server = start_node_script("lib/recovery-server.js", 0, &[]).await;
     let mut proxy = CutProxy::start(server.port()).await;
     let (socket, mut seen) = watched(&proxy.url());
     let Seen::Connect { id, recovered } = next(&mut seen).await else {
@@ -150,7 +150,7 @@ async fn cuts_lose_no_message_and_keep_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_forgot_the_session_starts_a_new_one() {
     support::trace();
-    let server = start_node_script("recovery-server.js", 0, &[]).await;
+    let server = start_node_script("lib/recovery-server.js", 0, &[]).await;
     let port = server.port();
     let proxy = CutProxy::start(port).await;
     let (socket, mut seen) = watched(&proxy.url());
@@ -166,7 +166,7 @@ async fn a_server_that_forgot_the_session_starts_a_new_one() {
     // A restart forgets every session: the client's pid and offset mean nothing now.
     server.stop().await;
     assert_eq!(next(&mut seen).await, Seen::Disconnect);
-    let server = start_node_script("recovery-server.js", port, &[]).await;
+    let server = start_node_script("lib/recovery-server.js", port, &[]).await;
     let Seen::Connect {
         id: new_id,
         recovered,
@@ -212,7 +212,7 @@ enum Ran {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handlers_ignore_the_trailing_offset() {
     support::trace();
-    let server = start_node_script("recovery-server.js", 0, &[]).await;
+    let server = start_node_script("lib/recovery-server.js", 0, &[]).await;
     let (socket, mut seen) = watched(&server.url());
     assert!(matches!(next(&mut seen).await, Seen::Connect { .. }));
     let (tx, mut ran) = mpsc::unbounded_channel();

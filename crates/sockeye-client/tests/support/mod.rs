@@ -85,14 +85,14 @@ async fn start_node(port: u16, parser: Parser) -> Server {
     } else {
         "json"
     };
-    start_node_script("server.js", port, &[("PARSER", parser)]).await
+    start_node_script("rust-client/server.js", port, &[("PARSER", parser)]).await
 }
 
-/// Starts `interop/rust-client/<script>` on `port` (0: any) with `env`, and waits for the URL
+/// Starts `interop/<script>` on `port` (0: any) with `env`, and waits for the URL
 /// it prints.
 pub async fn start_node_script(script: &str, port: u16, env: &[(&str, &str)]) -> Server {
     let script = format!(
-        "{}/../../interop/rust-client/{script}",
+        "{}/../../interop/{script}",
         env!("CARGO_MANIFEST_DIR")
     );
     let mut child = Command::new("node")

@@ -1,8 +1,9 @@
-// The reference server with connection state recovery, for the Rust client's recovery tests
-// (crates/sockeye-client/tests/recovery_through_cut_connections.rs): socket.io 4.8 with
-// `connectionStateRecovery: {}` on PORT (0 picks a free port), printing its URL once it
-// listens. Each socket numbers what it is sent in socket.data, which a recovered session
-// keeps, so that the client can check that every message arrives once and in order.
+// The reference server with connection state recovery, for the recovery tests of both our
+// clients (crates/sockeye-client/tests/recovery_through_cut_connections.rs and
+// interop/browser/client-recovery.test.js): socket.io 4.8 with `connectionStateRecovery: {}`
+// on PORT (0 picks a free port), printing its URL once it listens. Each socket numbers what
+// it is sent in socket.data, which a recovered session keeps, so that a client can check
+// that every message arrives once and in order.
 "use strict";
 const path = require("node:path");
 const { createServer } = require("node:http");
