@@ -91,10 +91,7 @@ async fn start_node(port: u16, parser: Parser) -> Server {
 /// Starts `interop/<script>` on `port` (0: any) with `env`, and waits for the URL
 /// it prints.
 pub async fn start_node_script(script: &str, port: u16, env: &[(&str, &str)]) -> Server {
-    let script = format!(
-        "{}/../../interop/{script}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let script = format!("{}/../../interop/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut child = Command::new("node")
         .arg(script)
         .env("PORT", port.to_string())
