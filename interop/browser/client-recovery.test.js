@@ -2,7 +2,8 @@
 // connection state recovery (interop/lib/recovery-server.js), the connection cut under it by
 // interop/lib/cut-proxy.js: every message to its room and to itself arrives once and in
 // order, the replay before "connect", `socket.recovered` and the same id after each cut; a
-// restarted server (which forgot every session) gives a new session.
+// restarted server (which forgot every session) gives a new session. A scripted websocket
+// server then plays the corners no real server can be made to hit at a chosen moment.
 "use strict";
 const assert = require("node:assert/strict");
 const path = require("node:path");
@@ -10,6 +11,7 @@ const { after, before, describe, test } = require("node:test");
 const { launchBrowser } = require("./lib/browser.js");
 const { start } = require("../lib/server.js");
 const { startCutProxy } = require("../lib/cut-proxy.js");
+const { WebSocketServer } = require("ws");
 
 const LIMIT = { timeout: 30000 };
 const SERVER = path.join(__dirname, "..", "lib", "recovery-server.js");
@@ -34,7 +36,7 @@ describe("our browser client recovers its session across cut connections", () =>
    * A page whose socket connects to `url` (websocket only: a cut is then seen by both ends at
    * once) and records what its listeners see in `window.seen`. Returns helpers to drive it.
    */
-  async function client(t, url) {
+  async function client(t, url, opts = {}) {
     const page = await browser.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(e));
@@ -43,16 +45,16 @@ describe("our browser client recovers its session across cut connections", () =>
       assert.deepEqual(errors.map(String), []);
     });
     await page.addScriptTag({ path: BUNDLE });
-    await page.evaluate((url) => {
+    await page.evaluate(([url, opts]) => {
       window.seen = [];
-      const s = io(url, { forceNew: true, transports: ["websocket"], reconnectionDelay: 100 });
+      const s = io(url, { forceNew: true, transports: ["websocket"], reconnectionDelay: 100, ...opts });
       window.s = s;
       s.on("connect", () => seen.push({ connect: s.id, recovered: s.recovered }));
       s.on("disconnect", () => seen.push("disconnect"));
       // The trailing offset is one more argument, which these listeners leave alone.
       s.on("room", (n) => seen.push(`room ${n}`));
       s.on("direct", (n) => seen.push(`direct ${n}`));
-    }, url);
+    }, [url, opts]);
     return {
       // Resolves with what the listeners saw from index `from` once there are `count` more.
       seen: async (from, count) => {
@@ -134,4 +136,91 @@ describe("our browser client recovers its session across cut connections", () =>
     assert.equal(me.recovered, false);
     assert.equal(me.auth.offset, offset, "it was asked all the same");
   });
+
+  test("events before the CONNECT answer come before connect; unanswered ones are dropped", LIMIT, async (t) => {
+    if (!browser) return t.skip("chromium is not installed");
+    const server = await scriptedServer();
+    t.after(() => server.close());
+    const c = await client(t, server.url, { auth: { token: "t" } });
+
+    // A first connection: an event before the answer, which gives a pid.
+    let conn = await server.connection();
+    assert.deepEqual(await conn.connectAuth(), { token: "t" });
+    conn.send('42["room",1,"o1"]');
+    conn.send('40{"sid":"s1","pid":"p1"}');
+    conn.send('42["room",2,"o2"]');
+    assert.deepEqual(await c.seen(0, 3), ["room 1", { connect: "s1", recovered: false }, "room 2"]);
+    conn.close();
+    assert.deepEqual(await c.seen(3, 1), ["disconnect"]);
+
+    // The second connection replays an event, then dies before its CONNECT answer.
+    conn = await server.connection();
+    assert.deepEqual(await conn.connectAuth(), { pid: "p1", offset: "o2", token: "t" });
+    conn.send('42["room",3,"o3"]');
+    conn.close();
+
+    // The third asks from the same offset: the held event was never delivered, and comes once.
+    conn = await server.connection();
+    assert.deepEqual(await conn.connectAuth(), { pid: "p1", offset: "o2", token: "t" });
+    conn.send('42["room",3,"o3"]');
+    conn.send('42["direct"]'); // no argument: its name is no offset
+    conn.send('40{"sid":"s1","pid":"p1"}');
+    // "disconnect" for the connection that died unanswered too, as the official client does.
+    assert.deepEqual(await c.seen(4, 4), [
+      "disconnect",
+      "room 3",
+      "direct undefined",
+      { connect: "s1", recovered: true },
+    ]);
+    assert.deepEqual(await c.state(), { id: "s1", recovered: true, offset: "o3" });
+  });
 });
+
+/**
+ * A websocket server that plays the Socket.IO server's side packet by packet: each
+ * connection gets the Engine.IO open packet, then the test reads and sends packets.
+ */
+async function scriptedServer() {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((r) => wss.once("listening", r));
+  const connections = queue();
+  wss.on("connection", (ws) => {
+    const packets = queue();
+    ws.on("message", (data, binary) => binary || packets.push(String(data)));
+    ws.send('0{"sid":"e","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+    connections.push({
+      // The auth of the client's next CONNECT to "/" (null without one).
+      async connectAuth() {
+        const text = await packets.next();
+        assert.match(text, /^40/);
+        return text.length > 2 ? JSON.parse(text.slice(2)) : null;
+      },
+      send: (text) => ws.send(text),
+      close: () => ws.close(),
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${wss.address().port}`,
+    connection: () => connections.next(),
+    close: () =>
+      new Promise((r) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => r());
+      }),
+  };
+}
+
+/** An async queue: push items, await them in order. */
+function queue() {
+  const items = [];
+  const waiting = [];
+  return {
+    push(item) {
+      if (waiting.length) waiting.shift()(item);
+      else items.push(item);
+    },
+    next() {
+      return items.length ? Promise.resolve(items.shift()) : new Promise((r) => waiting.push(r));
+    },
+  };
+}
