@@ -360,9 +360,7 @@ impl Driver {
             _ => {}
         }
     }
-}
 
-impl Driver {
     /// Queues an event for the socket's handlers and notes its offset. Queued events always
     /// reach the handlers, even after a disconnection, so noting the offset here rather than
     /// once the (async) handlers finished keeps the server from replaying them a second time.
