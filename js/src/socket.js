@@ -178,6 +178,9 @@ class Socket extends Emitter {
   onclose(reason, description) {
     this.connected = false;
     this.id = undefined;
+    // Events held for a CONNECT answer that never came: their offsets were not noted, so a
+    // recovery replays them.
+    this.receiveBuffer = [];
     this.emitReserved("disconnect", reason, description);
     this.clearAcks();
   }
@@ -211,6 +214,7 @@ class Socket extends Emitter {
         break;
       case CONNECT_ERROR: {
         this.destroy();
+        this.receiveBuffer = [];
         const data = packet.data || {};
         const err = new Error(typeof data === "string" ? data : data.message);
         err.data = data.data;
@@ -230,7 +234,9 @@ class Socket extends Emitter {
   emitEvent(args) {
     if (this._anyListeners) for (const fn of this._anyListeners.slice()) fn.apply(this, args);
     this.emitReserved.apply(this, args);
-    if (this._pid && args.length && typeof args[args.length - 1] === "string") {
+    // With recovery on, the server appends the offset (a string) to each stored event; the
+    // listeners see it too, as with the official client. An event name alone is no offset.
+    if (this._pid && args.length > 1 && typeof args[args.length - 1] === "string") {
       this._lastOffset = args[args.length - 1];
     }
   }

@@ -59,6 +59,26 @@
 //! # }
 //! ```
 //!
+//! # Connection state recovery
+//!
+//! Against a server with connection state recovery on (`connectionStateRecovery` in
+//! socket.io 4.x), a socket whose connection dropped comes back as the same session: the
+//! server answers the first CONNECT with a private session id, the client sends it back on
+//! each reconnection with the offset of the last event it got, and the server restores the
+//! socket (same [`Socket::id`], rooms and data) and replays the events sent meanwhile. They
+//! reach the handlers in order, before `connect`; [`Socket::recovered`] then tells that
+//! nothing was lost (false on a first connection and whenever the server started a new
+//! session, e.g. after a restart or a too long absence). Nothing to configure.
+//!
+//! The offset shows in the handlers' arguments, as in the reference client: the server
+//! appends it, a string, as the **last argument** of every event that is neither volatile nor
+//! asking for an acknowledgement ([`Socket::last_offset`] is the latest). A handler taking
+//! fewer arguments than sent ignores it, as a JavaScript listener would: one data parameter
+//! reads the first argument, a tuple one per element. It is seen by [`Args`] and
+//! [`Socket::on_any`], by a tuple longer than what was emitted (its next element is the
+//! offset), and by the data parameter of an event emitted without data, whose only argument
+//! it is (a handler without data parameter, or taking `()`, fits that event).
+//!
 //! # Architecture
 //! - [`Manager`] owns one connection, driven by one task: the sans-IO Engine.IO client
 //!   session (`engineio_proto::ClientSession`: handshake, heartbeat watchdog, upgrade from

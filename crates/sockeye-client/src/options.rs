@@ -211,7 +211,9 @@ impl Options {
     }
 
     /// The auth payload sent with every namespace CONNECT (`auth: {…}`). A value that does
-    /// not serialize is sent as `null`.
+    /// not serialize is sent as `null`. Against a server that recovers sessions, a
+    /// reconnection adds `pid` and `offset` to it (keys of its own with those names win);
+    /// see the crate docs.
     #[must_use]
     pub fn auth<T: Serialize + ?Sized>(mut self, auth: &T) -> Self {
         self.auth = Some(Auth::Static(

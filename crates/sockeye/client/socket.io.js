@@ -1089,6 +1089,9 @@ var io = (function () {
     onclose(reason, description) {
       this.connected = false;
       this.id = undefined;
+      // Events held for a CONNECT answer that never came: their offsets were not noted, so a
+      // recovery replays them.
+      this.receiveBuffer = [];
       this.emitReserved("disconnect", reason, description);
       this.clearAcks();
     }
@@ -1122,6 +1125,7 @@ var io = (function () {
           break;
         case CONNECT_ERROR: {
           this.destroy();
+          this.receiveBuffer = [];
           const data = packet.data || {};
           const err = new Error(typeof data === "string" ? data : data.message);
           err.data = data.data;
@@ -1141,7 +1145,9 @@ var io = (function () {
     emitEvent(args) {
       if (this._anyListeners) for (const fn of this._anyListeners.slice()) fn.apply(this, args);
       this.emitReserved.apply(this, args);
-      if (this._pid && args.length && typeof args[args.length - 1] === "string") {
+      // With recovery on, the server appends the offset (a string) to each stored event; the
+      // listeners see it too, as with the official client. An event name alone is no offset.
+      if (this._pid && args.length > 1 && typeof args[args.length - 1] === "string") {
         this._lastOffset = args[args.length - 1];
       }
     }

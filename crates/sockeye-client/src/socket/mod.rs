@@ -3,6 +3,7 @@
 mod emit;
 pub(crate) mod handler;
 pub(crate) mod listeners;
+pub(crate) mod recovery;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use emit::Emitter;
 use handler::{EventHandler, erase};
 use listeners::{Listener, Listeners, SocketEvent};
+use recovery::Recovery;
 
 use crate::error::{ConnectError, DisconnectReason, EmitError};
 use crate::manager::{Command, Manager};
@@ -36,6 +38,7 @@ pub(crate) struct SocketShared {
 pub(crate) struct SocketState {
     pub(crate) id: Option<String>,
     pub(crate) connected: bool,
+    pub(crate) recovery: Recovery,
 }
 
 /// Acknowledgements this socket awaits, by ack id.
@@ -145,6 +148,23 @@ impl Socket {
     /// Whether the namespace is joined now (`socket.connected`).
     pub fn connected(&self) -> bool {
         self.shared.state().connected
+    }
+
+    /// Whether the last (re)connection restored the previous session (`socket.recovered`):
+    /// the server has connection state recovery on and still knew this socket, so the id,
+    /// rooms and data are the same and the events missed while disconnected were handed to
+    /// the handlers, in order, before `connect`. False on a first connection and whenever
+    /// the server started a new session; it keeps its value while disconnected.
+    pub fn recovered(&self) -> bool {
+        self.shared.state().recovery.recovered()
+    }
+
+    /// The offset of the last event received from a server that recovers sessions: the
+    /// string the server appends as the last argument of each event that is neither volatile
+    /// nor asking for an acknowledgement. The next reconnection sends it back so that the
+    /// server replays what came after it. `None` until such an event arrives.
+    pub fn last_offset(&self) -> Option<String> {
+        self.shared.state().recovery.offset().map(str::to_owned)
     }
 
     /// The manager this socket belongs to (`socket.io`).

@@ -2,6 +2,8 @@
 //! (`interop/rust-client/server.js`, socket.io 4.8) and sockeye in-process.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cut_proxy;
+
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -78,21 +80,22 @@ impl Server {
 }
 
 async fn start_node(port: u16, parser: Parser) -> Server {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../interop/rust-client/server.js"
-    );
+    let parser = if parser == Parser::Msgpack {
+        "msgpack"
+    } else {
+        "json"
+    };
+    start_node_script("rust-client/server.js", port, &[("PARSER", parser)]).await
+}
+
+/// Starts `interop/<script>` on `port` (0: any) with `env`, and waits for the URL
+/// it prints.
+pub async fn start_node_script(script: &str, port: u16, env: &[(&str, &str)]) -> Server {
+    let script = format!("{}/../../interop/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut child = Command::new("node")
         .arg(script)
         .env("PORT", port.to_string())
-        .env(
-            "PARSER",
-            if parser == Parser::Msgpack {
-                "msgpack"
-            } else {
-                "json"
-            },
-        )
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)

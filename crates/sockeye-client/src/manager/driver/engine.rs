@@ -87,6 +87,10 @@ impl Driver {
             .as_ref()
             .is_some_and(|e| e.attempt == attempt && e.opened);
         if current && self.nsps.get(nsp).is_some_and(|e| e.active && !e.connected) {
+            let auth = match self.shared.socket(nsp) {
+                Some(s) => s.state().recovery.connect_auth(auth),
+                None => auth,
+            };
             self.send_packet(&Packet::connect(nsp, auth));
         }
     }
@@ -355,6 +359,10 @@ impl Driver {
         tracing::debug!(reason = reason.as_str(), "connection closed");
         self.manager_event(ManagerListeners::close, reason.as_str());
         let reason = DisconnectReason::from(reason);
+        // Events held for a CONNECT answer that will not come: a recovery replays them.
+        for entry in self.nsps.values_mut() {
+            entry.received.clear();
+        }
         let joined: Vec<String> = self
             .nsps
             .iter_mut()

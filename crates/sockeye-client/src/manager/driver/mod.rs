@@ -28,6 +28,9 @@ struct Nsp {
     connected: bool,
     /// Packets emitted while not joined.
     buffer: VecDeque<Packet>,
+    /// Events that came before the CONNECT answer (a recovered session's missed events come
+    /// first): handed to the handlers, in order, before `connect`.
+    received: Vec<(Vec<Value>, Option<u64>)>,
 }
 
 struct Driver {
@@ -181,6 +184,7 @@ impl Driver {
                 entry.active = false;
                 entry.connected = false;
                 entry.buffer.clear();
+                entry.received.clear();
                 if was_connected {
                     self.send_packet(&Packet::disconnect(nsp.clone()));
                     self.left(&nsp, DisconnectReason::IoClientDisconnect);
@@ -240,6 +244,7 @@ impl Driver {
         for (_, entry) in self.nsps.iter_mut() {
             entry.active = false;
             entry.connected = false;
+            entry.received.clear();
         }
         for nsp in joined {
             self.left(&nsp, DisconnectReason::IoClientDisconnect);
@@ -311,12 +316,19 @@ impl Driver {
             P::Connect(payload) if entry.active && !entry.connected => {
                 entry.connected = true;
                 let buffered: Vec<Packet> = entry.buffer.drain(..).collect();
+                let received = std::mem::take(&mut entry.received);
                 let sid = payload
                     .as_ref()
                     .and_then(|p| p.get("sid"))
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 self.set_socket_state(&nsp, true, sid);
+                if let Some(s) = self.shared.socket(&nsp) {
+                    s.state().recovery.on_connect(payload.as_ref());
+                }
+                for (args, id) in received {
+                    self.deliver(&nsp, args, id);
+                }
                 self.socket_event(&nsp, SocketEvent::Connect);
                 for p in &buffered {
                     self.send_packet(p);
@@ -325,6 +337,7 @@ impl Driver {
             P::ConnectError(payload) if entry.active => {
                 entry.active = false;
                 entry.connected = false;
+                entry.received.clear();
                 self.socket_event(
                     &nsp,
                     SocketEvent::ConnectError(ConnectError::from_payload(payload)),
@@ -337,15 +350,24 @@ impl Driver {
                 self.left(&nsp, DisconnectReason::IoServerDisconnect);
                 self.close_if_idle();
             }
-            P::Event { args, id } if entry.connected => {
-                self.socket_event(&nsp, SocketEvent::Event { args, id });
-            }
+            P::Event { args, id } if entry.connected => self.deliver(&nsp, args, id),
+            P::Event { args, id } if entry.active => entry.received.push((args, id)),
             P::Ack { args, id } => {
                 if let Some(s) = self.shared.socket(&nsp) {
                     s.resolve_ack(id, args);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Queues an event for the socket's handlers and notes its offset. Queued events always
+    /// reach the handlers, even after a disconnection, so noting the offset here rather than
+    /// once the (async) handlers finished keeps the server from replaying them a second time.
+    fn deliver(&self, nsp: &str, args: Vec<Value>, id: Option<u64>) {
+        if let Some(s) = self.shared.socket(nsp) {
+            s.state().recovery.on_event(&args, id);
+            s.send_event(SocketEvent::Event { args, id });
         }
     }
 }
