@@ -1,6 +1,7 @@
 //! Connection state recovery against the Node reference server
-//! (`interop/lib/recovery-server.js`, `connectionStateRecovery: {}`), with the
-//! connection cut under the client by a TCP proxy (`interop/lib/cut-proxy.js`).
+//! (`interop/lib/recovery-server.js`, `connectionStateRecovery: {}`) and against sockeye's
+//! twin of it (`support::start_sockeye_recovery`), with the connection cut under the client
+//! by a TCP proxy (`interop/lib/cut-proxy.js`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod support;
@@ -96,7 +97,16 @@ async fn expect_messages(rx: &mut mpsc::UnboundedReceiver<Seen>, from: u64, coun
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cuts_lose_no_message_and_keep_the_session() {
     support::trace();
-    let server = start_node_script("lib/recovery-server.js", 0, &[]).await;
+    cuts_scenario(start_node_script("lib/recovery-server.js", 0, &[]).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cuts_lose_no_message_and_keep_the_session_on_sockeye() {
+    support::trace();
+    cuts_scenario(support::start_sockeye_recovery(0).await).await;
+}
+
+async fn cuts_scenario(server: support::Server) {
     let mut proxy = CutProxy::start(server.port()).await;
     let (socket, mut seen) = watched(&proxy.url());
     let Seen::Connect { id, recovered } = next(&mut seen).await else {

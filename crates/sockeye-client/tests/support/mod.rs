@@ -225,3 +225,90 @@ pub fn trace() {
 pub fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
+
+/// sockeye's twin of `interop/lib/recovery-server.js` (connection state recovery on): the
+/// same events, so that the recovery tests run against both servers. Each socket's next
+/// message number is kept by socket id, as the reference's in-memory `socket.data` is kept
+/// by reference across a recovery.
+pub async fn start_sockeye_recovery(port: u16) -> Server {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use sockeye::{Ack, Args, ConnectionStateRecovery, DisconnectReason, Socket};
+
+    const GAP: u64 = 2;
+    type Numbers = Arc<Mutex<HashMap<String, (String, u64)>>>;
+    fn send(io: &SocketIo, numbers: &Numbers, socket: &Socket, count: u64) {
+        for _ in 0..count {
+            let (room, n) = {
+                let mut all = numbers.lock().unwrap();
+                let Some(entry) = all.get_mut(socket.id()) else {
+                    return;
+                };
+                entry.1 += 1;
+                (entry.0.clone(), entry.1 - 1)
+            };
+            io.to(room).emit("room", &n).unwrap();
+            io.to(socket.id()).emit("direct", &n).unwrap();
+        }
+    }
+
+    let io = SocketIo::builder()
+        .with_config(|c| c.connection_state_recovery = Some(ConnectionStateRecovery::default()))
+        .build();
+    let numbers: Numbers = Arc::default();
+    let (io2, n2) = (io.clone(), numbers.clone());
+    io.on_connection(move |socket: Socket| {
+        let (io, numbers) = (io2.clone(), n2.clone());
+        async move {
+            let n = numbers.clone();
+            socket.on("join", move |socket: Socket, room: String, ack: Ack| {
+                let n = n.clone();
+                async move {
+                    socket.join(room.clone());
+                    n.lock().unwrap().insert(socket.id().to_owned(), (room, 0));
+                    ack.send(&socket.id());
+                }
+            });
+            let (i, n) = (io.clone(), numbers.clone());
+            socket.on("burst", move |socket: Socket, count: u64, ack: Ack| {
+                let (io, n) = (i.clone(), n.clone());
+                async move {
+                    send(&io, &n, &socket, count);
+                    ack.send(&());
+                }
+            });
+            let i = io.clone();
+            socket.on("shapes", move |socket: Socket, _a: Args, ack: Ack| {
+                let io = i.clone();
+                async move {
+                    let me = io.to(socket.id());
+                    me.emit("none", &()).unwrap();
+                    me.emit("null", &serde_json::Value::Null).unwrap();
+                    me.emit("empty", "").unwrap();
+                    me.emit("pair", &(1, "two")).unwrap();
+                    me.emit("done", &()).unwrap();
+                    ack.send(&());
+                }
+            });
+            socket.on("whoami", |socket: Socket, _a: Args, ack: Ack| async move {
+                ack.send(&serde_json::json!({
+                    "id": socket.id(),
+                    "recovered": socket.recovered(),
+                    "auth": socket.handshake().auth,
+                }));
+            });
+            let (i, n) = (io.clone(), numbers.clone());
+            socket.on_disconnect(move |socket: Socket, _r: DisconnectReason| {
+                let (io, n) = (i.clone(), n.clone());
+                async move { send(&io, &n, &socket, GAP) }
+            });
+        }
+    });
+    let listener = bind(port).await;
+    let port = listener.local_addr().unwrap().port();
+    let service = io.service();
+    let task = tokio::spawn(async move {
+        let _ = sockeye::engine::serve(listener, service).await;
+    });
+    Server::Sockeye { io, task, port }
+}
