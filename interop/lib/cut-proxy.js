@@ -6,6 +6,9 @@
 //   io(proxy.url);                                   // the client connects through it
 //   proxy.cut();                                     // drops every current connection, both
 //                                                    // sides; new ones are still accepted
+//   proxy.hold(); ... proxy.release();               // new connections wait meanwhile (an
+//                                                    // outage that lasts as long as the test
+//                                                    // wants), then go through
 //   await proxy.close();
 //
 // The proxy is an EventEmitter: "connection" (with the running count) each time a client
@@ -28,10 +31,31 @@ class CutProxy extends EventEmitter {
     /** Connections accepted since the start. */
     this.connections = 0;
     this._pairs = new Set();
+    /** Clients accepted while held, waiting for `release()`. */
+    this._held = null;
     this._server = net.createServer((client) => this._accept(client));
   }
 
+  /** New connections wait (accepted, but not forwarded) until `release()`. */
+  hold() {
+    if (!this._held) this._held = [];
+  }
+
+  /** Forwards the connections that waited, and the next ones at once. */
+  release() {
+    const held = this._held || [];
+    this._held = null;
+    for (const client of held) {
+      if (!client.destroyed) this._accept(client);
+    }
+  }
+
   _accept(client) {
+    if (this._held) {
+      client.on("error", () => client.destroy());
+      this._held.push(client);
+      return;
+    }
     const upstream = net.connect(this.targetPort, this.targetHost);
     const pair = [client, upstream];
     this._pairs.add(pair);
@@ -80,6 +104,8 @@ class CutProxy extends EventEmitter {
 
   /** Cuts every connection and stops listening. */
   close() {
+    for (const client of this._held || []) client.destroy();
+    this._held = null;
     this.cut();
     return new Promise((resolve) => this._server.close(() => resolve()));
   }
