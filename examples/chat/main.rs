@@ -91,12 +91,10 @@ async fn main() {
         })
         .build();
     chat::install(&io, recovery_window);
+    let io2 = io.clone();
 
     let app = Router::new()
-        .route(
-            "/api/health",
-            get(|| async { Json(json!({ "status": "ok" })) }),
-        )
+        .route("/api/health", get(move || health(io2.clone())))
         .fallback(assets::serve)
         .layer(io.layer());
 
@@ -130,6 +128,23 @@ async fn main() {
     println!("Shutting down: closing {clients} connection(s) within {SHUTDOWN_SECS} s");
     io.close_within(std::time::Duration::from_secs(SHUTDOWN_SECS))
         .await;
+}
+
+/// `/api/health`: that the server answers, and what it holds (for monitoring and the soak
+/// benchmark): connections, sockets, tokio tasks alive, recovery sessions and log bytes.
+async fn health(io: SocketIo) -> Json<serde_json::Value> {
+    let m = io.metrics();
+    let tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    Json(json!({
+        "status": "ok",
+        "connections": m.connections,
+        "sockets": m.sockets,
+        "tasks": tasks,
+        "recoverySessions": m.recovery_sessions,
+        "recoveryBytes": m.recovery_bytes,
+    }))
 }
 
 /// How long a stop may take before what is left is closed at once.

@@ -42,11 +42,15 @@ describe("chat page with our client on sockeye's chat server", () => {
     return !!skipReason;
   };
 
-  test("GET /api/health answers {status: ok}", LIMIT, async (t) => {
+  test("GET /api/health answers {status: ok} and what the server holds", LIMIT, async (t) => {
     if (skip(t)) return;
     const res = await fetch(`${server.url}/api/health`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { status: "ok" });
+    const health = await res.json();
+    assert.equal(health.status, "ok");
+    for (const key of ["connections", "sockets", "tasks", "recoverySessions", "recoveryBytes"]) {
+      assert.equal(typeof health[key], "number", `${key} in ${JSON.stringify(health)}`);
+    }
   });
 
   test("serves our client bundles at /socket.io/", LIMIT, async (t) => {

@@ -231,9 +231,9 @@ pub fn addr(port: u16) -> SocketAddr {
 /// message number is kept by socket id, as the reference's in-memory `socket.data` is kept
 /// by reference across a recovery.
 pub async fn start_sockeye_recovery(port: u16) -> Server {
+    use sockeye::{Ack, Args, ConnectionStateRecovery, DisconnectReason, Socket};
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
-    use sockeye::{Ack, Args, ConnectionStateRecovery, DisconnectReason, Socket};
 
     const GAP: u64 = 2;
     type Numbers = Arc<Mutex<HashMap<String, (String, u64)>>>;
