@@ -4,8 +4,11 @@
 //! - `user-join(name, ack)`: the name is trimmed, 1 to 32 characters, and not in use by
 //!   another socket (ignoring case). The answer is `{status: "ok"}` or `{error}` in words for
 //!   the login form. A page joins again on every connection, before it sends anything.
-//! - `chat-message({text}, ack)`: broadcast to all, answered `{status: "ok", id}`, or
-//!   `{error: "Not authenticated"}` before joining.
+//! - `chat-message({text, cid?}, ack)`: broadcast to all, answered `{status: "ok", id}`, or
+//!   `{error: "Not authenticated"}` before joining. A `cid` (the page's id for the message,
+//!   up to 64 characters) seen from the same socket among its last 32 is answered with the
+//!   first one's id and not broadcast again: a page resends a message whose answer was lost
+//!   with its connection.
 //! - `typing`, `stop-typing`: told to the others as `user-typing(name)`,
 //!   `user-stopped-typing(name)`, which also follows a joined user's disconnection.
 //! - The server sends `user-list([{username, joinedAt}])` on every join and leave, and
@@ -68,7 +71,15 @@ struct User {
 struct Incoming {
     #[serde(default)]
     text: String,
+    /// The page's own id for the message: a message sent again because its answer was lost
+    /// with a connection is recognised and not broadcast twice.
+    /// Anything but a string is ignored rather than refused.
+    #[serde(default)]
+    cid: Option<serde_json::Value>,
 }
+
+/// How many of a socket's last message ids are remembered, to recognise a message sent again.
+const RECENT_MESSAGES: usize = 32;
 
 #[derive(Default)]
 struct Chat {
@@ -80,6 +91,36 @@ struct Chat {
     /// Serializes name checks on this node, so two sockets cannot both take a free name
     /// between one's check and its claim.
     join_lock: tokio::sync::Mutex<()>,
+    /// Each socket's last message ids from its page and the ids the server gave them.
+    recent: std::sync::Mutex<std::collections::HashMap<String, Vec<(String, String)>>>,
+}
+
+impl Chat {
+    /// The id already given to the message `cid` of socket `sid`, if it was seen.
+    fn seen(&self, sid: &str, cid: &str) -> Option<String> {
+        let recent = self.recent.lock().ok()?;
+        recent
+            .get(sid)?
+            .iter()
+            .find(|(c, _)| c == cid)
+            .map(|(_, id)| id.clone())
+    }
+
+    fn remember(&self, sid: &str, cid: String, id: String) {
+        if let Ok(mut recent) = self.recent.lock() {
+            let list = recent.entry(sid.to_owned()).or_default();
+            if list.len() >= RECENT_MESSAGES {
+                list.remove(0);
+            }
+            list.push((cid, id));
+        }
+    }
+
+    fn forget(&self, sid: &str) {
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.remove(sid);
+        }
+    }
 }
 
 fn now_ms() -> u64 {
@@ -250,9 +291,22 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
                     ack.send(&json!({ "error": "Not authenticated" }));
                     return;
                 };
+                let (text, cid) = msg.map(|m| (m.text, m.cid)).unwrap_or_default();
+                let cid = cid
+                    .as_ref()
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|c| !c.is_empty() && c.len() <= MAX_KEY_CHARS)
+                    .map(str::to_owned);
+                if let Some(id) = cid.as_deref().and_then(|c| chat.seen(socket.id(), c)) {
+                    // Sent again after its answer was lost: it was broadcast already.
+                    ack.send(&json!({ "status": "ok", "id": id }));
+                    return;
+                }
                 let n = chat.next_id.fetch_add(1, Ordering::Relaxed) + 1;
                 let id = format!("{}{n}", chat.node);
-                let text = msg.map(|m| m.text).unwrap_or_default();
+                if let Some(cid) = cid {
+                    chat.remember(socket.id(), cid, id.clone());
+                }
                 let message =
                     json!({ "id": id, "user": user.username, "text": text, "timestamp": now_ms() });
                 let _ = io.emit("chat-message", &message);
@@ -285,33 +339,40 @@ fn on_connection(io: SocketIo, chat: Arc<Chat>, socket: Socket) {
                 Some(window) if reason.is_recoverable() => {
                     tokio::spawn(async move {
                         tokio::time::sleep(window).await;
-                        announce_left(&io, &gone, Some(socket.id())).await;
+                        if announce_left(&io, &gone, Some(socket.id())).await {
+                            chat.forget(socket.id());
+                        }
                     });
                 }
-                _ => announce_left(&io, &gone, None).await,
+                _ => {
+                    chat.forget(socket.id());
+                    announce_left(&io, &gone, None).await;
+                }
             }
         }
     });
 }
 
 /// Tells everyone that `gone` left, unless the same tab is back (its socket `id` recovered,
-/// or a new socket of the same tab took its name).
-async fn announce_left(io: &SocketIo, gone: &Member, id: Option<&str>) {
+/// or a new socket of the same tab took its name). Returns whether the socket is gone for
+/// good.
+async fn announce_left(io: &SocketIo, gone: &Member, id: Option<&str>) -> bool {
     let Ok(members) = members(io).await else {
-        return;
+        return false;
     };
-    if members
-        .iter()
-        .any(|(s, m)| Some(s.id.as_str()) == id || m.same_tab(gone))
-    {
+    if members.iter().any(|(s, _)| Some(s.id.as_str()) == id) {
+        return false;
+    }
+    if members.iter().any(|(_, m)| m.same_tab(gone)) {
         if id.is_none() {
             emit_user_list(io).await;
         }
-        return;
+        return true;
     }
     emit_user_list(io).await;
     let _ = io.emit(
         "system-message",
         &system_message(format!("{} left the chat", gone.username)),
     );
+    true
 }

@@ -169,7 +169,7 @@
       if (entry.sending) continue;
       entry.sending = true;
       const mine = connection;
-      socket.emit("chat-message", { text: entry.text }, (res) => {
+      socket.emit("chat-message", { text: entry.text, cid: entry.cid }, (res) => {
         if (res && res.status === "ok") {
           // The server's broadcast has already shown the message.
           const i = outbox.indexOf(entry);
@@ -196,7 +196,8 @@
     input.value = "";
     stopTyping();
     const li = addMessage([["user", username], ["text", text], ["time", "sending…"]], "pending");
-    outbox.push({ text, li, sending: false });
+    // `cid` lets the server recognise this message if it has to go out again.
+    outbox.push({ text, li, sending: false, cid: tabKey().slice(0, 16) });
     flushOutbox();
   });
 
