@@ -160,7 +160,7 @@ impl Socket {
     /// sent meanwhile were replayed before the connection handlers ran. The reference's
     /// `socket.recovered`.
     pub fn recovered(&self) -> bool {
-        self.0.recovery.recovered
+        self.0.recovery.recovered()
     }
 
     /// The private id the client proves a session is its own with (recovery on only).

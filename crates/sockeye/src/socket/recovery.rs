@@ -14,14 +14,18 @@ use crate::adapter::SessionState;
 use crate::engine::Frame;
 use crate::error::EmitError;
 
-/// The socket's recovery state.
+/// The socket's recovery state: two words for a socket that was not restored.
 #[derive(Default)]
 pub(crate) struct SocketRecovery {
     /// The private id (`pid`), when the server has recovery on.
     pub(super) pid: Option<Box<str>>,
-    /// Whether this socket took over a disconnected one's state.
-    pub(super) recovered: bool,
-    /// Set while a restored socket replays: deliveries are held.
+    /// A restored socket's replay (whether it was restored: `socket.recovered`).
+    replay: Option<Box<Replay>>,
+}
+
+/// What a restored socket holds back while it replays.
+struct Replay {
+    /// Set until the replay is out: deliveries are held.
     holding: AtomicBool,
     held: Mutex<Vec<Held>>,
 }
@@ -47,16 +51,16 @@ impl SocketRecovery {
     pub(super) fn restored(state: &SessionState) -> SocketRecovery {
         SocketRecovery {
             pid: Some(state.pid.clone().into_boxed_str()),
-            recovered: true,
-            holding: AtomicBool::new(true),
-            held: Mutex::new(Vec::new()),
+            replay: Some(Box::new(Replay {
+                holding: AtomicBool::new(true),
+                held: Mutex::new(Vec::new()),
+            })),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Held>> {
-        self.held
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Whether this socket took over a disconnected one's state.
+    pub(super) fn recovered(&self) -> bool {
+        self.replay.is_some()
     }
 
     /// Holds a delivery if the replay is not out yet; gives the frames back otherwise.
@@ -66,11 +70,14 @@ impl SocketRecovery {
         offset: Option<&str>,
         volatile: bool,
     ) -> Option<&'f [Frame]> {
-        if !self.holding.load(Ordering::Acquire) {
+        let Some(replay) = &self.replay else {
+            return Some(frames);
+        };
+        if !replay.holding.load(Ordering::Acquire) {
             return Some(frames);
         }
-        let mut held = self.lock();
-        if !self.holding.load(Ordering::Acquire) {
+        let mut held = replay.lock();
+        if !replay.holding.load(Ordering::Acquire) {
             return Some(frames);
         }
         held.push(Held {
@@ -81,16 +88,20 @@ impl SocketRecovery {
         None
     }
 
-    /// Ends the replay: `replay` sends the missed packets and the CONNECT answer and returns
+    /// Ends the replay: `send_replay` sends the missed packets and the CONNECT answer and returns
     /// the last offset it sent; then the held packets go, but those at or before that
     /// offset, through `send`. Deliveries wait meanwhile, so none overtakes.
     pub(super) fn release(
         &self,
-        replay: impl FnOnce() -> Option<String>,
+        send_replay: impl FnOnce() -> Option<String>,
         mut send: impl FnMut(&[Frame], bool) -> Result<(), EmitError>,
     ) {
-        let mut held = self.lock();
-        let last = replay().and_then(|o| crate::recovery::offset_order(&o));
+        let Some(replay) = &self.replay else {
+            send_replay();
+            return;
+        };
+        let mut held = replay.lock();
+        let last = send_replay().and_then(|o| crate::recovery::offset_order(&o));
         for h in held.drain(..) {
             let seen = match (
                 &last,
@@ -104,7 +115,15 @@ impl SocketRecovery {
             }
         }
         *held = Vec::new();
-        self.holding.store(false, Ordering::Release);
+        replay.holding.store(false, Ordering::Release);
+    }
+}
+
+impl Replay {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Held>> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
