@@ -69,6 +69,7 @@ mod driver;
 mod emitter;
 mod error;
 pub mod msgpack;
+mod requests;
 mod sharded;
 mod uid;
 pub mod wire;

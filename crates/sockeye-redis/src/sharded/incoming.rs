@@ -147,31 +147,11 @@ impl Inner {
             _ => return,
         };
         if let Some(ack) = ack {
-            let sender = self
-                .acks
-                .lock()
-                .ok()
-                .and_then(|a| a.get(request_id).cloned());
-            if let Some(sender) = sender {
-                let _ = sender.send(ack);
-            }
+            self.acks.send(request_id, ack);
             return;
         }
         let request_id = request_id.clone();
-        let Ok(mut pending) = self.pending.lock() else {
-            return;
-        };
-        let Some(request) = pending.get_mut(&request_id) else {
-            return;
-        };
-        request.answers.push(body);
-        request.left = request.left.saturating_sub(1);
-        if request.left == 0 {
-            if let Some(done) = request.done.take() {
-                let _ = done.send(std::mem::take(&mut request.answers));
-            }
-            pending.remove(&request_id);
-        }
+        self.pending.answer(&request_id, Some(body));
     }
 }
 
