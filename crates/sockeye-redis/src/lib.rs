@@ -71,6 +71,7 @@ mod error;
 pub mod msgpack;
 mod requests;
 mod sharded;
+mod streams;
 mod uid;
 pub mod wire;
 
@@ -78,7 +79,7 @@ use std::sync::Arc;
 
 use sockeye::{ClusterAdapter, ClusterAdapterFactory, NamespaceHandle};
 
-pub use config::{EmitterConfig, RedisConfig, ShardedConfig, SubscriptionMode};
+pub use config::{EmitterConfig, RedisConfig, ShardedConfig, StreamsConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
 pub use error::{ConnectError, EmitterError};
 
@@ -116,6 +117,47 @@ impl RedisAdapter {
                 driver.clone(),
                 &config,
             )) as Arc<dyn ClusterAdapter>
+        }))
+    }
+
+    /// The Redis Streams adapter (`createAdapter` of `@socket.io/redis-streams-adapter`
+    /// 0.3): connects now (an error when Redis cannot be reached) and returns the factory
+    /// to give the server's builder. It keeps connection state recovery's log and sessions
+    /// in Redis, so a client recovers on any node. Its nodes only talk to streams nodes,
+    /// Node or sockeye, with the same stream and channel prefix.
+    pub async fn streams(config: StreamsConfig) -> Result<ClusterAdapterFactory, ConnectError> {
+        if config.use_sharded_pub_sub {
+            return Err(ConnectError(
+                "use_sharded_pub_sub is not supported by this adapter yet".into(),
+            ));
+        }
+        if config.stream_count == 0 || config.read_count == 0 || config.max_len == 0 {
+            return Err(ConnectError(
+                "stream_count, read_count and max_len must be at least 1".into(),
+            ));
+        }
+        let driver = driver::Driver::connect(&config.url, config.requests_timeout, true).await?;
+        let client = redis::Client::open(config.url.as_str())?;
+        let routes: streams::reader::SharedRoutes = Arc::default();
+        for stream in wire::streams::stream_names(&config.stream_name, config.stream_count) {
+            let options = streams::reader::ReadOptions {
+                count: config.read_count,
+                block: config.block_time,
+            };
+            tokio::spawn(streams::reader::read(
+                client.clone(),
+                stream,
+                options,
+                Arc::downgrade(&routes),
+            ));
+        }
+        let shared = streams::Shared {
+            driver,
+            config: Arc::new(config),
+            routes,
+        };
+        Ok(Arc::new(move |handle: NamespaceHandle| {
+            Arc::new(streams::StreamsAdapter::new(handle, &shared)) as Arc<dyn ClusterAdapter>
         }))
     }
 }
