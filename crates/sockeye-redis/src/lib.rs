@@ -144,12 +144,8 @@ impl RedisAdapter {
                 count: config.read_count,
                 block: config.block_time,
             };
-            tokio::spawn(streams::reader::read(
-                client.clone(),
-                stream,
-                options,
-                Arc::downgrade(&routes),
-            ));
+            streams::reader::start(client.clone(), stream, options, Arc::downgrade(&routes))
+                .await?;
         }
         let shared = streams::Shared {
             driver,

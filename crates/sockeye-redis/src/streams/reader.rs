@@ -1,9 +1,10 @@
 //! Reading a stream: one connection per stream, blocking `XREAD`s one after the other, each
 //! entry handed to the adapter of its namespace.
 //!
-//! The reference starts from `$` (what is added from now on). This reader asks for the last
-//! id once connected and goes on from there, and from the last id it saw after a lost
-//! connection, so a reconnection loses nothing that is still in the stream.
+//! The reference starts from `$` (what is added from now on), once its connection is up.
+//! This reader asks for the last id before the adapter is handed out, so everything appended
+//! after that is read; after a lost connection it goes on from the last id it saw, so a
+//! reconnection loses nothing that is still in the stream.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -27,24 +28,57 @@ pub(crate) struct ReadOptions {
     pub(crate) block: Duration,
 }
 
-/// Reads `stream` until `routes` is dropped (every adapter of the factory, and the factory,
-/// are gone).
-pub(crate) async fn read(
+/// Connects a reader of `stream`, learns where the stream ends now, and leaves a task
+/// reading from there until `routes` is dropped (every adapter of the factory, and the
+/// factory, are gone).
+pub(crate) async fn start(
     client: redis::Client,
     stream: String,
     options: ReadOptions,
     routes: Weak<Routes>,
-) {
-    let mut last: Option<String> = None;
-    let mut delay = MIN_RETRY;
+) -> Result<(), redis::RedisError> {
     // the reply of a blocking read may take the whole block time
     let config = redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_response_timeout(Some(options.block + Duration::from_secs(5)));
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await?;
+    let newest = redis::cmd("XREVRANGE")
+        .arg(&stream)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async::<redis::Value>(&mut conn)
+        .await?;
+    let last = entries(newest)
+        .pop()
+        .map_or_else(|| "0-0".to_owned(), |e| e.id);
+    tokio::spawn(read(client, config, conn, stream, options, routes, last));
+    Ok(())
+}
+
+async fn read(
+    client: redis::Client,
+    config: redis::AsyncConnectionConfig,
+    first: MultiplexedConnection,
+    stream: String,
+    options: ReadOptions,
+    routes: Weak<Routes>,
+    mut last: String,
+) {
+    let mut delay = MIN_RETRY;
+    let mut first = Some(first);
     while routes.strong_count() > 0 {
-        let conn = client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await;
+        let conn = match first.take() {
+            Some(conn) => Ok(conn),
+            None => {
+                client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await
+            }
+        };
         let err = match conn {
             Ok(mut conn) => {
                 let err = session(&mut conn, &stream, &options, &routes, &mut last).await;
@@ -68,32 +102,8 @@ async fn session(
     stream: &str,
     options: &ReadOptions,
     routes: &Weak<Routes>,
-    last: &mut Option<String>,
+    last: &mut String,
 ) -> Option<redis::RedisError> {
-    let from = match last.clone() {
-        Some(id) => id,
-        None => {
-            let newest = redis::cmd("XREVRANGE")
-                .arg(stream)
-                .arg("+")
-                .arg("-")
-                .arg("COUNT")
-                .arg(1)
-                .query_async::<redis::Value>(conn)
-                .await;
-            match newest {
-                Ok(value) => {
-                    let id = entries(value)
-                        .pop()
-                        .map_or_else(|| "0-0".to_owned(), |e| e.id);
-                    *last = Some(id.clone());
-                    id
-                }
-                Err(err) => return Some(err),
-            }
-        }
-    };
-    let mut from = from;
     loop {
         let reply = redis::cmd("XREAD")
             .arg("COUNT")
@@ -102,7 +112,7 @@ async fn session(
             .arg(u64::try_from(options.block.as_millis()).unwrap_or(u64::MAX))
             .arg("STREAMS")
             .arg(stream)
-            .arg(&from)
+            .arg(last.as_str())
             .query_async::<redis::Value>(conn)
             .await;
         let reply = match reply {
@@ -128,8 +138,7 @@ async fn session(
             _ => Vec::new(),
         };
         for entry in found {
-            from = entry.id.clone();
-            *last = Some(entry.id.clone());
+            last.clone_from(&entry.id);
             let Some(nsp) = entry.field("nsp").filter(|n| !n.is_empty()) else {
                 continue;
             };
