@@ -309,7 +309,11 @@ async fn joins_and_broadcasts_of_different_nodes_keep_the_streams_order() {
     let mut b = Raw::join(c.addrs[1], json!({})).await;
     // node 0 makes b join, node 2 then broadcasts to the room: both went through the
     // stream, so b is in the room when the broadcast is read
-    c.nodes[0].to(b.id.clone()).sockets_join("late").await.unwrap();
+    c.nodes[0]
+        .to(b.id.clone())
+        .sockets_join("late")
+        .await
+        .unwrap();
     c.nodes[2].to("late").emit("to-late", &()).unwrap();
     assert_eq!(b.recv().await.unwrap(), r#"2["to-late"]"#);
 }

@@ -60,7 +60,12 @@ fn to(rooms: &[&str], except: &[&str]) -> BroadcastOptions {
 }
 
 /// Broadcasts recoverably and returns the offset the stream gave.
-async fn send(adapter: &Arc<dyn ClusterAdapter>, nsp: &str, event: &str, opts: BroadcastOptions) -> String {
+async fn send(
+    adapter: &Arc<dyn ClusterAdapter>,
+    nsp: &str,
+    event: &str,
+    opts: BroadcastOptions,
+) -> String {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let packet = Packet::event(nsp, event, [Value::from(1u8)], None);
     adapter.broadcast_recoverable(
@@ -100,7 +105,13 @@ async fn a_session_persisted_on_one_node_is_restored_on_another_with_what_it_mis
     let for_r1 = send(&a, "/", "for-r1", to(&["r1"], &[])).await;
     send(&b, "/", "for-r2", to(&["r2"], &[])).await;
     send(&b, "/", "not-r1", to(&[], &["r1"])).await;
-    send(&adapter(&on_a, "/chat"), "/chat", "other-namespace", to(&[], &[])).await;
+    send(
+        &adapter(&on_a, "/chat"),
+        "/chat",
+        "other-namespace",
+        to(&[], &[]),
+    )
+    .await;
     let for_all = send(&b, "/", "for-all", to(&[], &[])).await;
     let to_me = send(&a, "/", "to-me", to(&["x", "sid-p1"], &["y"])).await;
 
@@ -142,7 +153,9 @@ async fn unknown_sessions_and_offsets_give_a_fresh_session() {
         .unwrap();
 
     // not an offset at all: the session is not even looked at
-    for bad in ["", "abc", "1", "1-", "-1", "1-2-3", "$", "+", "0-0 ", "１-1"] {
+    for bad in [
+        "", "abc", "1", "1-", "-1", "1-2-3", "$", "+", "0-0 ", "１-1",
+    ] {
         assert_eq!(a.restore_session("p2", bad).await.unwrap(), None, "{bad:?}");
     }
     assert_eq!(a.restore_session("nobody", &seen).await.unwrap(), None);
@@ -212,10 +225,49 @@ async fn broadcasts_from_other_nodes_carry_their_stream_offset() {
     let mut b = support::Raw::join(addr_b, json!({})).await;
     io_a.emit("hello", &1).unwrap();
     let msg = b.recv().await.unwrap();
-    let rest = msg.strip_prefix(r#"2["hello",1,""#).unwrap_or_else(|| panic!("{msg}"));
+    let rest = msg
+        .strip_prefix(r#"2["hello",1,""#)
+        .unwrap_or_else(|| panic!("{msg}"));
     let offset = rest.strip_suffix(r#""]"#).unwrap();
     assert!(sockeye_redis::wire::streams::is_offset(offset), "{msg}");
     // volatile broadcasts are not recoverable: no offset
     io_a.volatile().emit("v", &2).unwrap();
     assert_eq!(b.recv().await.unwrap(), r#"2["v",2]"#);
+}
+
+#[tokio::test]
+async fn without_redis_every_recoverable_broadcast_hears_its_error_in_order() {
+    let mut redis = Redis::start().await;
+    let (_a, on_a) = node(&redis).await;
+    let a = adapter(&on_a, "/");
+    redis.kill();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..20u32 {
+        let tx = tx.clone();
+        a.broadcast_recoverable(
+            Packet::event("/", "n", [Value::from(i)], None),
+            to(&[], &[]),
+            Box::new(move |offset: Result<String, AdapterError>| {
+                let _ = tx.send((i, offset));
+            }),
+        );
+    }
+    drop(tx);
+    for expected in 0..20u32 {
+        let (i, offset) = rx.recv().await.unwrap();
+        assert_eq!(i, expected);
+        assert!(
+            matches!(
+                offset,
+                Err(AdapterError::Transport(_) | AdapterError::Timeout)
+            ),
+            "{offset:?}"
+        );
+    }
+    assert!(
+        a.persist_session(session("p5", &[]), Duration::from_secs(1))
+            .await
+            .is_err()
+    );
+    assert!(a.restore_session("p5", "1-1").await.is_err());
 }
