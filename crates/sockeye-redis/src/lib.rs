@@ -8,10 +8,14 @@
 //!   Cluster: `SPUBLISH`, `SSUBSCRIBE`, `PUBSUB SHARDNUMSUB`), with the `ClusterAdapter`
 //!   messages of `socket.io-adapter` 2.5 and the static, dynamic and dynamic-private
 //!   subscription modes.
+//! - [`RedisAdapter::streams`]: `createAdapter` of `@socket.io/redis-streams-adapter` 0.3
+//!   (a Redis stream every node reads, `XADD`/`XREAD`, plus pub/sub for requests and
+//!   answers), which also keeps connection state recovery's log and sessions in Redis, so a
+//!   client recovers on any node.
 //! - [`Emitter`]: `@socket.io/redis-emitter` 5.1, to reach the sockets of a cluster from a
 //!   process that has none.
 //! - [`msgpack`] and [`wire`]: the messages, as bytes, with no I/O (msgpack as `notepack.io`
-//!   writes it, JSON as `JSON.stringify` does).
+//!   or `@msgpack/msgpack` writes it, JSON as `JSON.stringify` does).
 //!
 //! # Quick start
 //! ```no_run
@@ -51,6 +55,12 @@
 //! - The sharded adapter needs a Redis Cluster (Node's also runs on a standalone Redis 7).
 //!   As in Node, its `all_rooms` knows only this node's rooms: the protocol has no such
 //!   request.
+//! - The streams adapter: `use_sharded_pub_sub` is not supported yet (refused at start), and
+//!   it runs on one Redis, not a Redis Cluster. Its readers start at the stream's last entry
+//!   when the factory is made (Node's at `$` once its connection is up, which misses what is
+//!   appended meanwhile). A restore that would read more than 100 pages of 1000 entries gives
+//!   a fresh session (Node's returns the packets it read, and loses the rest). As in Node,
+//!   `all_rooms` knows only this node's rooms.
 //!
 //! # Why redis-rs
 //! The driver is [redis-rs](https://docs.rs/redis) (`redis` crate, tokio): it is the most used
@@ -60,8 +70,9 @@
 //! cluster client speaks `SSUBSCRIBE`/`SPUBLISH` with resubscription for the sharded mode.
 //! fred offers the same, with more machinery than this adapter needs.
 //!
-//! One [`RedisAdapter::classic`] factory belongs to one server: it opens one subscribing
-//! connection, and the other nodes count servers by the subscriptions on Redis.
+//! One [`RedisAdapter::classic`] (or [`RedisAdapter::streams`]) factory belongs to one
+//! server: it opens one subscribing connection, and the other nodes count servers by the
+//! subscriptions on Redis.
 
 mod classic;
 mod config;
