@@ -62,7 +62,10 @@ fn hex(hex: &str) -> Vec<u8> {
 fn node_vectors() -> Vec<Vec<u8>> {
     let list: Vec<serde_json::Value> =
         serde_json::from_str(include_str!("vectors/node.json")).unwrap();
-    let mut all: Vec<Vec<u8>> = list.iter().map(|v| hex(v["hex"].as_str().unwrap())).collect();
+    let mut all: Vec<Vec<u8>> = list
+        .iter()
+        .map(|v| hex(v["hex"].as_str().unwrap()))
+        .collect();
     let streams: serde_json::Value =
         serde_json::from_str(include_str!("vectors/streams.json")).unwrap();
     for v in streams["publish"].as_array().unwrap() {

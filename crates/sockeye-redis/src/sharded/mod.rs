@@ -184,22 +184,6 @@ impl Inner {
             .await
     }
 }
-/// A broadcast from another node keeps `volatile` and `compress`, never `local`.
-fn opts_for_broadcast(mut opts: BroadcastOptions) -> BroadcastOptions {
-    opts.flags.local = false;
-    opts.flags.timeout = None;
-    opts
-}
-
-/// A bulk request from another node: its rooms and exceptions.
-fn selection(opts: BroadcastOptions) -> BroadcastOptions {
-    BroadcastOptions {
-        rooms: opts.rooms,
-        except: opts.except,
-        ..BroadcastOptions::default()
-    }
-}
-
 fn event(packet: &Packet, nsp: &str) -> Packet {
     let args = match &packet.data {
         PacketData::Event { args, .. } => args.clone(),
