@@ -119,9 +119,8 @@ async fn session(
             Ok(reply) => reply,
             Err(err) => return Some(err),
         };
-        let Some(routes) = routes.upgrade() else {
-            return None;
-        };
+        // nobody listens any more: stop
+        let routes = routes.upgrade()?;
         // XREAD answers `[[stream, entries]]`, or nil when the block time passed
         let found = match reply {
             redis::Value::Array(streams) => streams
