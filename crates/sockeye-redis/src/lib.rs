@@ -137,6 +137,23 @@ impl RedisAdapter {
     /// to give the server's builder. It keeps connection state recovery's log and sessions
     /// in Redis, so a client recovers on any node. Its nodes only talk to streams nodes,
     /// Node or sockeye, with the same stream and channel prefix.
+    ///
+    /// ```no_run
+    /// use sockeye::{ConnectionStateRecovery, SocketIo};
+    /// use sockeye_redis::{RedisAdapter, StreamsConfig};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let adapter = RedisAdapter::streams(StreamsConfig::new("redis://127.0.0.1:6379")).await?;
+    /// let io = SocketIo::builder()
+    ///     .adapter(adapter)
+    ///     .with_config(|c| c.connection_state_recovery = Some(ConnectionStateRecovery::default()))
+    ///     .build();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Errors: Redis cannot be reached, the URL is wrong, `use_sharded_pub_sub` is set (not
+    /// supported yet), or `stream_count`, `read_count` or `max_len` is 0.
     pub async fn streams(config: StreamsConfig) -> Result<ClusterAdapterFactory, ConnectError> {
         if config.use_sharded_pub_sub {
             return Err(ConnectError(

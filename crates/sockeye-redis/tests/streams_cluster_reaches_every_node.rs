@@ -341,3 +341,64 @@ async fn entries_from_other_programs_are_ignored_without_harm() {
     }
     barrier(&c.nodes[0], &mut [&mut b]).await;
 }
+
+#[tokio::test]
+async fn bad_options_and_an_unreachable_redis_are_connect_errors() {
+    use sockeye_redis::{RedisAdapter, StreamsConfig};
+    let redis = Redis::start().await;
+    for bad in [
+        StreamsConfig {
+            use_sharded_pub_sub: true,
+            ..streams_config(&redis)
+        },
+        StreamsConfig {
+            stream_count: 0,
+            ..streams_config(&redis)
+        },
+        StreamsConfig {
+            read_count: 0,
+            ..streams_config(&redis)
+        },
+        StreamsConfig {
+            max_len: 0,
+            ..streams_config(&redis)
+        },
+        StreamsConfig::new("not a url"),
+        // a port nobody listens on
+        StreamsConfig::new("redis://127.0.0.1:1"),
+    ] {
+        assert!(RedisAdapter::streams(bad.clone()).await.is_err(), "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn several_streams_carry_each_namespace_on_its_own() {
+    let redis = Redis::start().await;
+    let config = || sockeye_redis::StreamsConfig {
+        stream_count: 3,
+        ..streams_config(&redis)
+    };
+    let (io1, _) = streams_node(config()).await;
+    let (io2, addr2) = streams_node(config()).await;
+    for io in [&io1, &io2] {
+        io.of("/admin");
+    }
+    until_cluster(&[&io1, &io2], 2).await;
+    let mut main = Raw::join(addr2, json!({})).await;
+    let mut admin = Raw::join_nsp(addr2, "/admin", json!({})).await;
+    io1.emit("m", &1).unwrap();
+    io1.of("/admin").emit("a", &2).unwrap();
+    assert_eq!(main.recv().await.unwrap(), r#"2["m",1]"#);
+    assert_eq!(admin.recv().await.unwrap(), r#"2/admin,["a",2]"#);
+    // "/" and "/admin" hash to different streams of three (2 and 1)
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for (stream, len) in [("socket.io-2", 1), ("socket.io-1", 1), ("socket.io", 0)] {
+        let n: usize = redis::cmd("XLEN")
+            .arg(stream)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(n, len, "{stream}");
+    }
+}
