@@ -11,7 +11,9 @@ use clap::{Parser, ValueEnum};
 use serde::Deserialize;
 use serde_json::json;
 use sockeye::{Ack, Args, Socket, SocketIo, Value};
-use sockeye_redis::{Emitter, EmitterConfig, RedisAdapter, RedisConfig, ShardedConfig};
+use sockeye_redis::{
+    Emitter, EmitterConfig, RedisAdapter, RedisConfig, ShardedConfig, StreamsConfig,
+};
 
 /// Which adapter of sockeye-redis joins the cluster.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -20,6 +22,8 @@ enum Mode {
     Classic,
     /// `createShardedAdapter` (Redis 7 sharded pub/sub on a Redis Cluster).
     Sharded,
+    /// `createAdapter` of `@socket.io/redis-streams-adapter` (a Redis stream and pub/sub).
+    Streams,
 }
 
 /// One sockeye node of a Redis cluster, answering the interop tests' control events.
@@ -72,6 +76,11 @@ async fn main() {
             let mut config = ShardedConfig::new(options.redis.split(','));
             config.requests_timeout = timeout;
             RedisAdapter::sharded(config).await
+        }
+        Mode::Streams => {
+            let mut config = StreamsConfig::new(options.redis.clone());
+            config.requests_timeout = timeout;
+            RedisAdapter::streams(config).await
         }
     };
     let adapter = match adapter {

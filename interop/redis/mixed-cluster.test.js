@@ -1,6 +1,6 @@
 // A mixed cluster on one real Redis: two sockeye nodes (`cluster-node`, sockeye-redis's
-// classic adapter) and one Node socket.io 4.8 node (@socket.io/redis-adapter 8.3), an official
-// socket.io-client on each. Every cross-node operation is started from a sockeye node and
+// classic, sharded or streams adapter) and one Node socket.io 4.8 node (@socket.io/redis-adapter
+// 8.3, or @socket.io/redis-streams-adapter 0.3), an official socket.io-client on each. Every cross-node operation is started from a sockeye node and
 // from the Node node, and every client must see the same thing either way.
 "use strict";
 const path = require("node:path");
@@ -20,9 +20,10 @@ function control(socket, event, ...args) {
   return socket.timeout(10000).emitWithAck(event, ...args);
 }
 
-// The classic adapter (createAdapter) on one Redis, and the sharded adapter
-// (createShardedAdapter) on a three-master Redis Cluster, each with the same scenario.
-for (const mode of ["classic", "sharded"]) {
+// The classic adapter (createAdapter) on one Redis, the sharded adapter (createShardedAdapter)
+// on a three-master Redis Cluster, and the streams adapter on one Redis, each with the same
+// scenario.
+for (const mode of ["classic", "sharded", "streams"]) {
 describe(`a cluster of sockeye and Node nodes on one Redis (${mode})`, () => {
   let redis;
   let nodes = [];
@@ -115,7 +116,7 @@ describe(`a cluster of sockeye and Node nodes on one Redis (${mode})`, () => {
         // In sharded mode a room's broadcasts go to its own channel, possibly on another
         // Redis shard: the order between channels is Redis', as with Node.
         const inOrder = (list) =>
-          mode === "classic" ? list : [...list].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+          mode !== "sharded" ? list : [...list].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
         assert.deepEqual(inOrder(got[0]), inOrder(["all", "r1+r2", several]));
         assert.deepEqual(inOrder(got[1]), inOrder(["all", "r1", "r1+r2", "r1-r2", several]));
         assert.deepEqual(inOrder(got[2]), inOrder(["all", "r1", "r1+r2", several]));
@@ -184,12 +185,12 @@ describe(`a cluster of sockeye and Node nodes on one Redis (${mode})`, () => {
           [clients[1].id, clients[2].id].sort(),
         );
         const rooms = await control(starter(), "c:all-rooms");
-        if (mode === "sharded" && from === 2) {
-          // Node's sharded adapter has no allRooms at all.
+        if (mode !== "classic" && from === 2) {
+          // Node's sharded and streams adapters have no allRooms at all.
           assert.equal(rooms.ok, false);
         } else {
           assert.ok(rooms.ok, JSON.stringify(rooms));
-          // The sharded protocol has no all-rooms request: a sockeye node knows its own rooms.
+          // The cluster protocol has no all-rooms request: a sockeye node knows its own rooms.
           const every = mode === "classic" ? [room, ...clients.map((c) => c.id)] : [clients[from].id];
           for (const r of every) assert.ok(rooms.rooms.includes(r), r);
         }

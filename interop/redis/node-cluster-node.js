@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// One Node socket.io 4.8 node of a Redis cluster (@socket.io/redis-adapter 8.3), with the same
+// One Node socket.io 4.8 node of a Redis cluster (@socket.io/redis-adapter 8.3, or
+// @socket.io/redis-streams-adapter 0.3), with the same
 // control events as sockeye's `cluster-node` binary, so a test can start every cross-node
 // operation from either kind of node and compare. Environment:
 //   PORT        port to listen on (0 = any free port); prints the URL once listening
 //   REDIS_URL   the Redis to join (redis://127.0.0.1:6379)
 //   NODE_NAME   what this node answers to server-side events
-//   MODE        "classic" (createAdapter, default) or "sharded" (createShardedAdapter)
+//   MODE        "classic" (createAdapter, default), "sharded" (createShardedAdapter) or
+//               "streams" (the streams adapter's createAdapter)
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
 const { createClient, createCluster } = require("redis");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
+const streams = require("@socket.io/redis-streams-adapter");
 
 const name = process.env.NODE_NAME || "node";
 const mode = process.env.MODE || "classic";
@@ -120,7 +123,10 @@ async function main() {
   pub.on("error", () => {});
   sub.on("error", () => {});
   await Promise.all([pub.connect(), sub.connect()]);
-  const adapter = mode === "sharded" ? createShardedAdapter(pub, sub) : createAdapter(pub, sub);
+  const adapter =
+    mode === "sharded" ? createShardedAdapter(pub, sub)
+    : mode === "streams" ? streams.createAdapter(pub)
+    : createAdapter(pub, sub);
   const server = http.createServer();
   const io = new Server(server, { adapter });
   controls(io);

@@ -1,6 +1,7 @@
 // Redis goes away under a two-node sockeye cluster and comes back: local delivery never stops,
 // cross-node requests fail with the adapter's typed error within their timeout (never hang),
-// nothing panics, and the cluster works again by itself once Redis is back.
+// nothing panics, and the cluster works again by itself once Redis is back. Once with the
+// classic adapter, once with the streams adapter.
 "use strict";
 const { describe, it, before, after } = require("node:test");
 const assert = require("node:assert/strict");
@@ -12,7 +13,8 @@ function control(socket, event, ...args) {
   return socket.timeout(15000).emitWithAck(event, ...args);
 }
 
-describe("a Redis outage under a sockeye cluster", () => {
+for (const mode of ["classic", "streams"]) {
+describe(`a Redis outage under a sockeye cluster (${mode})`, () => {
   let redis;
   let nodes = [];
   let clients = [];
@@ -23,7 +25,7 @@ describe("a Redis outage under a sockeye cluster", () => {
     nodes = await Promise.all(
       ["a", "b"].map((name) =>
         start(binary("cluster-node"), [], {
-          env: { REDIS_URL: redis.url, NODE_NAME: name, REQUESTS_TIMEOUT_MS: "1000" },
+          env: { REDIS_URL: redis.url, NODE_NAME: name, MODE: mode, REQUESTS_TIMEOUT_MS: "1000" },
         }),
       ),
     );
@@ -90,3 +92,4 @@ describe("a Redis outage under a sockeye cluster", () => {
     assert.ok(warnings.length <= 4, `outage logged once, not per packet:\n${warnings.join("\n")}`);
   });
 });
+}

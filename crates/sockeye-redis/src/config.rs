@@ -104,3 +104,67 @@ impl ShardedConfig {
         }
     }
 }
+
+/// Options of the Redis Streams adapter (the options of `@socket.io/redis-streams-adapter`
+/// 0.3's `createAdapter`), plus where Redis is. Every node of a cluster, Node or sockeye,
+/// must use the same stream name and count, channel prefix and session key prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamsConfig {
+    /// The Redis URL, such as `redis://127.0.0.1:6379`.
+    pub url: String,
+    /// The stream's name (`streamName`, default `socket.io`).
+    pub stream_name: String,
+    /// How many streams (`streamCount`, default 1). With more than one, each namespace's
+    /// messages go to `<stream_name>-<i>`, `i` from a hash of its name, and a node reads
+    /// every stream on a connection of its own.
+    pub stream_count: usize,
+    /// The prefix of the pub/sub channels (`channelPrefix`, default `socket.io`).
+    pub channel_prefix: String,
+    /// Sharded pub/sub (`useShardedPubSub`, default false). Not supported yet: the adapter
+    /// refuses to start with it.
+    pub use_sharded_pub_sub: bool,
+    /// The approximate length the stream is trimmed to (`maxLen`, default 10,000;
+    /// `XADD MAXLEN ~`). A client that missed more than this cannot recover.
+    pub max_len: usize,
+    /// How many entries one read takes at most (`readCount`, default 100).
+    pub read_count: usize,
+    /// How long one blocking read waits (`blockTimeInMs`, default 5 s).
+    pub block_time: Duration,
+    /// The prefix of the keys of disconnected sessions (`sessionKeyPrefix`, default
+    /// `sio:session:`).
+    pub session_key_prefix: String,
+    /// Always write entries as JSON, even with binary inside (`onlyPlaintext`, default
+    /// false): binary then arrives as what JSON makes of it.
+    pub only_plaintext: bool,
+    /// How long a request to the other nodes waits for their answers (default 5 s, the
+    /// reference's fixed timeout). Also bounds a Redis command while Redis is away.
+    pub requests_timeout: Duration,
+}
+
+impl StreamsConfig {
+    /// The defaults, for Redis at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        StreamsConfig {
+            url: url.into(),
+            ..StreamsConfig::default()
+        }
+    }
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        StreamsConfig {
+            url: "redis://127.0.0.1:6379".to_owned(),
+            stream_name: "socket.io".to_owned(),
+            stream_count: 1,
+            channel_prefix: "socket.io".to_owned(),
+            use_sharded_pub_sub: false,
+            max_len: 10_000,
+            read_count: 100,
+            block_time: Duration::from_secs(5),
+            session_key_prefix: "sio:session:".to_owned(),
+            only_plaintext: false,
+            requests_timeout: Duration::from_secs(5),
+        }
+    }
+}

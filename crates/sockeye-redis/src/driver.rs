@@ -8,6 +8,9 @@
 //!   loop: after a reconnection it subscribes again to everything registered, and registering
 //!   while connected subscribes at once.
 //!
+//! The streams adapter also appends to its stream (`XADD`) and runs its session commands on
+//! the publishing connection, in the same queue.
+//!
 //! An outage is logged once when it starts (warn) and once when it ends (info).
 
 use std::collections::HashMap;
@@ -18,7 +21,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
-use sockeye::AdapterError;
+use sockeye::{AdapterError, OffsetCallback};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 /// How many queued commands go out in one pipeline at most.
@@ -55,6 +58,28 @@ enum Command {
     Ping {
         reply: oneshot::Sender<Result<(), AdapterError>>,
     },
+    /// `XADD stream MAXLEN ~ max_len * field value...`; `then` gets the entry id.
+    XAdd {
+        stream: String,
+        max_len: usize,
+        fields: Vec<(&'static str, String)>,
+        then: Option<OffsetCallback>,
+    },
+    /// Commands that go out together, in order, with their replies.
+    Query {
+        cmds: Vec<redis::Cmd>,
+        reply: oneshot::Sender<Result<Vec<redis::Value>, AdapterError>>,
+    },
+}
+
+impl Command {
+    /// How many replies the command's part of a pipeline gets.
+    fn width(&self) -> usize {
+        match self {
+            Command::Query { cmds, .. } => cmds.len(),
+            _ => 1,
+        }
+    }
 }
 
 /// Whether Redis is reachable, from both connections' point of view; logs the transitions.
@@ -201,6 +226,51 @@ impl Driver {
         }
     }
 
+    /// Appends an entry to `stream` (trimmed to about `max_len`). `then`, when given, gets
+    /// the entry id or the error; the `then`s of a driver run in the order of the calls.
+    /// Without `then`, refused at once while Redis is known to be away, as
+    /// [`publish_nowait`](Self::publish_nowait).
+    pub(crate) fn xadd(
+        &self,
+        stream: String,
+        max_len: usize,
+        fields: Vec<(&'static str, String)>,
+        then: Option<OffsetCallback>,
+    ) -> Result<(), AdapterError> {
+        if then.is_none() && self.health.sub_down.load(Ordering::Relaxed) {
+            return Err(AdapterError::Transport("redis is unreachable".into()));
+        }
+        self.commands
+            .send(Command::XAdd {
+                stream,
+                max_len,
+                fields,
+                then,
+            })
+            .map_err(|err| {
+                if let Command::XAdd {
+                    then: Some(then), ..
+                } = err.0
+                {
+                    then(Err(closed()));
+                }
+                closed()
+            })
+    }
+
+    /// Runs `cmds` one after the other on the publishing connection (a `MULTI` ... `EXEC`
+    /// among them stays together) and returns their replies.
+    pub(crate) async fn query(
+        &self,
+        cmds: Vec<redis::Cmd>,
+    ) -> Result<Vec<redis::Value>, AdapterError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Query { cmds, reply: tx })
+            .map_err(|_| closed())?;
+        self.wait(rx).await
+    }
+
     /// Routes the messages of `channels` and of `patterns` to `inbox`, subscribing now when
     /// connected, and again after every reconnection.
     pub(crate) fn subscribe(&self, channels: &[String], patterns: &[String], inbox: &Inbox) {
@@ -298,8 +368,18 @@ async fn publisher(
                 Err(_) => break,
             }
         }
+        // While the subscriber knows Redis is away, entries whose outcome is awaited are
+        // answered at once, in their turn, instead of piling up.
+        let down = health.sub_down.load(Ordering::Relaxed);
         let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        let mut sent = Vec::with_capacity(batch.len());
         for cmd in &batch {
+            let skip = down && matches!(cmd, Command::XAdd { then: Some(_), .. });
+            sent.push(!skip);
+            if skip {
+                continue;
+            }
             match cmd {
                 Command::Publish {
                     channel, payload, ..
@@ -312,29 +392,71 @@ async fn publisher(
                 Command::Ping { .. } => {
                     pipe.cmd("PING");
                 }
+                Command::XAdd {
+                    stream,
+                    max_len,
+                    fields,
+                    ..
+                } => {
+                    let cmd = pipe
+                        .cmd("XADD")
+                        .arg(stream)
+                        .arg("MAXLEN")
+                        .arg("~")
+                        .arg(*max_len)
+                        .arg("*");
+                    for (name, value) in fields {
+                        cmd.arg(*name).arg(value);
+                    }
+                }
+                Command::Query { cmds, .. } => {
+                    for cmd in cmds {
+                        pipe.add_command(cmd.clone());
+                    }
+                }
             }
         }
-        let result =
-            tokio::time::timeout(timeout, pipe.query_async::<Vec<redis::Value>>(&mut conn)).await;
-        let outcome = match result {
-            Ok(Ok(values)) if values.len() == batch.len() => {
-                health.set(false, false, &"");
-                Ok(values)
-            }
-            Ok(Ok(_)) => Err(AdapterError::Transport("unexpected pipeline reply".into())),
-            Ok(Err(err)) => {
-                health.set(false, true, &err);
-                Err(transport(&err))
-            }
-            Err(_) => {
-                health.set(false, true, &"no reply in time");
-                Err(AdapterError::Timeout)
+        let expected: usize = batch
+            .iter()
+            .zip(&sent)
+            .filter(|(_, sent)| **sent)
+            .map(|(cmd, _)| cmd.width())
+            .sum();
+        let outcome = if expected == 0 {
+            Ok(Vec::new())
+        } else {
+            let result =
+                tokio::time::timeout(timeout, pipe.query_async::<Vec<redis::Value>>(&mut conn))
+                    .await;
+            match result {
+                Ok(Ok(values)) if values.len() == expected => {
+                    health.set(false, false, &"");
+                    Ok(values)
+                }
+                Ok(Ok(_)) => Err(AdapterError::Transport("unexpected pipeline reply".into())),
+                Ok(Err(err)) => {
+                    health.set(false, true, &err);
+                    Err(transport(&err))
+                }
+                Err(_) => {
+                    health.set(false, true, &"no reply in time");
+                    Err(AdapterError::Timeout)
+                }
             }
         };
         match outcome {
             Ok(values) => {
-                for (cmd, value) in batch.drain(..).zip(values) {
-                    answer(cmd, Ok(value));
+                let mut values = values.into_iter();
+                for (cmd, sent) in batch.drain(..).zip(sent) {
+                    if !sent {
+                        answer(
+                            cmd,
+                            Err(AdapterError::Transport("redis is unreachable".into())),
+                        );
+                        continue;
+                    }
+                    let mine: Vec<redis::Value> = values.by_ref().take(cmd.width()).collect();
+                    answer(cmd, Ok(mine));
                 }
             }
             Err(err) => {
@@ -349,15 +471,27 @@ async fn publisher(
     }
 }
 
-fn answer(cmd: Command, value: Result<redis::Value, AdapterError>) {
+/// Hands a command its replies (one per pipeline entry it added).
+fn answer(cmd: Command, values: Result<Vec<redis::Value>, AdapterError>) {
+    // one reply, as a result: a server error is this command's error
+    let single = |values: Result<Vec<redis::Value>, AdapterError>| {
+        values.and_then(|v| match v.into_iter().next() {
+            Some(redis::Value::ServerError(err)) => Err(AdapterError::Transport(format!(
+                "{}",
+                redis::RedisError::from(err)
+            ))),
+            Some(value) => Ok(value),
+            None => Err(AdapterError::Transport("no reply".into())),
+        })
+    };
     match cmd {
         Command::Publish { reply, .. } => {
             if let Some(reply) = reply {
-                let _ = reply.send(value.map(|_| ()));
+                let _ = reply.send(single(values).map(|_| ()));
             }
         }
         Command::NumSub { reply, .. } => {
-            let count = value.and_then(|v| {
+            let count = single(values).and_then(|v| {
                 redis::from_redis_value::<(String, usize)>(v)
                     .map(|(_, n)| n)
                     .map_err(|e| transport(&e))
@@ -365,7 +499,19 @@ fn answer(cmd: Command, value: Result<redis::Value, AdapterError>) {
             let _ = reply.send(count);
         }
         Command::Ping { reply } => {
-            let _ = reply.send(value.map(|_| ()));
+            let _ = reply.send(single(values).map(|_| ()));
+        }
+        Command::XAdd { then, .. } => {
+            if let Some(then) = then {
+                then(
+                    single(values).and_then(|v| {
+                        redis::from_redis_value::<String>(v).map_err(|e| transport(&e))
+                    }),
+                );
+            }
+        }
+        Command::Query { reply, .. } => {
+            let _ = reply.send(values);
         }
     }
 }

@@ -8,10 +8,14 @@
 //!   Cluster: `SPUBLISH`, `SSUBSCRIBE`, `PUBSUB SHARDNUMSUB`), with the `ClusterAdapter`
 //!   messages of `socket.io-adapter` 2.5 and the static, dynamic and dynamic-private
 //!   subscription modes.
+//! - [`RedisAdapter::streams`]: `createAdapter` of `@socket.io/redis-streams-adapter` 0.3
+//!   (a Redis stream every node reads, `XADD`/`XREAD`, plus pub/sub for requests and
+//!   answers), which also keeps connection state recovery's log and sessions in Redis, so a
+//!   client recovers on any node.
 //! - [`Emitter`]: `@socket.io/redis-emitter` 5.1, to reach the sockets of a cluster from a
 //!   process that has none.
 //! - [`msgpack`] and [`wire`]: the messages, as bytes, with no I/O (msgpack as `notepack.io`
-//!   writes it, JSON as `JSON.stringify` does).
+//!   or `@msgpack/msgpack` writes it, JSON as `JSON.stringify` does).
 //!
 //! # Quick start
 //! ```no_run
@@ -51,6 +55,12 @@
 //! - The sharded adapter needs a Redis Cluster (Node's also runs on a standalone Redis 7).
 //!   As in Node, its `all_rooms` knows only this node's rooms: the protocol has no such
 //!   request.
+//! - The streams adapter: `use_sharded_pub_sub` is not supported yet (refused at start), and
+//!   it runs on one Redis, not a Redis Cluster. Its readers start at the stream's last entry
+//!   when the factory is made (Node's at `$` once its connection is up, which misses what is
+//!   appended meanwhile). A restore that would read more than 100 pages of 1000 entries gives
+//!   a fresh session (Node's returns the packets it read, and loses the rest). As in Node,
+//!   `all_rooms` knows only this node's rooms.
 //!
 //! # Why redis-rs
 //! The driver is [redis-rs](https://docs.rs/redis) (`redis` crate, tokio): it is the most used
@@ -60,16 +70,20 @@
 //! cluster client speaks `SSUBSCRIBE`/`SPUBLISH` with resubscription for the sharded mode.
 //! fred offers the same, with more machinery than this adapter needs.
 //!
-//! One [`RedisAdapter::classic`] factory belongs to one server: it opens one subscribing
-//! connection, and the other nodes count servers by the subscriptions on Redis.
+//! One [`RedisAdapter::classic`] (or [`RedisAdapter::streams`]) factory belongs to one
+//! server: it opens one subscribing connection, and the other nodes count servers by the
+//! subscriptions on Redis.
 
 mod classic;
+mod cluster_node;
 mod config;
 mod driver;
 mod emitter;
 mod error;
 pub mod msgpack;
+mod requests;
 mod sharded;
+mod streams;
 mod uid;
 pub mod wire;
 
@@ -77,7 +91,7 @@ use std::sync::Arc;
 
 use sockeye::{ClusterAdapter, ClusterAdapterFactory, NamespaceHandle};
 
-pub use config::{EmitterConfig, RedisConfig, ShardedConfig, SubscriptionMode};
+pub use config::{EmitterConfig, RedisConfig, ShardedConfig, StreamsConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
 pub use error::{ConnectError, EmitterError};
 
@@ -115,6 +129,60 @@ impl RedisAdapter {
                 driver.clone(),
                 &config,
             )) as Arc<dyn ClusterAdapter>
+        }))
+    }
+
+    /// The Redis Streams adapter (`createAdapter` of `@socket.io/redis-streams-adapter`
+    /// 0.3): connects now (an error when Redis cannot be reached) and returns the factory
+    /// to give the server's builder. It keeps connection state recovery's log and sessions
+    /// in Redis, so a client recovers on any node. Its nodes only talk to streams nodes,
+    /// Node or sockeye, with the same stream and channel prefix.
+    ///
+    /// ```no_run
+    /// use sockeye::{ConnectionStateRecovery, SocketIo};
+    /// use sockeye_redis::{RedisAdapter, StreamsConfig};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let adapter = RedisAdapter::streams(StreamsConfig::new("redis://127.0.0.1:6379")).await?;
+    /// let io = SocketIo::builder()
+    ///     .adapter(adapter)
+    ///     .with_config(|c| c.connection_state_recovery = Some(ConnectionStateRecovery::default()))
+    ///     .build();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Errors: Redis cannot be reached, the URL is wrong, `use_sharded_pub_sub` is set (not
+    /// supported yet), or `stream_count`, `read_count` or `max_len` is 0.
+    pub async fn streams(config: StreamsConfig) -> Result<ClusterAdapterFactory, ConnectError> {
+        if config.use_sharded_pub_sub {
+            return Err(ConnectError(
+                "use_sharded_pub_sub is not supported by this adapter yet".into(),
+            ));
+        }
+        if config.stream_count == 0 || config.read_count == 0 || config.max_len == 0 {
+            return Err(ConnectError(
+                "stream_count, read_count and max_len must be at least 1".into(),
+            ));
+        }
+        let driver = driver::Driver::connect(&config.url, config.requests_timeout, true).await?;
+        let client = redis::Client::open(config.url.as_str())?;
+        let routes: streams::reader::SharedRoutes = Arc::default();
+        for stream in wire::streams::stream_names(&config.stream_name, config.stream_count) {
+            let options = streams::reader::ReadOptions {
+                count: config.read_count,
+                block: config.block_time,
+            };
+            streams::reader::start(client.clone(), stream, options, Arc::downgrade(&routes))
+                .await?;
+        }
+        let shared = streams::Shared {
+            driver,
+            config: Arc::new(config),
+            routes,
+        };
+        Ok(Arc::new(move |handle: NamespaceHandle| {
+            Arc::new(streams::StreamsAdapter::new(handle, &shared)) as Arc<dyn ClusterAdapter>
         }))
     }
 }

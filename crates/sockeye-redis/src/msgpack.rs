@@ -1,7 +1,10 @@
-//! MessagePack as `notepack.io` writes and reads it, for [`Value`]s.
+//! MessagePack as `notepack.io` writes and reads it, for [`Value`]s, and as
+//! `@msgpack/msgpack` 2.8 (the codec of the Redis Streams adapter) writes it.
 //!
 //! notepack writes every integral number in its smallest integer form and every other number
 //! as a float64, a `Buffer` as `bin`, and skips object entries whose value is `undefined`.
+//! `@msgpack/msgpack` does the same, except that only a safe integer (at most 2^53 - 1 in
+//! magnitude) takes an integer form: a larger one is a float64 ([`encode_js`]).
 //! Reading follows JavaScript: every number is a double, so a float64 that holds an integer
 //! is that integer (a Node peer would write it as `3`, not `3.0`, when it reaches a client).
 //! Decoding is bounded: nesting depth, and every length is checked against the bytes left
@@ -47,18 +50,42 @@ pub fn encode(value: &Value) -> Vec<u8> {
     out
 }
 
+/// Writes `value` as `@msgpack/msgpack` 2.8 does: as notepack, but an integer beyond
+/// JavaScript's safe range is a float64.
+pub fn encode_js(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    write(&mut out, value, Codec::MsgpackJs);
+    out
+}
+
 /// Appends `value` to `out` as notepack does.
 pub fn write_value(out: &mut Vec<u8>, value: &Value) {
+    write(out, value, Codec::Notepack);
+}
+
+/// Which JavaScript library's output to reproduce.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Codec {
+    Notepack,
+    MsgpackJs,
+}
+
+fn write(out: &mut Vec<u8>, value: &Value, codec: Codec) {
     match value {
         Value::Null => out.push(0xc0),
         Value::Bool(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
         Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if codec == Codec::MsgpackJs && !(f.is_finite() && f.abs() <= MAX_SAFE) {
+                // beyond 2^53 every JavaScript number is written as the float64 it is
+                out.push(0xcb);
+                out.extend_from_slice(&f.to_be_bytes());
+            } else if let Some(u) = n.as_u64() {
                 write_uint(out, u);
             } else if let Some(i) = n.as_i64() {
                 write_int(out, i);
             } else {
-                write_f64(out, n.as_f64().unwrap_or(f64::NAN));
+                write_f64(out, f);
             }
         }
         Value::String(s) => write_str(out, s),
@@ -66,14 +93,14 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) {
         Value::Array(items) => {
             write_len(out, items.len(), 0x90, 0x10, 0xdc, 0xdd);
             for item in items {
-                write_value(out, item);
+                write(out, item, codec);
             }
         }
         Value::Object(map) => {
             write_map_len(out, map.len());
             for (k, v) in map {
                 write_str(out, k);
-                write_value(out, v);
+                write(out, v, codec);
             }
         }
     }
@@ -390,6 +417,17 @@ mod tests {
         assert_eq!(encode(&Value::from(70000u64)), [0xce, 0, 1, 0x11, 0x70]);
         assert_eq!(encode(&Value::from(3.0f64)), [0x03]);
         assert_eq!(encode(&Value::from(1.5f64))[0], 0xcb);
+    }
+
+    #[test]
+    fn msgpack_js_writes_unsafe_integers_as_floats() {
+        assert_eq!(encode_js(&Value::from(5u64)), [0x05]);
+        assert_eq!(encode_js(&Value::from(-33i64)), [0xd0, 0xdf]);
+        assert_eq!(encode_js(&Value::from(1u64 << 53))[0], 0xcb);
+        assert_eq!(encode_js(&Value::from(-(1i64 << 60)))[0], 0xcb);
+        assert_eq!(encode_js(&Value::from((1u64 << 53) - 1))[0], 0xcf);
+        assert_eq!(encode_js(&Value::from(3.0f64)), [0x03]);
+        assert_eq!(encode(&Value::from(1u64 << 60))[0], 0xcf);
     }
 
     #[test]

@@ -8,9 +8,31 @@ use sockeye_redis::msgpack;
 use sockeye_redis::wire::classic::{Request, RequestType, Response, decode_broadcast};
 use sockeye_redis::wire::cluster::ClusterMessage;
 use sockeye_redis::wire::decode_any;
+use sockeye_redis::wire::streams::{
+    StreamEntry, decode_entry, decode_published, decode_session, missed_packet,
+};
 
 fn all_decoders(bytes: &[u8]) {
     let _ = msgpack::decode(bytes);
+    let _ = decode_published(bytes);
+    let _ = decode_session(bytes);
+    // the same bytes as a stream entry's data, as text and as base64
+    use base64::Engine;
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    for data in [text, b64] {
+        let entry = StreamEntry {
+            id: "1-1".into(),
+            fields: vec![
+                ("uid".into(), "x".into()),
+                ("nsp".into(), "/".into()),
+                ("type".into(), "3".into()),
+                ("data".into(), data),
+            ],
+        };
+        let _ = decode_entry(&entry);
+        let _ = missed_packet(&entry, "/", &["r".to_owned()]);
+    }
     let _ = decode_broadcast(bytes);
     let _ = Request::decode(bytes);
     let _ = ClusterMessage::decode(bytes);
@@ -28,18 +50,34 @@ fn all_decoders(bytes: &[u8]) {
     }
 }
 
+fn hex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// What the Node packages write: the classic and sharded messages, and the streams
+/// adapter's published messages, entry data and sessions.
 fn node_vectors() -> Vec<Vec<u8>> {
     let list: Vec<serde_json::Value> =
         serde_json::from_str(include_str!("vectors/node.json")).unwrap();
-    list.iter()
-        .map(|v| {
-            let hex = v["hex"].as_str().unwrap();
-            (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-                .collect()
-        })
-        .collect()
+    let mut all: Vec<Vec<u8>> = list
+        .iter()
+        .map(|v| hex(v["hex"].as_str().unwrap()))
+        .collect();
+    let streams: serde_json::Value =
+        serde_json::from_str(include_str!("vectors/streams.json")).unwrap();
+    for v in streams["publish"].as_array().unwrap() {
+        all.push(hex(v["hex"].as_str().unwrap()));
+    }
+    for v in streams["set"].as_array().unwrap() {
+        all.push(v["value"].as_str().unwrap().as_bytes().to_vec());
+    }
+    for v in streams["xadd"].as_array().unwrap() {
+        all.push(v["fields"][3][1].as_str().unwrap().as_bytes().to_vec());
+    }
+    all
 }
 
 #[test]

@@ -102,3 +102,46 @@ async fn the_sharded_cluster_survives_a_redis_cluster_restart() {
     }
     assert_eq!(io2.fetch_sockets().await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_streams_cluster_survives_a_redis_restart() {
+    support::trace();
+    let mut redis = Redis::start().await;
+    let (io1, addr1) = support::streams_node(support::streams_config(&redis)).await;
+    let (io2, addr2) = support::streams_node(support::streams_config(&redis)).await;
+    until_cluster(&[&io1, &io2], 2).await;
+    let mut a = Raw::join(addr1, json!({})).await;
+    let mut b = Raw::join(addr2, json!({})).await;
+    io1.emit("before", &()).unwrap();
+    assert_eq!(a.recv().await.unwrap(), r#"2["before"]"#);
+    assert_eq!(b.recv().await.unwrap(), r#"2["before"]"#);
+
+    redis.kill();
+    let err = io1.fetch_sockets().await.unwrap_err();
+    assert!(
+        matches!(err, AdapterError::Transport(_) | AdapterError::Timeout),
+        "{err:?}"
+    );
+    // local delivery goes on; the other nodes' part is reported once the outage is known
+    eventually_async(|| async {
+        matches!(
+            io1.emit("during", &()),
+            Err(EmitError::Adapter(AdapterError::Transport(_)))
+        )
+    })
+    .await;
+    assert_eq!(a.recv().await.unwrap(), r#"2["during"]"#);
+
+    redis.restart().await;
+    // subscribed again and reading the new stream: a broadcast crosses again
+    until_cluster(&[&io1, &io2], 2).await;
+    eventually_async(|| async { io1.emit("after", &()).is_ok() }).await;
+    loop {
+        let msg = b.recv().await.unwrap();
+        if msg == r#"2["after"]"# {
+            break;
+        }
+        assert_eq!(msg, r#"2["during"]"#, "only what was sent is received");
+    }
+    assert_eq!(io2.fetch_sockets().await.unwrap().len(), 2);
+}

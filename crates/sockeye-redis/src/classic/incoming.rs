@@ -55,7 +55,7 @@ impl Inner {
     }
 
     fn is_pending(&self, id: &str) -> bool {
-        self.pending.lock().is_ok_and(|p| p.contains_key(id))
+        self.pending.contains(id)
     }
 
     fn on_request(self: &Arc<Self>, payload: &[u8]) {
@@ -160,7 +160,7 @@ impl Inner {
                 opts,
                 ..
             } => {
-                if self.acks.lock().is_ok_and(|a| a.contains_key(&request_id)) {
+                if self.acks.contains(&request_id) {
                     return;
                 }
                 let wait = opts.flags.timeout.unwrap_or(self.timeout);
@@ -241,37 +241,24 @@ impl Inner {
         let Some(id) = response_id(&value).map(str::to_owned) else {
             return;
         };
-        let ack_sender = self.acks.lock().ok().and_then(|a| a.get(&id).cloned());
-        if let Some(sender) = ack_sender {
-            match Response::from_value(value, None) {
+        if self.acks.contains(&id) {
+            let ack = match Response::from_value(value, None) {
                 Ok(Response::BroadcastClientCount { client_count, .. }) => {
-                    let _ = sender.send(ClusterAck::ClientCount(
-                        usize::try_from(client_count).unwrap_or(usize::MAX),
-                    ));
+                    ClusterAck::ClientCount(usize::try_from(client_count).unwrap_or(usize::MAX))
                 }
                 Ok(Response::BroadcastAck { packet, .. }) => {
-                    let _ = sender.send(ClusterAck::Response(packet.unwrap_or(Value::Null)));
+                    ClusterAck::Response(packet.unwrap_or(Value::Null))
                 }
-                _ => {}
-            }
+                _ => return,
+            };
+            self.acks.send(&id, ack);
             return;
         }
-        let Ok(mut pending) = self.pending.lock() else {
-            return;
-        };
-        let Some(request) = pending.get_mut(&id) else {
+        let Some(kind) = self.pending.kind(&id) else {
             return;
         };
         // As the reference, an answer without the expected field still counts as one.
-        if let Ok(response) = Response::from_value(value, Some(request.kind)) {
-            request.answers.push(response);
-        }
-        request.left = request.left.saturating_sub(1);
-        if request.left == 0 {
-            if let Some(done) = request.done.take() {
-                let _ = done.send(std::mem::take(&mut request.answers));
-            }
-            pending.remove(&id);
-        }
+        self.pending
+            .answer(&id, Response::from_value(value, Some(kind)).ok());
     }
 }

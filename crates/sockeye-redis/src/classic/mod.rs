@@ -9,8 +9,8 @@
 
 mod incoming;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -18,10 +18,11 @@ use socketio_proto::{Packet, PacketData, Value};
 use sockeye::{
     AdapterError, BroadcastOptions, ClusterAck, ClusterAdapter, NamespaceHandle, Room, SocketData,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::config::RedisConfig;
 use crate::driver::{Driver, Incoming};
+use crate::requests::{AckRequests, PendingRequests};
 use crate::uid::uid;
 use crate::wire::classic::{Request, RequestType, Response, Target, encode_broadcast};
 
@@ -45,17 +46,9 @@ struct Inner {
     own_response_channel: String,
     timeout: Duration,
     specific: bool,
-    pending: Mutex<HashMap<String, Pending>>,
-    acks: Mutex<HashMap<String, mpsc::UnboundedSender<ClusterAck>>>,
-}
-
-/// A request waiting for the other nodes' answers.
-struct Pending {
-    kind: RequestType,
-    /// Answers still owed.
-    left: usize,
-    answers: Vec<Response>,
-    done: Option<oneshot::Sender<Vec<Response>>>,
+    /// Requests waiting for answers, with the type their answers are read as.
+    pending: PendingRequests<Response, RequestType>,
+    acks: AckRequests,
 }
 
 impl ClassicAdapter {
@@ -75,8 +68,8 @@ impl ClassicAdapter {
             nsp,
             timeout: config.requests_timeout,
             specific: config.publish_on_specific_response_channel,
-            pending: Mutex::new(HashMap::new()),
-            acks: Mutex::new(HashMap::new()),
+            pending: PendingRequests::new(),
+            acks: AckRequests::default(),
         });
         let (tx, mut rx) = mpsc::unbounded_channel::<Incoming>();
         inner.driver.subscribe(
@@ -119,39 +112,13 @@ impl Inner {
         kind: RequestType,
         build: impl FnOnce(String) -> Request,
     ) -> Result<Vec<Response>, AdapterError> {
-        let me = self.clone();
-        let id = uid();
-        let _guard = PendingGuard {
-            inner: &self,
-            id: id.clone(),
-        };
-        let work = async move {
-            let others = me.others().await?;
-            if others == 0 {
-                return Ok(Vec::new());
-            }
-            let (tx, rx) = oneshot::channel();
-            if let Ok(mut pending) = me.pending.lock() {
-                pending.insert(
-                    id.clone(),
-                    Pending {
-                        kind,
-                        left: others,
-                        answers: Vec::new(),
-                        done: Some(tx),
-                    },
-                );
-            }
+        let publish = |id| {
             let payload = build(id).encode();
-            me.driver
-                .publish(me.request_channel.clone(), payload)
-                .await?;
-            rx.await
-                .map_err(|_| AdapterError::Transport("the request was dropped".into()))
+            self.driver.publish(self.request_channel.clone(), payload)
         };
-        tokio::time::timeout(self.timeout, work)
+        self.pending
+            .ask(uid(), kind, self.timeout, self.others(), publish)
             .await
-            .unwrap_or(Err(AdapterError::Timeout))
     }
 
     /// Publishes a request that nobody answers.
@@ -159,20 +126,6 @@ impl Inner {
         self.driver
             .publish(self.request_channel.clone(), request.encode())
             .await
-    }
-}
-
-/// Forgets a request when its caller is done with it, answered, failed or timed out.
-struct PendingGuard<'a> {
-    inner: &'a Inner,
-    id: String,
-}
-
-impl Drop for PendingGuard<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut pending) = self.inner.pending.lock() {
-            pending.remove(&self.id);
-        }
     }
 }
 
@@ -236,20 +189,8 @@ impl ClusterAdapter for ClassicAdapter {
                 return Ok(0);
             }
             let request_id = uid();
-            if let Ok(mut map) = inner.acks.lock() {
-                map.insert(request_id.clone(), acks);
-            }
-            // The answers cannot be told complete here (the namespace counts them): drop the
-            // sender at the deadline, which tells the namespace to stop waiting.
             let wait = opts.flags.timeout.unwrap_or(inner.timeout);
-            let forget = inner.clone();
-            let forget_id = request_id.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(wait).await;
-                if let Ok(mut map) = forget.acks.lock() {
-                    map.remove(&forget_id);
-                }
-            });
+            inner.acks.register(request_id.clone(), acks, wait);
             let request = Request::Broadcast {
                 uid: Some(inner.uid.clone()),
                 request_id: request_id.clone(),
@@ -261,9 +202,7 @@ impl ClusterAdapter for ClassicAdapter {
                 .publish(inner.request_channel.clone(), request.encode())
                 .await
             {
-                if let Ok(mut map) = inner.acks.lock() {
-                    map.remove(&request_id);
-                }
+                inner.acks.remove(&request_id);
                 return Err(err);
             }
             Ok(others)
@@ -413,9 +352,7 @@ impl ClusterAdapter for ClassicAdapter {
                 ],
                 &[format!("{}*", inner.channel)],
             );
-            if let Ok(mut acks) = inner.acks.lock() {
-                acks.clear();
-            }
+            inner.acks.clear();
         })
     }
 }

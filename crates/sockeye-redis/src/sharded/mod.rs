@@ -12,7 +12,7 @@ mod incoming;
 
 pub(crate) use driver::ShardedDriver;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,10 +21,12 @@ use socketio_proto::{Packet, PacketData, Value};
 use sockeye::{
     AdapterError, BroadcastOptions, ClusterAck, ClusterAdapter, NamespaceHandle, Room, SocketData,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::config::{ShardedConfig, SubscriptionMode};
 use crate::driver::Incoming;
+use crate::requests::{AckRequests, PendingRequests};
+use crate::uid::random_id;
 use crate::wire::cluster::{Body, ClusterMessage};
 
 /// The reference sends to a room's own channel only when the room does not look like a
@@ -48,16 +50,10 @@ struct Inner {
     mode: SubscriptionMode,
     timeout: Duration,
     inbox: mpsc::UnboundedSender<Incoming>,
-    pending: Mutex<HashMap<String, Pending>>,
-    acks: Mutex<HashMap<String, mpsc::UnboundedSender<ClusterAck>>>,
+    pending: PendingRequests<Body>,
+    acks: AckRequests,
     /// The rooms whose own channel this node subscribed to.
     dynamic: Mutex<HashSet<Room>>,
-}
-
-struct Pending {
-    left: usize,
-    answers: Vec<Body>,
-    done: Option<oneshot::Sender<Vec<Body>>>,
 }
 
 impl ShardedAdapter {
@@ -80,8 +76,8 @@ impl ShardedAdapter {
             mode: config.subscription_mode,
             timeout: config.requests_timeout,
             inbox: tx,
-            pending: Mutex::new(HashMap::new()),
-            acks: Mutex::new(HashMap::new()),
+            pending: PendingRequests::new(),
+            acks: AckRequests::default(),
             dynamic: Mutex::new(HashSet::new()),
         });
         inner.driver.subscribe(
@@ -101,14 +97,6 @@ impl ShardedAdapter {
         });
         ShardedAdapter { inner }
     }
-}
-
-/// The reference's `randomId()`: 8 random bytes in hex.
-fn random_id() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 8];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Inner {
@@ -179,39 +167,14 @@ impl Inner {
         self: Arc<Self>,
         build: impl FnOnce(String) -> Body,
     ) -> Result<Vec<Body>, AdapterError> {
-        let id = random_id();
-        let _guard = PendingGuard {
-            inner: &self,
-            id: id.clone(),
-        };
-        let me = self.clone();
-        let work = async move {
-            let others = me.others().await?;
-            if others == 0 {
-                return Ok(Vec::new());
-            }
-            let (tx, rx) = oneshot::channel();
-            if let Ok(mut pending) = me.pending.lock() {
-                pending.insert(
-                    id.clone(),
-                    Pending {
-                        left: others,
-                        answers: Vec::new(),
-                        done: Some(tx),
-                    },
-                );
-            }
+        let publish = |id| {
             let body = build(id);
-            let channel = me.channel_for(&body);
-            me.driver
-                .publish(channel, me.message(body).encode())
-                .await?;
-            rx.await
-                .map_err(|_| AdapterError::Transport("the request was dropped".into()))
+            let channel = self.channel_for(&body);
+            self.driver.publish(channel, self.message(body).encode())
         };
-        tokio::time::timeout(self.timeout, work)
+        self.pending
+            .ask(random_id(), (), self.timeout, self.others(), publish)
             .await
-            .unwrap_or(Err(AdapterError::Timeout))
     }
 
     async fn tell(&self, body: Body) -> Result<(), AdapterError> {
@@ -221,35 +184,6 @@ impl Inner {
             .await
     }
 }
-struct PendingGuard<'a> {
-    inner: &'a Inner,
-    id: String,
-}
-
-impl Drop for PendingGuard<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut pending) = self.inner.pending.lock() {
-            pending.remove(&self.id);
-        }
-    }
-}
-
-/// A broadcast from another node keeps `volatile` and `compress`, never `local`.
-fn opts_for_broadcast(mut opts: BroadcastOptions) -> BroadcastOptions {
-    opts.flags.local = false;
-    opts.flags.timeout = None;
-    opts
-}
-
-/// A bulk request from another node: its rooms and exceptions.
-fn selection(opts: BroadcastOptions) -> BroadcastOptions {
-    BroadcastOptions {
-        rooms: opts.rooms,
-        except: opts.except,
-        ..BroadcastOptions::default()
-    }
-}
-
 fn event(packet: &Packet, nsp: &str) -> Packet {
     let args = match &packet.data {
         PacketData::Event { args, .. } => args.clone(),
@@ -284,27 +218,15 @@ impl ClusterAdapter for ShardedAdapter {
                 return Ok(0);
             }
             let request_id = random_id();
-            if let Ok(mut map) = inner.acks.lock() {
-                map.insert(request_id.clone(), acks);
-            }
             let wait = opts.flags.timeout.unwrap_or(inner.timeout);
-            let forget = inner.clone();
-            let forget_id = request_id.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(wait).await;
-                if let Ok(mut map) = forget.acks.lock() {
-                    map.remove(&forget_id);
-                }
-            });
+            inner.acks.register(request_id.clone(), acks, wait);
             let body = Body::Broadcast {
                 packet,
                 request_id: Some(request_id.clone()),
                 opts,
             };
             if let Err(err) = inner.tell(body).await {
-                if let Ok(mut map) = inner.acks.lock() {
-                    map.remove(&request_id);
-                }
+                inner.acks.remove(&request_id);
                 return Err(err);
             }
             Ok(others)
@@ -444,9 +366,7 @@ impl ClusterAdapter for ShardedAdapter {
                 channels.extend(dynamic.drain().map(|room| inner.dynamic_channel(&room)));
             }
             inner.driver.unsubscribe(channels);
-            if let Ok(mut acks) = inner.acks.lock() {
-                acks.clear();
-            }
+            inner.acks.clear();
         })
     }
 }

@@ -161,7 +161,9 @@ impl Body {
         }
     }
 
-    fn data(&self) -> Option<Value> {
+    /// The message's `data` object as the reference builds it (keys in its order); `None`
+    /// for the types without data.
+    pub fn data(&self) -> Option<Value> {
         let mut map = Map::with_capacity(3);
         let id = |s: &String| Value::String(s.clone());
         let list =

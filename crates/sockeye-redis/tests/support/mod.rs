@@ -102,7 +102,17 @@ pub async fn node(config: RedisConfig) -> (SocketIo, SocketAddr) {
 }
 
 async fn serve_node(factory: sockeye::ClusterAdapterFactory) -> (SocketIo, SocketAddr) {
-    let io = SocketIo::builder().adapter(factory).build();
+    serve_node_with(factory, None).await
+}
+
+async fn serve_node_with(
+    factory: sockeye::ClusterAdapterFactory,
+    recovery: Option<sockeye::ConnectionStateRecovery>,
+) -> (SocketIo, SocketAddr) {
+    let io = SocketIo::builder()
+        .adapter(factory)
+        .with_config(|c| c.connection_state_recovery = recovery)
+        .build();
     io.on_connection(|socket: Socket| async move {
         let auth = socket.handshake().auth.clone();
         if let Some(rooms) = auth.get("rooms").and_then(|r| r.as_array()) {
@@ -414,4 +424,26 @@ async fn wait_ping(url: &str, child: &mut Child) -> bool {
 pub async fn sharded_node(config: sockeye_redis::ShardedConfig) -> (SocketIo, SocketAddr) {
     let factory = RedisAdapter::sharded(config).await.unwrap();
     serve_node(factory).await
+}
+
+/// The streams adapter's options of the tests: short requests timeout.
+pub fn streams_config(redis: &Redis) -> sockeye_redis::StreamsConfig {
+    sockeye_redis::StreamsConfig {
+        requests_timeout: Duration::from_secs(2),
+        ..sockeye_redis::StreamsConfig::new(redis.url())
+    }
+}
+
+/// A sockeye node with the streams adapter, as [`node`].
+pub async fn streams_node(config: sockeye_redis::StreamsConfig) -> (SocketIo, SocketAddr) {
+    let factory = RedisAdapter::streams(config).await.unwrap();
+    serve_node(factory).await
+}
+
+/// A sockeye node with the streams adapter and connection state recovery on.
+pub async fn streams_node_recovering(
+    config: sockeye_redis::StreamsConfig,
+) -> (SocketIo, SocketAddr) {
+    let factory = RedisAdapter::streams(config).await.unwrap();
+    serve_node_with(factory, Some(sockeye::ConnectionStateRecovery::default())).await
 }
