@@ -45,6 +45,7 @@ fn command(exe: &str) -> Command {
         "NODE_NAME",
         "MODE",
         "REQUESTS_TIMEOUT_MS",
+        "RECOVERY",
     ] {
         cmd.env_remove(var);
     }

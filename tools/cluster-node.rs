@@ -45,6 +45,9 @@ struct Options {
     /// How long a request to the other nodes waits, in milliseconds.
     #[arg(long, env = "REQUESTS_TIMEOUT_MS", default_value_t = 5000)]
     requests_timeout_ms: u64,
+    /// Connection state recovery with its defaults (across the cluster with `--mode streams`)
+    #[arg(long, env = "RECOVERY", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    recovery: bool,
 }
 
 /// What `c:rust-emitter` asks the Rust emitter to send.
@@ -90,7 +93,13 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let io = SocketIo::builder().adapter(adapter).build();
+    let recovery = options
+        .recovery
+        .then(sockeye::ConnectionStateRecovery::default);
+    let io = SocketIo::builder()
+        .adapter(adapter)
+        .with_config(|c| c.connection_state_recovery = recovery)
+        .build();
     cluster_control::install(&io, &options.name);
     if matches!(options.mode, Mode::Classic) {
         match Emitter::connect(EmitterConfig::new(options.redis.clone())).await {

@@ -8,6 +8,7 @@
 //   NODE_NAME   what this node answers to server-side events
 //   MODE        "classic" (createAdapter, default), "sharded" (createShardedAdapter) or
 //               "streams" (the streams adapter's createAdapter)
+//   RECOVERY    "1": connectionStateRecovery with its defaults
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
@@ -128,7 +129,9 @@ async function main() {
     : mode === "streams" ? streams.createAdapter(pub)
     : createAdapter(pub, sub);
   const server = http.createServer();
-  const io = new Server(server, { adapter });
+  // RECOVERY=1: connection state recovery (across the cluster with the streams adapter).
+  const recovery = process.env.RECOVERY === "1" ? { connectionStateRecovery: {} } : {};
+  const io = new Server(server, { adapter, ...recovery });
   controls(io);
   server.listen(Number(process.env.PORT || 0), "127.0.0.1", () => {
     console.log(`node cluster node ${name} listening on http://127.0.0.1:${server.address().port}`);

@@ -271,3 +271,38 @@ async fn without_redis_every_recoverable_broadcast_hears_its_error_in_order() {
     );
     assert!(a.restore_session("p5", "1-1").await.is_err());
 }
+
+#[tokio::test]
+async fn packets_after_reads_what_followed_an_offset_still_in_the_stream() {
+    let redis = Redis::start().await;
+    let (_a, on_a) = node(&redis).await;
+    let (_b, on_b) = node(&redis).await;
+    let (a, b) = (adapter(&on_a, "/"), adapter(&on_b, "/"));
+    let first = send(&a, "/", "first", to(&[], &[])).await;
+    let second = send(&b, "/", "second", to(&["r1"], &[])).await;
+    send(&b, "/", "elsewhere", to(&["r2"], &[])).await;
+    let third = send(&a, "/", "third", to(&[], &["r2"])).await;
+    let rooms = vec!["sid".to_owned(), "r1".to_owned()];
+    let after = b.packets_after(&first, &rooms).await.unwrap().unwrap();
+    let names: Vec<(&str, &str)> = after
+        .iter()
+        .map(|args| {
+            (
+                args[0].as_str().unwrap(),
+                args.last().unwrap().as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [("second", second.as_str()), ("third", third.as_str())]
+    );
+    assert_eq!(a.packets_after(&third, &rooms).await.unwrap(), Some(vec![]));
+    for gone in ["1-0", "not-an-offset", ""] {
+        assert_eq!(
+            b.packets_after(gone, &rooms).await.unwrap(),
+            None,
+            "{gone:?}"
+        );
+    }
+}

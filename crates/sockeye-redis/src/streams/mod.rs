@@ -396,4 +396,14 @@ impl ClusterAdapter for StreamsAdapter {
         let (pid, offset) = (pid.to_owned(), offset.to_owned());
         Box::pin(async move { inner.restore(&pid, &offset).await })
     }
+
+    fn packets_after(
+        &self,
+        offset: &str,
+        rooms: &[String],
+    ) -> BoxFuture<'static, Result<Option<Vec<Vec<Value>>>, AdapterError>> {
+        let inner = self.inner.clone();
+        let (offset, rooms) = (offset.to_owned(), rooms.to_vec());
+        Box::pin(async move { inner.after(&offset, &rooms).await })
+    }
 }

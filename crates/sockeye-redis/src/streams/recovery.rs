@@ -90,9 +90,40 @@ impl Inner {
                 return Ok(None);
             }
         };
+        match self.read_after(offset, &state.rooms).await? {
+            Some(missed) => Ok(Some(RestoredSession { state, missed })),
+            None => Ok(None),
+        }
+    }
+
+    /// The packets of this namespace for a socket in `rooms` after `offset`, if `offset` is
+    /// still in the stream and what follows fits in what a restore reads.
+    pub(super) async fn after(
+        &self,
+        offset: &str,
+        rooms: &[String],
+    ) -> Result<Option<Vec<Vec<sockeye::Value>>>, AdapterError> {
+        if !is_offset(offset) {
+            return Ok(None);
+        }
+        let mut at = redis::cmd("XRANGE");
+        at.arg(&self.stream).arg(offset).arg(offset);
+        let reply = self.driver.query(vec![at]).await?.into_iter().next();
+        if reply.map(entries).unwrap_or_default().is_empty() {
+            return Ok(None);
+        }
+        self.read_after(offset, rooms).await
+    }
+
+    /// Reads the stream after `offset` page by page, keeping what `rooms` missed; `None` when
+    /// there is more than a restore reads.
+    async fn read_after(
+        &self,
+        offset: &str,
+        rooms: &[String],
+    ) -> Result<Option<Vec<Vec<sockeye::Value>>>, AdapterError> {
         let mut missed = Vec::new();
         let mut last = offset.to_owned();
-        let mut complete = false;
         for _ in 0..MAX_PAGES {
             let Some(from) = next_offset(&last) else {
                 break;
@@ -107,7 +138,7 @@ impl Inner {
             let reply = self.driver.query(vec![range]).await?.into_iter().next();
             let page = reply.map(entries).unwrap_or_default();
             for entry in &page {
-                if let Some(packet) = missed_packet(entry, &self.nsp, &state.rooms) {
+                if let Some(packet) = missed_packet(entry, &self.nsp, rooms) {
                     missed.push(packet);
                 }
             }
@@ -115,12 +146,8 @@ impl Inner {
                 last = entry.id.clone();
             }
             if page.len() < PAGE {
-                complete = true;
-                break;
+                return Ok(Some(missed));
             }
-        }
-        if complete {
-            return Ok(Some(RestoredSession { state, missed }));
         }
         // more was sent since than a restore reads: an incomplete history would be wrong
         tracing::debug!(nsp = %self.nsp, "a session missed too much to be restored");
