@@ -424,3 +424,11 @@ fn the_chat_refuses_a_recovery_window_that_is_not_seconds() {
         );
     }
 }
+
+#[test]
+fn the_chat_wants_redis_for_a_redis_adapter() {
+    let out = run(CHAT, &["--redis-adapter", "streams"], &[]);
+    assert_refused("sockeye-chat", &out, "--redis <URL>");
+    let out = run(CHAT, &["--redis-adapter", "pigeon"], &[]);
+    assert_refused("sockeye-chat", &out, "[possible values: classic, streams]");
+}

@@ -3,7 +3,8 @@
 //! `sockeye-chat --help` lists the options: `--port N` (or `PORT`; 0 picks a free port),
 //! `--host ADDR` (or `HOST`, default 0.0.0.0), `--cors-origin URL` (allow a front-end served
 //! elsewhere), `--redis URL` (or `REDIS_URL`: one node of a cluster on that Redis; see
-//! docs/deployment.md), `--recovery-window SECONDS` (connection state recovery, 120 by
+//! docs/deployment.md; `--redis-adapter streams` for recovery on any node),
+//! `--recovery-window SECONDS` (connection state recovery, 120 by
 //! default, 0 off).
 
 mod assets;
@@ -18,7 +19,7 @@ use clap::Parser;
 use serde_json::json;
 use sockeye::SocketIo;
 use sockeye::engine::{CorsConfig, CorsOrigin};
-use sockeye_redis::{RedisAdapter, RedisConfig};
+use sockeye_redis::{RedisAdapter, RedisConfig, StreamsConfig};
 
 /// The sockeye chat: serves the chat page and its Socket.IO server. Open
 /// http://localhost:3000 in two tabs and chat.
@@ -38,11 +39,23 @@ struct Options {
     /// chat is a single node)
     #[arg(long, env = "REDIS_URL", value_name = "URL", value_parser = cli::redis_url)]
     redis: Option<String>,
+    /// How the nodes share the cluster on Redis: `classic` (pub/sub, as @socket.io/redis-adapter)
+    /// or `streams` (a Redis stream, as @socket.io/redis-streams-adapter: a user whose connection
+    /// drops recovers on any node, not only the one it was on)
+    #[arg(long, value_enum, default_value = "classic", requires = "redis")]
+    redis_adapter: RedisAdapterKind,
     /// How long a user whose connection drops keeps their place: reconnecting within it
     /// brings back the same session and the messages sent meanwhile, without "left" and
     /// "joined" messages (connection state recovery). 0 turns it off
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = seconds)]
     recovery_window: u64,
+}
+
+/// The sockeye-redis adapter the chat joins its cluster with.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RedisAdapterKind {
+    Classic,
+    Streams,
 }
 
 fn seconds(value: &str) -> Result<u64, String> {
@@ -64,7 +77,13 @@ async fn main() {
 
     let mut builder = SocketIo::builder();
     if let Some(url) = &options.redis {
-        match RedisAdapter::classic(RedisConfig::new(url.clone())).await {
+        let adapter = match options.redis_adapter {
+            RedisAdapterKind::Classic => RedisAdapter::classic(RedisConfig::new(url.clone())).await,
+            RedisAdapterKind::Streams => {
+                RedisAdapter::streams(StreamsConfig::new(url.clone())).await
+            }
+        };
+        match adapter {
             Ok(adapter) => builder = builder.adapter(adapter),
             Err(err) => {
                 eprintln!("cannot join the cluster on Redis at {url}: {err}");
