@@ -1,7 +1,8 @@
 // The Node socket.io 4.8 peer of the benchmarks: the same handlers as tools/bench-server.rs
 // (echo, ack, join, bcast) on HOST:PORT (defaults 127.0.0.1 and 3000), with socket.io's
 // default engine (ws). With REDIS_URL it joins a cluster through @socket.io/redis-adapter
-// (classic pub/sub, node-redis clients), as bench-server does with --redis.
+// (classic pub/sub, node-redis clients), as bench-server does with --redis. With RECOVERY=1
+// it turns on connection state recovery with its defaults, as bench-server does with --recovery.
 "use strict";
 const http = require("http");
 const { Server } = require("socket.io");
@@ -9,8 +10,9 @@ const { Server } = require("socket.io");
 const port = Number(process.env.PORT || 3000);
 const host = process.env.HOST || "127.0.0.1";
 const redisUrl = process.env.REDIS_URL;
+const recovery = !["", "0", "false", "no", "off"].includes((process.env.RECOVERY || "").toLowerCase());
 const httpServer = http.createServer();
-const io = new Server(httpServer);
+const io = new Server(httpServer, recovery ? { connectionStateRecovery: {} } : {});
 
 io.on("connection", (socket) => {
   socket.on("echo", (data) => socket.emit("echo", data));
