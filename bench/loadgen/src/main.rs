@@ -17,6 +17,8 @@ mod client;
 mod http;
 mod modes;
 mod net;
+#[cfg(test)]
+mod recovery_tests;
 mod stats;
 mod storm;
 #[cfg(test)]

@@ -182,7 +182,7 @@ impl std::fmt::Write for Text<'_> {
 
 /// socket.io-client's backoff: `DELAY_MS * 2^attempt`, moved by up to `RANDOMIZATION` of
 /// itself either way, at most `DELAY_MAX_MS`.
-fn backoff(attempt: u32, rng: &mut u64) -> Duration {
+pub(crate) fn backoff(attempt: u32, rng: &mut u64) -> Duration {
     let ms = DELAY_MS * 2f64.powi(attempt.min(16) as i32);
     let rand = next_f64(rng);
     let deviation = (rand * RANDOMIZATION * ms).floor();
