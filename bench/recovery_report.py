@@ -13,7 +13,8 @@ import os
 import statistics
 import sys
 
-from section import put_section
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from section import put_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 results_dir = sys.argv[1]

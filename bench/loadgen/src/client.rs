@@ -225,6 +225,18 @@ impl Client {
         self.phase == Phase::Ready
     }
 
+    /// Where the client is, for error messages.
+    pub(crate) fn phase_name(&self) -> &'static str {
+        match self.phase {
+            Phase::Opening => "waiting for the Engine.IO open packet",
+            Phase::Connecting => "waiting for the CONNECT answer",
+            Phase::Probing => "probing the websocket",
+            Phase::Ready => "connected",
+            Phase::Closing => "closing",
+            Phase::Closed => "closed",
+        }
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
     }

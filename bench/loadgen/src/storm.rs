@@ -41,6 +41,9 @@ const SAMPLE: Duration = Duration::from_millis(100);
 const SEQ_DIGITS: usize = 12;
 /// The owner of the sender's slot.
 const SENDER: usize = usize::MAX;
+/// socket.io-client's `timeout`: a connection attempt not through by then fails (and is
+/// retried after the backoff).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -57,6 +60,9 @@ enum State {
 struct Receiver {
     room: u32,
     state: State,
+    /// The net's slot of its current client, and when that client was opened.
+    slot: usize,
+    since: Instant,
     sid: String,
     pid: String,
     offset: String,
@@ -255,6 +261,8 @@ fn reconnect(net: &mut Net, s: &mut Storm, i: usize, attempt: u32) {
     set_owner(&mut s.owner, slot, i);
     let Some(r) = s.rx.get_mut(i) else { return };
     r.state = State::Connecting { attempt };
+    r.slot = slot;
+    r.since = Instant::now();
     if s.recovery
         && !r.pid.is_empty()
         && let Some(c) = net.client(slot)
@@ -299,6 +307,8 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
             .map(|i| Receiver {
                 room: (i % rooms as usize) as u32,
                 state: State::Waiting { attempt: 0 },
+                slot: usize::MAX,
+                since: Instant::now(),
                 sid: String::new(),
                 pid: String::new(),
                 offset: String::new(),
@@ -466,6 +476,14 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
             sender_back = true;
         }
         if now >= next_sample {
+            for r in &s.rx {
+                if matches!(r.state, State::Connecting { .. })
+                    && now.duration_since(r.since) > CONNECT_TIMEOUT
+                {
+                    let phase = net.client(r.slot).map_or("gone", |c| c.phase_name());
+                    net.end(r.slot, Some(format!("timeout: {phase}")));
+                }
+            }
             if let Some(rss) = stats::rss_sum(&cfg.server_pids) {
                 rss_peak = rss_peak.max(rss);
             }
@@ -475,6 +493,8 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
     // --wait-drop: the server measured (if any) is gone; bench/storm measures its successor.
     let spent = cpu.map(|c| c.stop());
     let all_back = s.up == n;
+    // For bench/storm, which measures a restarted server itself: the storm is over.
+    println!("BACK all={}", u8::from(all_back));
     let storm_s = dropped_at.elapsed().as_secs_f64();
 
     // Steady again, then drain: until every receiver has its room's last broadcast.
