@@ -379,7 +379,7 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
     let mut queue: BinaryHeap<Reverse<(Instant, usize)>> = BinaryHeap::new();
     let mut rss_before = None;
     let mut cpu = None;
-    let mut lost_on_own = |s: &mut Storm, net: &mut Net, queue: &mut BinaryHeap<_>| {
+    let mut reschedule_ended = |s: &mut Storm, net: &mut Net, queue: &mut BinaryHeap<_>| {
         // Receivers that ended: away, to reconnect after the backoff (a failed attempt
         // counts and waits longer).
         for (ci, err) in net.ended.drain(..) {
@@ -411,7 +411,7 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
             if !net.ended.is_empty() {
                 s.dropped_at = Some(Instant::now());
             }
-            lost_on_own(&mut s, &mut net, &mut queue);
+            reschedule_ended(&mut s, &mut net, &mut queue);
             if Instant::now() > end {
                 return Err("the server did not go".into());
             }
@@ -434,7 +434,7 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
                 net.end(ci, None);
             }
         }
-        lost_on_own(&mut s, &mut net, &mut queue);
+        reschedule_ended(&mut s, &mut net, &mut queue);
     }
     let dropped_at = s.dropped_at.unwrap_or_else(Instant::now);
     let mut rss_peak = rss_before.unwrap_or(0);
@@ -471,7 +471,7 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
         net.turn(&mut s, Duration::from_millis(1))?;
         // The sender's own failures are not the receivers'.
         net.ended.retain(|&(ci, _)| ci != sender.slot);
-        lost_on_own(&mut s, &mut net, &mut queue);
+        reschedule_ended(&mut s, &mut net, &mut queue);
         if !sender_back && net.client(sender.slot).is_some_and(|c| c.is_ready()) {
             sender_back = true;
         }
@@ -503,7 +503,7 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
         sender.tick(&mut net, rooms);
         net.turn(&mut s, Duration::from_millis(1))?;
         net.ended.retain(|&(ci, _)| ci != sender.slot);
-        lost_on_own(&mut s, &mut net, &mut queue);
+        reschedule_ended(&mut s, &mut net, &mut queue);
     }
     let sent = sender.sent;
     let expected = |room: u32| -> usize {
@@ -520,7 +520,7 @@ pub(crate) fn storm(cfg: &Config) -> Result<Report, String> {
         }
         net.turn(&mut s, Duration::from_millis(20))?;
         net.ended.retain(|&(ci, _)| ci != sender.slot);
-        lost_on_own(&mut s, &mut net, &mut queue);
+        reschedule_ended(&mut s, &mut net, &mut queue);
     }
 
     // Every receiver should have had every broadcast to its room exactly once.
