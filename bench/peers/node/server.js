@@ -3,6 +3,7 @@
 // default engine (ws). With REDIS_URL it joins a cluster through @socket.io/redis-adapter
 // (classic pub/sub, node-redis clients), as bench-server does with --redis. With RECOVERY=1
 // it turns on connection state recovery with its defaults, as bench-server does with --recovery.
+// BACKLOG sets the listening socket's backlog (default 511, Node's own).
 "use strict";
 const http = require("http");
 const { Server } = require("socket.io");
@@ -36,7 +37,8 @@ async function main() {
     await Promise.all([pubClient.connect(), subClient.connect()]);
     io.adapter(createAdapter(pubClient, subClient));
   }
-  httpServer.listen(port, host, () => {
+  // BACKLOG: the listen backlog (Node's default 511), for bench/storm's experiments.
+  httpServer.listen({ port, host, backlog: Number(process.env.BACKLOG || 511) }, () => {
     console.log(`node socket.io bench server listening on http://${host}:${httpServer.address().port}`);
   });
 }
