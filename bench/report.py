@@ -4,17 +4,19 @@ scenario's figures for every peer with the ratios sockeye / peer. A scenario run
 for a peer (bench/run --repeat N) is reported by the median of each figure; the targets also
 show the range of the ratio over the runs.
 
-usage: report.py results.tsv machine.md "command" head.md [notes.md [cluster.md]]
+usage: report.py results.tsv machine.md "command" head.md [notes.md [piece.md ...]]
 
-cluster.md (bench/benchmarks.cluster.md, written by bench/cluster) is the last section, kept as
-bench/cluster last measured it: a bench/run does not measure the cluster.
+The pieces (bench/benchmarks.recovery.md from bench/run --recovery, bench/benchmarks.storm.md
+from bench/storm, bench/benchmarks.cluster.md from bench/cluster, the last section) follow the
+notes as their own runs last wrote them, those that exist: a full bench/run measures none of
+them.
 """
 import os
 import sys
 
 results_path, machine_path, command, head_path = sys.argv[1:5]
 notes_path = sys.argv[5] if len(sys.argv) > 5 else None
-cluster_path = sys.argv[6] if len(sys.argv) > 6 else None
+piece_paths = sys.argv[6:]
 
 PEERS = ["sockeye", "socketioxide", "node"]
 PEER_NAMES = {"sockeye": "sockeye", "socketioxide": "socketioxide", "node": "Node socket.io"}
@@ -255,8 +257,9 @@ if notes_path:
     with open(notes_path) as f:
         out.append("\n" + f.read().rstrip() + "\n")
 
-if cluster_path and os.path.exists(cluster_path):
-    with open(cluster_path) as f:
-        out.append("\n" + f.read().rstrip() + "\n")
+for piece_path in piece_paths:
+    if os.path.exists(piece_path):
+        with open(piece_path) as f:
+            out.append("\n" + f.read().rstrip() + "\n")
 
 sys.stdout.write("".join(out))

@@ -10,12 +10,14 @@
 //! a free port) and prints its URL once it accepts connections. With `--redis`/`REDIS_URL` it
 //! joins a cluster through sockeye-redis's classic adapter (as the Node peer does with
 //! `@socket.io/redis-adapter`), so that `bcast` reaches the room's members on every node.
+//! With `--recovery`/`RECOVERY=1` it turns on connection state recovery with its defaults
+//! (as the Node peer does with `connectionStateRecovery: {}`), to measure what it costs.
 
 #[path = "cli.rs"]
 mod cli;
 
 use clap::Parser;
-use sockeye::{Ack, Socket, SocketIo, Value};
+use sockeye::{Ack, ConnectionStateRecovery, Socket, SocketIo, Value};
 use sockeye_redis::{RedisAdapter, RedisConfig};
 
 /// The sockeye benchmark server: the handlers echo, ack, join and bcast, as in every peer
@@ -32,6 +34,9 @@ struct Options {
     /// Join the cluster on this Redis (redis://host:port) with the classic Redis adapter
     #[arg(long, env = "REDIS_URL", value_parser = cli::redis_url)]
     redis: Option<String>,
+    /// Turn on connection state recovery (its defaults): every event gets an offset
+    #[arg(long, env = "RECOVERY", value_parser = clap::builder::FalseyValueParser::new())]
+    recovery: bool,
 }
 
 fn install(io: &SocketIo) {
@@ -67,11 +72,21 @@ fn install(io: &SocketIo) {
 
 #[tokio::main]
 async fn main() {
-    let Options { port, host, redis } = cli::parse();
+    let Options {
+        port,
+        host,
+        redis,
+        recovery,
+    } = cli::parse();
+    let builder = SocketIo::builder().with_config(|c| {
+        if recovery {
+            c.connection_state_recovery = Some(ConnectionStateRecovery::default());
+        }
+    });
     let io = match redis {
-        None => SocketIo::default(),
+        None => builder.build(),
         Some(url) => match RedisAdapter::classic(RedisConfig::new(url.clone())).await {
-            Ok(adapter) => SocketIo::builder().adapter(adapter).build(),
+            Ok(adapter) => builder.adapter(adapter).build(),
             Err(err) => {
                 eprintln!("cannot join the cluster on Redis at {url}: {err}");
                 std::process::exit(1);

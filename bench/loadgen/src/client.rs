@@ -171,6 +171,13 @@ pub(crate) struct Client {
     pub(crate) next_ack: u64,
     /// Sockets to open on the net's next turn.
     pub(crate) want_open: Vec<OpenRequest>,
+    /// The auth object of the CONNECT packet (JSON), e.g. the `pid` and `offset` of a
+    /// session to recover.
+    pub(crate) connect_auth: Option<Vec<u8>>,
+    /// From the namespace's CONNECT answer: the socket's id and, with connection state
+    /// recovery, its private id.
+    pub(crate) socket_sid: String,
+    pub(crate) pid: String,
     tmp: Vec<u8>,
     b64: String,
 }
@@ -205,6 +212,9 @@ impl Client {
                     GET
                 },
             }],
+            connect_auth: None,
+            socket_sid: String::new(),
+            pid: String::new(),
             tmp: Vec::new(),
             b64: String::new(),
         }
@@ -213,6 +223,18 @@ impl Client {
     /// Whether the namespace is connected on the final transport.
     pub(crate) fn is_ready(&self) -> bool {
         self.phase == Phase::Ready
+    }
+
+    /// Where the client is, for error messages.
+    pub(crate) fn phase_name(&self) -> &'static str {
+        match self.phase {
+            Phase::Opening => "waiting for the Engine.IO open packet",
+            Phase::Connecting => "waiting for the CONNECT answer",
+            Phase::Probing => "probing the websocket",
+            Phase::Ready => "connected",
+            Phase::Closing => "closing",
+            Phase::Closed => "closed",
+        }
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -582,7 +604,11 @@ impl Client {
                 let sid = json_str_field(rest, b"\"sid\":\"").ok_or("open packet without sid")?;
                 self.sid = String::from_utf8_lossy(sid).into_owned();
                 self.phase = Phase::Connecting;
-                self.send_sio(b"0");
+                let mut connect = b"0".to_vec();
+                if let Some(auth) = &self.connect_auth {
+                    connect.extend_from_slice(auth);
+                }
+                self.send_sio(&connect);
                 Ok(())
             }
             b'2' => {
@@ -618,6 +644,13 @@ impl Client {
                 if self.phase != Phase::Connecting {
                     return Ok(());
                 }
+                let field = |key: &[u8]| {
+                    json_str_field(rest, key)
+                        .map(|v| String::from_utf8_lossy(v).into_owned())
+                        .unwrap_or_default()
+                };
+                self.socket_sid = field(b"\"sid\":\"");
+                self.pid = field(b"\"pid\":\"");
                 if self.transport == Transport::Upgrade {
                     self.phase = Phase::Probing;
                     self.want(WS);
@@ -719,6 +752,19 @@ pub(crate) fn json_str_field<'a>(json: &'a [u8], key: &[u8]) -> Option<&'a [u8]>
     let start = http::find(json, key)? + key.len();
     let len = json[start..].iter().position(|&b| b == b'"')?;
     Some(&json[start..start + len])
+}
+
+/// The last argument of an event when it is a string: the offset that a server with
+/// connection state recovery appends. `rest` is what follows the event name (`,<args>]`).
+/// Offsets are plain tokens (digits, a Redis stream id, socket.io's base64url ids), so a
+/// string holding an escaped quote is not one.
+pub(crate) fn last_string_arg(rest: &[u8]) -> Option<&[u8]> {
+    let body = rest.strip_suffix(b"]")?.strip_suffix(b"\"")?;
+    let open = body.iter().rposition(|&b| b == b'"')?;
+    if open == 0 || body[open - 1] != b',' || body[open + 1..].contains(&b'\\') {
+        return None;
+    }
+    Some(&body[open + 1..])
 }
 
 /// A decimal number, `None` when empty, not digits, or overflowing.

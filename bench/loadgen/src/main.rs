@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! sockeye-loadgen MODE [options]   (sockeye-loadgen --help lists them)
-//!   MODE: idle | handshake | echo | ack | fanout
+//!   MODE: idle | handshake | echo | ack | fanout | storm
 //! ```
 //! Every run ends with one `RESULT key=value ...` line; `complete=1` means every message
 //! (and every connection) arrived, and the exit status is non-zero otherwise.
@@ -17,7 +17,10 @@ mod client;
 mod http;
 mod modes;
 mod net;
+#[cfg(test)]
+mod recovery_tests;
 mod stats;
+mod storm;
 #[cfg(test)]
 mod tests;
 mod ws;
@@ -44,6 +47,11 @@ pub(crate) enum Mode {
     Ack,
     /// Broadcasts to rooms of receivers
     Fanout,
+    /// Receivers in rooms under a steady broadcast stream lose their connections at once
+    /// and reconnect with socket.io-client's backoff (with --recovery: recovering their
+    /// sessions); measures the time until all are back and whether every broadcast arrived
+    /// once
+    Storm,
 }
 
 /// Options of a run.
@@ -69,6 +77,8 @@ pub(crate) struct Config {
     pub(crate) procs: Option<usize>,
     pub(crate) child: bool,
     pub(crate) new_connections: bool,
+    pub(crate) recovery: bool,
+    pub(crate) wait_drop: bool,
 }
 
 /// A load generator for Socket.IO servers (Engine.IO 4, Socket.IO 5). Every run ends with one
@@ -128,6 +138,15 @@ struct Cli {
     /// keep-alive reuse, as browsers do)
     #[arg(long)]
     new_connections: bool,
+    /// The server has connection state recovery on: every event it sends ends with an
+    /// offset (read, and counted as malformed when missing); storm: reconnecting clients
+    /// send their pid and last offset to recover their sessions
+    #[arg(long)]
+    recovery: bool,
+    /// storm: drop nothing; wait for the server to close the connections (killed and
+    /// restarted by bench/storm --restart)
+    #[arg(long)]
+    wait_drop: bool,
     /// Stop measuring after N operations
     #[arg(long, value_name = "N")]
     max_ops: Option<u64>,
@@ -169,6 +188,8 @@ fn config(cli: Cli) -> Result<Config, String> {
         procs: cli.procs,
         child: cli.child,
         new_connections: cli.new_connections,
+        recovery: cli.recovery,
+        wait_drop: cli.wait_drop,
     };
     // Load goes to this machine only: to a loopback address, or to one the server process
     // (on this machine, perhaps in another network namespace) listens on. Children of
@@ -226,6 +247,7 @@ fn run(cfg: &Config) -> Result<stats::Report, String> {
             Mode::Handshake => modes::handshake(cfg),
             Mode::Echo | Mode::Ack => modes::echo(cfg),
             Mode::Fanout => modes::fanout(cfg),
+            Mode::Storm => storm::storm(cfg),
         };
     }
     if cfg.mode != Mode::Idle {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use crate::client::{Client, Msg, parse_u64};
+use crate::client::{Client, Msg, last_string_arg, parse_u64};
 use crate::net::{Net, Scenario};
 use crate::stats::{self, CpuWindow, Report};
 use crate::{Config, Mode};
@@ -36,6 +36,10 @@ struct Load {
     received: u64,
     received_in_window: u64,
     malformed: u64,
+    /// The server has connection state recovery on: every event ends with an offset.
+    recovery: bool,
+    /// Events that carried an offset.
+    offsets: u64,
     /// Fan-out: deliveries per broadcast sequence number, and the room of each.
     delivered: Vec<u32>,
     room_of: Vec<u32>,
@@ -73,6 +77,8 @@ impl Load {
             received: 0,
             received_in_window: 0,
             malformed: 0,
+            recovery: cfg.recovery,
+            offsets: 0,
             delivered: Vec::new(),
             room_of: Vec::new(),
             room_size: Vec::new(),
@@ -208,23 +214,18 @@ impl Scenario for Load {
                     c.close();
                 }
             }
-            Msg::Event { name, rest, bin } => match (self.mode, name) {
-                (Mode::Echo, b"echo") => {
-                    let Some((ts, _)) = self.read_payload(rest, bin) else {
+            Msg::Event { name, rest, bin } => {
+                if self.recovery {
+                    // The offset is an extra last argument; the payload before it is read
+                    // as always.
+                    if last_string_arg(rest).is_none() {
                         self.malformed += 1;
                         return;
-                    };
-                    self.answer(c, ts);
+                    }
+                    self.offsets += 1;
                 }
-                (Mode::Fanout, b"b") => {
-                    let Some((ts, seq)) = self.read_payload(rest, bin) else {
-                        self.malformed += 1;
-                        return;
-                    };
-                    self.deliver(ts, seq);
-                }
-                _ => self.malformed += 1,
-            },
+                self.on_event(c, name, rest, bin);
+            }
             Msg::Ack { rest, bin, .. } => {
                 if self.mode == Mode::Fanout {
                     self.joined += 1;
@@ -241,6 +242,26 @@ impl Scenario for Load {
 }
 
 impl Load {
+    fn on_event(&mut self, c: &mut Client, name: &[u8], rest: &[u8], bin: Option<&[u8]>) {
+        match (self.mode, name) {
+            (Mode::Echo, b"echo") => {
+                let Some((ts, _)) = self.read_payload(rest, bin) else {
+                    self.malformed += 1;
+                    return;
+                };
+                self.answer(c, ts);
+            }
+            (Mode::Fanout, b"b") => {
+                let Some((ts, seq)) = self.read_payload(rest, bin) else {
+                    self.malformed += 1;
+                    return;
+                };
+                self.deliver(ts, seq);
+            }
+            _ => self.malformed += 1,
+        }
+    }
+
     fn answer(&mut self, c: &mut Client, ts: u64) {
         c.recv += 1;
         self.received += 1;
@@ -492,6 +513,9 @@ pub(crate) fn echo(cfg: &Config) -> Result<Report, String> {
     r.put("received", load.received);
     r.put("lost", load.sent.saturating_sub(load.received));
     r.put("malformed", load.malformed);
+    if load.recovery {
+        r.put("offsets", load.offsets);
+    }
     fails.report(&mut r);
     r.put(
         "complete",
@@ -637,6 +661,9 @@ pub(crate) fn fanout(cfg: &Config) -> Result<Report, String> {
     r.put("lost", want.saturating_sub(load.received));
     r.put("duplicates", load.duplicates);
     r.put("malformed", load.malformed);
+    if load.recovery {
+        r.put("offsets", load.offsets);
+    }
     fails.report(&mut r);
     r.put(
         "complete",

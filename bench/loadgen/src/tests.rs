@@ -30,7 +30,7 @@ impl Scenario for Seen {
     }
 }
 
-fn frame(op: u8, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn frame(op: u8, payload: &[u8]) -> Vec<u8> {
     let mut f = vec![0x80 | op];
     if payload.len() < 126 {
         f.push(payload.len() as u8);

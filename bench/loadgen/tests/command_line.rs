@@ -31,7 +31,7 @@ fn help_and_version_go_to_stdout_with_status_0() {
         stdout.contains("Usage: sockeye-loadgen [OPTIONS] <MODE>"),
         "{stdout}"
     );
-    for mode in ["idle", "handshake", "echo", "ack", "fanout"] {
+    for mode in ["idle", "handshake", "echo", "ack", "fanout", "storm"] {
         assert!(stdout.contains(mode), "{mode} missing from {stdout}");
     }
     let out = run(&["--version"]);
