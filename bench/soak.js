@@ -11,7 +11,8 @@
 //   node bench/soak.js                 30 minutes, 60 users (the figures in docs/benchmarks.md)
 //   node bench/soak.js --minutes 2     a short run
 //   options: --minutes M --users N --sample S --warmup M --out FILE (default
-//            bench/benchmarks.soak.md) --server PATH (default $CARGO_TARGET_DIR/release/sockeye-chat)
+//            bench/benchmarks.soak.md) --doc FILE (the section goes there too; default
+//            docs/benchmarks.md) --server PATH (default $CARGO_TARGET_DIR/release/sockeye-chat)
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -28,6 +29,7 @@ function options(argv) {
     sample: 15,
     warmup: 3,
     out: path.join(ROOT, "bench", "benchmarks.soak.md"),
+    doc: path.join(ROOT, "docs", "benchmarks.md"),
     server: path.join(target, "release", "sockeye-chat"),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -37,7 +39,7 @@ function options(argv) {
       console.error(`unknown option or missing value: ${argv[i - 1]}`);
       process.exit(2);
     }
-    o[key] = ["out", "server"].includes(key) ? value : Number(value);
+    o[key] = ["out", "server", "doc"].includes(key) ? value : Number(value);
     if (typeof o[key] === "number" && !(o[key] > 0)) {
       console.error(`--${key} takes a positive number`);
       process.exit(2);
@@ -154,6 +156,18 @@ async function main() {
   ].join("\n");
   fs.writeFileSync(o.out, md);
   console.log(md);
+  if (o.doc) {
+    // Its section of docs/benchmarks.md, in place (bench/section.py, as bench/storm does).
+    const { spawnSync } = require("node:child_process");
+    const put = spawnSync("python3", [
+      "-c",
+      "import sys; sys.path.insert(0, sys.argv[1]); from section import put_section; put_section(sys.argv[2], open(sys.argv[3]).read())",
+      path.join(ROOT, "bench"),
+      o.doc,
+      o.out,
+    ], { stdio: "inherit" });
+    if (put.status !== 0) process.exitCode = 1;
+  }
 }
 
 main().catch((err) => {
