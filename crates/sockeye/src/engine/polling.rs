@@ -163,13 +163,10 @@ where
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some() =>
         {
-            // As the reference (engine.io 6.6, "payload too large"): 413, the rest of the
-            // body unread so the connection closes, and the guard's drop closes the session
-            // with a transport error.
-            let mut r = empty(StatusCode::PAYLOAD_TOO_LARGE);
-            r.headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return r;
+            // As the reference: 413 and the session goes on.
+            guard.done = true;
+            shared.with(|inner| inner.post_active = false);
+            return empty(StatusCode::PAYLOAD_TOO_LARGE);
         }
         Err(_) => {
             // The guard's drop records the transport error.
