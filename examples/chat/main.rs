@@ -5,6 +5,8 @@
 //! elsewhere), `--redis URL` (or `REDIS_URL`: one node of a cluster on that Redis; see
 //! docs/deployment.md).
 
+#[path = "../../tools/allocator.rs"]
+mod allocator;
 mod assets;
 mod chat;
 #[path = "../../tools/cli.rs"]
