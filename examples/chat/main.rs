@@ -7,6 +7,8 @@
 //! `--recovery-window SECONDS` (connection state recovery, 120 by
 //! default, 0 off).
 
+#[path = "../../tools/allocator.rs"]
+mod allocator;
 mod assets;
 mod chat;
 #[path = "../../tools/cli.rs"]

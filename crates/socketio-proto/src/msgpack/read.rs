@@ -207,23 +207,23 @@ impl<'a> Reader<'a> {
                 let n = self.u32()?;
                 self.map(n, depth)?
             }
-            Marker::FixExt1 => self.ext(1, true)?,
-            Marker::FixExt2 => self.ext(2, true)?,
-            Marker::FixExt4 => self.ext(4, true)?,
-            Marker::FixExt8 => self.ext(8, true)?,
-            Marker::FixExt16 => self.ext(16, true)?,
+            Marker::FixExt1 => self.ext(1, true, depth)?,
+            Marker::FixExt2 => self.ext(2, true, depth)?,
+            Marker::FixExt4 => self.ext(4, true, depth)?,
+            Marker::FixExt8 => self.ext(8, true, depth)?,
+            Marker::FixExt16 => self.ext(16, true, depth)?,
             Marker::Ext8 => {
                 let n = self.u8()?;
-                self.ext(usize::from(n), false)?
+                self.ext(usize::from(n), false, depth)?
             }
             Marker::Ext16 => {
                 let n = self.u16()?;
-                self.ext(usize::from(n), false)?
+                self.ext(usize::from(n), false, depth)?
             }
             Marker::Ext32 => {
                 let n = self.u32()?;
                 let n = self.len(n, 1)?;
-                self.ext(n, false)?
+                self.ext(n, false, depth)?
             }
             Marker::Reserved => return Err(MsgpackError::Reserved),
         })
@@ -277,8 +277,9 @@ impl<'a> Reader<'a> {
     }
 
     /// An extension: `notepack.io`'s own (type 0) and the timestamp (-1) have a meaning;
-    /// others become `[type, binary]`, as `notepack.io` gives them.
-    fn ext(&mut self, n: usize, fixed: bool) -> Result<Value, MsgpackError> {
+    /// others become `[type, binary]`, as `notepack.io` gives them: an array, so one level
+    /// of nesting (written back, it is one).
+    fn ext(&mut self, n: usize, fixed: bool, depth: usize) -> Result<Value, MsgpackError> {
         let kind = i8::from_be_bytes(self.array_of()?);
         match (kind, n, fixed) {
             // notepack's `undefined`
@@ -293,6 +294,7 @@ impl<'a> Reader<'a> {
             // notepack's ArrayBuffer
             (0, _, false) => self.bin(n),
             _ => {
+                Self::enter(depth, self.limits)?;
                 let data = self.bin(n)?;
                 Ok(Value::Array(vec![Value::from(kind), data]))
             }

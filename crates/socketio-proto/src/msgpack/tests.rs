@@ -90,6 +90,23 @@ fn extensions_read_as_notepack_gives_them() {
     );
 }
 
+/// Found by fuzzing (`fuzz/regressions/socketio_packets/`): an unknown extension reads as an
+/// array, so it is one level of nesting, as its encoding is once written back; otherwise a
+/// value accepted at the limit would be refused when relayed.
+#[test]
+fn an_unknown_extension_counts_as_one_level_of_nesting() {
+    let limits = MsgpackLimits {
+        max_depth: 1,
+        ..MsgpackLimits::default()
+    };
+    let ext = Bytes::from_static(&[0xd5, 5, 1, 2]);
+    let alone = read_msgpack(ext.clone(), &limits).unwrap();
+    assert_eq!(read_msgpack(Bytes::from(write(&alone)), &limits), Ok(alone));
+    // Inside an array it is the second level.
+    let nested = Bytes::from_static(&[0x91, 0xd5, 5, 1, 2]);
+    assert_eq!(read_msgpack(nested, &limits), Err(MsgpackError::TooDeep));
+}
+
 #[test]
 fn malformed_input_is_an_error() {
     assert_eq!(read(&[]), Err(MsgpackError::Truncated));
