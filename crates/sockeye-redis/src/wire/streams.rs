@@ -238,9 +238,7 @@ pub fn missed_packet(entry: &StreamEntry, nsp: &str, rooms: &[String]) -> Option
     let Body::Broadcast { packet, opts, .. } = decode_entry(entry).ok()?.body else {
         return None;
     };
-    let included = opts.rooms.is_empty() || rooms.iter().any(|r| opts.rooms.contains(r));
-    let excluded = rooms.iter().any(|r| opts.except.contains(r));
-    if !included || excluded {
+    if !opts.selects(rooms) {
         return None;
     }
     let PacketData::Event { mut args, .. } = packet.data else {

@@ -43,6 +43,16 @@ pub struct BroadcastOptions {
     pub flags: BroadcastFlags,
 }
 
+impl BroadcastOptions {
+    /// Whether these options select a socket that is in `rooms` (its own id's room
+    /// included): in one of the targeted rooms, or every socket targeted, and in none of the
+    /// excepted ones. What connection state recovery replays to a returning socket.
+    pub fn selects(&self, rooms: &[Room]) -> bool {
+        let included = self.rooms.is_empty() || rooms.iter().any(|r| self.rooms.contains(r));
+        included && !rooms.iter().any(|r| self.except.contains(r))
+    }
+}
+
 /// Modifiers of a broadcast, as the reference's `volatile`, `compress`, `local`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BroadcastFlags {

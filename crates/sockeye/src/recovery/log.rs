@@ -1,7 +1,7 @@
 //! The packet log of one namespace in memory: every recoverable packet with the rooms it
 //! went to, numbered in order, kept for a while and within a byte budget.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use socketio_proto::Value;
@@ -14,8 +14,8 @@ struct Entry {
     seq: u64,
     /// The event name first, then its arguments (without the offset).
     args: Vec<Value>,
-    rooms: HashSet<Room>,
-    except: HashSet<Room>,
+    /// Whom it was sent to.
+    to: BroadcastOptions,
     at: Instant,
     bytes: usize,
 }
@@ -72,8 +72,7 @@ impl PacketLog {
         self.entries.push_back(Entry {
             seq,
             args: args.to_vec(),
-            rooms: opts.rooms.clone(),
-            except: opts.except.clone(),
+            to: opts.clone(),
             at: now,
             bytes,
         });
@@ -113,7 +112,7 @@ impl PacketLog {
             self.entries
                 .iter()
                 .skip(skip)
-                .filter(|e| super::is_for(rooms, &e.rooms, &e.except))
+                .filter(|e| e.to.selects(rooms))
                 .map(|e| {
                     let mut args = Vec::with_capacity(e.args.len() + 1);
                     args.extend(e.args.iter().cloned());

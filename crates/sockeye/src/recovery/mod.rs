@@ -177,17 +177,6 @@ impl MemoryStore {
     }
 }
 
-/// Whether a packet sent to `opts` is for a socket in `rooms` (its own id's room included):
-/// in one of the targeted rooms (or everyone targeted), and in none of the excepted ones.
-pub(crate) fn is_for(
-    rooms: &[String],
-    opts_rooms: &std::collections::HashSet<String>,
-    except: &std::collections::HashSet<String>,
-) -> bool {
-    let included = opts_rooms.is_empty() || rooms.iter().any(|r| opts_rooms.contains(r));
-    included && !rooms.iter().any(|r| except.contains(r))
-}
-
 /// The arguments of `packet` when it is recoverable: an EVENT without ack id, not volatile.
 pub(crate) fn recoverable_args<'p>(
     packet: &'p Packet,
