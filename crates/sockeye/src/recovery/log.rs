@@ -40,10 +40,7 @@ pub(super) fn format_offset(seq: u64) -> String {
 /// The sequence number of an offset a client sent back; `None` for anything this node never
 /// wrote.
 pub(super) fn parse_offset(offset: &str) -> Option<u64> {
-    if offset.is_empty() || offset.len() > 20 || !offset.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    offset.parse().ok()
+    super::decimal(offset)
 }
 
 impl PacketLog {

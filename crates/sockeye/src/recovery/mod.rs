@@ -201,10 +201,13 @@ pub(crate) fn with_offset(packet: &Packet, offset: String) -> Packet {
 /// are `milliseconds-sequence` entry ids. `None` for anything else.
 pub(crate) fn offset_order(offset: &str) -> Option<(u64, u64)> {
     let (high, low) = offset.split_once('-').unwrap_or((offset, "0"));
-    let number = |s: &str| {
-        (!s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u64>().ok())
-            .flatten()
-    };
-    Some((number(high)?, number(low)?))
+    Some((decimal(high)?, decimal(low)?))
+}
+
+/// A whole number in plain decimal digits (no sign, no spaces), as offsets are written.
+fn decimal(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
