@@ -304,7 +304,9 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
         ));
         return;
     };
-    let restored = match recovery_claim(&auth) {
+    // Kept for after the socket took the auth: where the client said it stopped.
+    let claim = recovery_claim(&auth).map(|(pid, offset)| (pid.to_owned(), offset.to_owned()));
+    let restored = match &claim {
         Some((pid, offset)) if ns.recovery().is_some() => ns.restore_session(pid, offset).await,
         _ => None,
     };
@@ -370,7 +372,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
                 .last()
                 .and_then(|args| args.last())
                 .and_then(Value::as_str)
-                .or_else(|| recovery_claim(&socket.handshake().auth).map(|(_, o)| o))
+                .or(claim.as_ref().map(|(_, offset)| offset.as_str()))
                 .map(str::to_owned);
             if let Some(last) = last {
                 missed.extend(ns.packets_after(&last, &rooms).await);

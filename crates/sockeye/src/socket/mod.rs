@@ -653,10 +653,8 @@ impl Socket {
         full.push(Value::String(event.to_owned()));
         full.extend_from_slice(args);
         if recovery.in_memory() {
-            if let Some(offset) = recovery.record(&full, &opts) {
-                full.push(Value::String(offset));
-            }
-            let offset = full.last().and_then(Value::as_str).map(str::to_owned);
+            let offset = recovery.record(&full, &opts);
+            full.extend(offset.clone().map(Value::String));
             let frames = crate::packet::compressed_if(
                 crate::packet::event_frames(ns.parser(), ns.name(), event, &full[1..], None),
                 compress,
