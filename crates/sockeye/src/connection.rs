@@ -49,6 +49,8 @@ impl Connection {
         match self.session.send_all(frames) {
             Ok(()) => {
                 Counters::add(&self.counters.packets_out, 1);
+                let bytes = frames.iter().map(|f| f.wire_len() as u64).sum();
+                Counters::add(&self.counters.bytes_out, bytes);
                 Ok(())
             }
             Err(SendError::Full) => {
@@ -149,6 +151,13 @@ pub(crate) async fn run(
         let attachments_deadline = decoder.poll_timeout().map(tokio::time::Instant::from_std);
         tokio::select! {
             message = incoming.recv() => {
+                // As a websocket carries it: a text message has its packet type `4` first.
+                let size = match &message {
+                    Incoming::Text(text) => text.len() + 1,
+                    Incoming::Binary(bytes) => bytes.len(),
+                    Incoming::Close(_) => 0,
+                };
+                Counters::add(&conn.counters.bytes_in, size as u64);
                 let decoded = match message {
                     Incoming::Text(text) => decoder.decode_text(&text, std::time::Instant::now()),
                     Incoming::Binary(bytes) => decoder.decode_binary(bytes),

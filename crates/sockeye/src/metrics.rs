@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub(crate) struct Counters {
     pub(crate) packets_in: AtomicU64,
     pub(crate) packets_out: AtomicU64,
+    pub(crate) bytes_in: AtomicU64,
+    pub(crate) bytes_out: AtomicU64,
     pub(crate) volatile_dropped: AtomicU64,
     pub(crate) slow_consumers: AtomicU64,
     pub(crate) acks_timed_out: AtomicU64,
@@ -30,6 +32,11 @@ pub struct Metrics {
     pub packets_in: u64,
     /// Socket.IO packets queued to a transport (a broadcast counts once per recipient).
     pub packets_out: u64,
+    /// Bytes of the Engine.IO messages those packets came in, as a websocket frame carries
+    /// them (`4` and the text, or the binary data; polling's base64 is not counted).
+    pub bytes_in: u64,
+    /// Bytes of the Engine.IO messages queued to transports (once per recipient).
+    pub bytes_out: u64,
     /// Volatile packets dropped because the transport was not writable.
     pub volatile_dropped: u64,
     /// Connections closed because their outbox was full.
@@ -52,6 +59,8 @@ impl Counters {
             sockets,
             packets_in: get(&self.packets_in),
             packets_out: get(&self.packets_out),
+            bytes_in: get(&self.bytes_in),
+            bytes_out: get(&self.bytes_out),
             volatile_dropped: get(&self.volatile_dropped),
             slow_consumers: get(&self.slow_consumers),
             acks_timed_out: get(&self.acks_timed_out),
