@@ -1,7 +1,8 @@
 //! Connection state recovery on one node, on the wire: the CONNECT answer's `pid`, offsets on
 //! recoverable events, the replay of missed packets before the CONNECT answer, every case
 //! that gives a fresh session instead, expiry, the log's byte bound, `skip_middlewares` both
-//! ways, and messages flowing while a client is cut again and again.
+//! ways, messages flowing while a client is cut again and again, and a client gone while its
+//! session is being restored (the session waits for the next attempt).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -485,4 +486,63 @@ async fn packets_sent_while_the_middlewares_run_are_replayed_too() {
         ]
     );
     assert_eq!(event(&mut raw).await[0], "welcome", "and nothing twice");
+}
+
+#[tokio::test]
+async fn a_client_gone_while_its_session_is_restored_can_restore_it_again() {
+    let io = server(Some(ConnectionStateRecovery {
+        skip_middlewares: false,
+        ..ConnectionStateRecovery::default()
+    }));
+    // The first restore waits in the middleware until its client is gone.
+    let (entered_tx, mut entered) = tokio::sync::mpsc::unbounded_channel();
+    let release = Arc::new(tokio::sync::Notify::new());
+    let hold = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (r, h) = (release.clone(), hold.clone());
+    io.middleware(move |socket: Socket| {
+        let (entered_tx, release, hold) = (entered_tx.clone(), r.clone(), h.clone());
+        async move {
+            if socket.recovered() && hold.swap(false, Ordering::SeqCst) {
+                let _ = entered_tx.send(());
+                release.notified().await;
+            }
+            Ok(())
+        }
+    });
+    io.on_connection(|socket: Socket| async move {
+        if !socket.recovered() {
+            socket.join("room1");
+        }
+        socket.emit("welcome", &()).unwrap();
+    });
+    let addr = serve(&io).await;
+    let (mut raw, answer) = join(addr, None).await;
+    let (sid, pid) = (answer["sid"].clone(), answer["pid"].clone());
+    let offset = event(&mut raw).await[1].clone();
+    drop(raw);
+    eventually(|| io.metrics().recovery_sessions == 1).await;
+    io.to("room1").emit("missed", &1).unwrap();
+
+    let mut second = Raw::connect(addr).await;
+    second
+        .send(&format!("0{}", json!({"pid": pid, "offset": offset})))
+        .await;
+    entered.recv().await.unwrap();
+    assert_eq!(io.metrics().recovery_sessions, 0, "taken by the attempt");
+    drop(second);
+    eventually(|| io.engine().session_count() == 0).await;
+    release.notify_one();
+    eventually(|| io.metrics().recovery_sessions == 1).await;
+    assert_eq!(io.sockets().socket_count(), 0, "the attempt left no socket");
+
+    let (mut raw, again) = join(addr, Some(json!({"pid": pid, "offset": offset}))).await;
+    assert_eq!(again["sid"], sid, "the same socket, at the next attempt");
+    let replayed: Vec<&str> = again["replayed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a[0].as_str().unwrap())
+        .collect();
+    assert_eq!(replayed, ["missed"]);
+    assert_eq!(event(&mut raw).await[0], "welcome");
 }
