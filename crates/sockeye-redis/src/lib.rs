@@ -75,6 +75,7 @@
 //! subscriptions on Redis.
 
 mod classic;
+mod cluster_calls;
 mod cluster_node;
 mod config;
 mod driver;

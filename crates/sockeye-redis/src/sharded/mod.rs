@@ -17,12 +17,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use socketio_proto::{Packet, PacketData, Value};
+use socketio_proto::{Packet, Value};
 use sockeye::{
     AdapterError, BroadcastOptions, ClusterAck, ClusterAdapter, NamespaceHandle, Room, SocketData,
 };
 use tokio::sync::mpsc;
 
+use crate::cluster_calls::{self, ClusterSender, event};
 use crate::config::{ShardedConfig, SubscriptionMode};
 use crate::driver::Incoming;
 use crate::requests::{AckRequests, PendingRequests};
@@ -154,27 +155,11 @@ impl Inner {
         }
         self.channel.clone()
     }
-    async fn others(&self) -> Result<usize, AdapterError> {
-        Ok(self
-            .driver
-            .numsub(self.channel.clone())
-            .await?
-            .saturating_sub(1))
-    }
+}
 
-    /// Publishes a request and collects one answer per other node, within the timeout.
-    async fn request(
-        self: Arc<Self>,
-        build: impl FnOnce(String) -> Body,
-    ) -> Result<Vec<Body>, AdapterError> {
-        let publish = |id| {
-            let body = build(id);
-            let channel = self.channel_for(&body);
-            self.driver.publish(channel, self.message(body).encode())
-        };
-        self.pending
-            .ask(random_id(), (), self.timeout, self.others(), publish)
-            .await
+impl ClusterSender for Inner {
+    fn nsp(&self) -> &str {
+        &self.nsp
     }
 
     async fn tell(&self, body: Body) -> Result<(), AdapterError> {
@@ -183,13 +168,14 @@ impl Inner {
             .publish(channel, self.message(body).encode())
             .await
     }
-}
-fn event(packet: &Packet, nsp: &str) -> Packet {
-    let args = match &packet.data {
-        PacketData::Event { args, .. } => args.clone(),
-        _ => Vec::new(),
-    };
-    Packet::new(nsp, PacketData::Event { args, id: None })
+
+    async fn others(&self) -> Result<usize, AdapterError> {
+        Ok(self
+            .driver
+            .numsub(self.channel.clone())
+            .await?
+            .saturating_sub(1))
+    }
 }
 
 impl ClusterAdapter for ShardedAdapter {
@@ -207,50 +193,14 @@ impl ClusterAdapter for ShardedAdapter {
         opts: &BroadcastOptions,
         acks: mpsc::UnboundedSender<ClusterAck>,
     ) -> BoxFuture<'static, Result<usize, AdapterError>> {
-        let inner = self.inner.clone();
-        let packet = event(packet, &inner.nsp);
-        let opts = opts.clone();
-        Box::pin(async move {
-            let others = tokio::time::timeout(inner.timeout, inner.others())
-                .await
-                .unwrap_or(Err(AdapterError::Timeout))?;
-            if others == 0 {
-                return Ok(0);
-            }
-            let request_id = random_id();
-            let wait = opts.flags.timeout.unwrap_or(inner.timeout);
-            inner.acks.register(request_id.clone(), acks, wait);
-            let body = Body::Broadcast {
-                packet,
-                request_id: Some(request_id.clone()),
-                opts,
-            };
-            if let Err(err) = inner.tell(body).await {
-                inner.acks.remove(&request_id);
-                return Err(err);
-            }
-            Ok(others)
-        })
+        cluster_calls::broadcast_with_ack(self.inner.clone(), packet, opts, acks)
     }
 
     fn fetch_sockets(
         &self,
         opts: &BroadcastOptions,
     ) -> BoxFuture<'static, Result<Vec<SocketData>, AdapterError>> {
-        let inner = self.inner.clone();
-        let opts = opts.clone();
-        Box::pin(async move {
-            let answers = inner
-                .request(|request_id| Body::FetchSockets { opts, request_id })
-                .await?;
-            Ok(answers
-                .into_iter()
-                .flat_map(|answer| match answer {
-                    Body::FetchSocketsResponse { sockets, .. } => sockets,
-                    _ => Vec::new(),
-                })
-                .collect())
-        })
+        cluster_calls::fetch_sockets(self.inner.clone(), opts)
     }
 
     fn add_sockets(
@@ -258,12 +208,7 @@ impl ClusterAdapter for ShardedAdapter {
         opts: &BroadcastOptions,
         rooms: &[Room],
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let inner = self.inner.clone();
-        let body = Body::SocketsJoin {
-            opts: opts.clone(),
-            rooms: rooms.to_vec(),
-        };
-        Box::pin(async move { inner.tell(body).await })
+        cluster_calls::add_sockets(self.inner.clone(), opts, rooms)
     }
 
     fn del_sockets(
@@ -271,12 +216,7 @@ impl ClusterAdapter for ShardedAdapter {
         opts: &BroadcastOptions,
         rooms: &[Room],
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let inner = self.inner.clone();
-        let body = Body::SocketsLeave {
-            opts: opts.clone(),
-            rooms: rooms.to_vec(),
-        };
-        Box::pin(async move { inner.tell(body).await })
+        cluster_calls::del_sockets(self.inner.clone(), opts, rooms)
     }
 
     fn disconnect_sockets(
@@ -284,12 +224,7 @@ impl ClusterAdapter for ShardedAdapter {
         opts: &BroadcastOptions,
         close: bool,
     ) -> BoxFuture<'static, Result<(), AdapterError>> {
-        let inner = self.inner.clone();
-        let body = Body::DisconnectSockets {
-            opts: opts.clone(),
-            close,
-        };
-        Box::pin(async move { inner.tell(body).await })
+        cluster_calls::disconnect_sockets(self.inner.clone(), opts, close)
     }
 
     fn server_side_emit(
@@ -297,33 +232,7 @@ impl ClusterAdapter for ShardedAdapter {
         args: Vec<Value>,
         ack: bool,
     ) -> BoxFuture<'static, Result<Vec<Value>, AdapterError>> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            if !ack {
-                inner
-                    .tell(Body::ServerSideEmit {
-                        request_id: None,
-                        packet: args,
-                    })
-                    .await?;
-                return Ok(Vec::new());
-            }
-            let answers = inner
-                .request(|request_id| Body::ServerSideEmit {
-                    request_id: Some(request_id),
-                    packet: args,
-                })
-                .await?;
-            Ok(answers
-                .into_iter()
-                .filter_map(|answer| match answer {
-                    Body::ServerSideEmitResponse { packet, .. } => {
-                        Some(packet.unwrap_or(Value::Null))
-                    }
-                    _ => None,
-                })
-                .collect())
-        })
+        cluster_calls::server_side_emit(self.inner.clone(), args, ack)
     }
 
     fn all_rooms(&self) -> BoxFuture<'static, Result<HashSet<Room>, AdapterError>> {
