@@ -1,5 +1,8 @@
-//! Three sockeye nodes on one Redis with the classic adapter: every cross-node operation
-//! reaches the selected sockets of every node, once.
+//! Three sockeye nodes on one Redis, with the classic adapter and with the Redis Streams
+//! adapter: every cross-node operation reaches the selected sockets of every node, once, in
+//! the order it was sent. Each scenario runs with both adapters (`classic::` and `streams::`
+//! tests); what only the streams adapter does (the stream's order across nodes, foreign
+//! entries, its options, several streams) follows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -10,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::json;
 use sockeye::{AdapterError, BroadcastAckError, ServerSideAck, SocketIo};
-use support::{Raw, Redis, config, node, until_cluster};
+use support::{Raw, Redis, config, node, streams_config, streams_node, until_cluster};
 
 struct Cluster {
     _redis: Redis,
@@ -18,13 +21,22 @@ struct Cluster {
     addrs: Vec<std::net::SocketAddr>,
 }
 
-async fn cluster() -> Cluster {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Classic,
+    Streams,
+}
+
+async fn cluster(kind: Kind) -> Cluster {
     support::trace();
     let redis = Redis::start().await;
     let mut nodes = Vec::new();
     let mut addrs = Vec::new();
     for _ in 0..3 {
-        let (io, addr) = node(config(&redis)).await;
+        let (io, addr) = match kind {
+            Kind::Classic => node(config(&redis)).await,
+            Kind::Streams => streams_node(streams_config(&redis)).await,
+        };
         nodes.push(io);
         addrs.push(addr);
     }
@@ -36,8 +48,9 @@ async fn cluster() -> Cluster {
     }
 }
 
-/// A broadcast to everyone, published after the others: once it arrives, everything before
-/// it has (one publisher, one subscriber per node: Redis keeps the order).
+/// A broadcast to everyone, sent after the others: once it arrives, everything before it has
+/// (classic: one publisher, one subscriber per node, Redis keeps the order; streams: one
+/// stream per namespace, read in order by every node).
 async fn barrier(io: &SocketIo, clients: &mut [&mut Raw]) {
     io.emit("barrier", &()).unwrap();
     for c in clients.iter_mut() {
@@ -45,9 +58,8 @@ async fn barrier(io: &SocketIo, clients: &mut [&mut Raw]) {
     }
 }
 
-#[tokio::test]
-async fn broadcasts_reach_the_selected_sockets_of_every_node_once() {
-    let c = cluster().await;
+async fn broadcasts_reach_the_selected_sockets_of_every_node_once(kind: Kind) {
+    let c = cluster(kind).await;
     let mut a = Raw::join(c.addrs[0], json!({"rooms": ["r1"]})).await;
     let mut b = Raw::join(c.addrs[1], json!({"rooms": ["r1", "r2"]})).await;
     let mut d = Raw::join(c.addrs[2], json!({"rooms": ["r3"]})).await;
@@ -79,9 +91,8 @@ async fn broadcasts_reach_the_selected_sockets_of_every_node_once() {
     barrier(&c.nodes[1], &mut [&mut a, &mut b, &mut d]).await;
 }
 
-#[tokio::test]
-async fn binary_and_nested_payloads_cross_nodes_intact() {
-    let c = cluster().await;
+async fn binary_and_nested_payloads_cross_nodes_intact(kind: Kind) {
+    let c = cluster(kind).await;
     let mut b = Raw::join(c.addrs[1], json!({})).await;
     let payload = (
         json!({"n": -5, "f": 1.5, "big": 1u64 << 40, "s": "héllo 🌍", "nested": {"a": [null, true]}}),
@@ -96,9 +107,8 @@ async fn binary_and_nested_payloads_cross_nodes_intact() {
     assert_eq!(b.recv().await.unwrap(), "<binary 000102ff>");
 }
 
-#[tokio::test]
-async fn broadcast_acks_are_counted_across_nodes() {
-    let c = cluster().await;
+async fn broadcast_acks_are_counted_across_nodes(kind: Kind) {
+    let c = cluster(kind).await;
     let mut clients = Vec::new();
     for addr in &c.addrs {
         clients.push(Raw::join(*addr, json!({})).await);
@@ -121,9 +131,8 @@ async fn broadcast_acks_are_counted_across_nodes() {
     assert_eq!(answers, ["answer 0", "answer 1", "answer 2"]);
 }
 
-#[tokio::test]
-async fn a_socket_that_does_not_answer_times_the_broadcast_out() {
-    let c = cluster().await;
+async fn a_socket_that_does_not_answer_times_the_broadcast_out(kind: Kind) {
+    let c = cluster(kind).await;
     let mut a = Raw::join(c.addrs[1], json!({})).await;
     let mut silent = Raw::join(c.addrs[2], json!({})).await;
     let io = c.nodes[0].clone();
@@ -145,9 +154,8 @@ async fn a_socket_that_does_not_answer_times_the_broadcast_out() {
     }
 }
 
-#[tokio::test]
-async fn fetch_sockets_describes_remote_sockets() {
-    let c = cluster().await;
+async fn fetch_sockets_describes_remote_sockets(kind: Kind) {
+    let c = cluster(kind).await;
     let b = Raw::join(
         c.addrs[1],
         json!({"rooms": ["r1"], "data": {"user": "bob", "age": 7}}),
@@ -175,9 +183,8 @@ async fn fetch_sockets_describes_remote_sockets() {
     assert_eq!(ids, HashSet::from([d.id.clone()]));
 }
 
-#[tokio::test]
-async fn remote_joins_leaves_and_disconnects_apply_on_every_node() {
-    let c = cluster().await;
+async fn remote_joins_leaves_and_disconnects_apply_on_every_node(kind: Kind) {
+    let c = cluster(kind).await;
     let mut a = Raw::join(c.addrs[0], json!({"rooms": ["src"]})).await;
     let mut b = Raw::join(c.addrs[1], json!({"rooms": ["src"]})).await;
     let mut d = Raw::join(c.addrs[2], json!({})).await;
@@ -198,8 +205,14 @@ async fn remote_joins_leaves_and_disconnects_apply_on_every_node() {
     barrier(&c.nodes[0], &mut [&mut a, &mut b, &mut d]).await;
 
     let rooms = c.nodes[2].all_rooms().await.unwrap();
-    assert!(rooms.contains("dst") && rooms.contains("src"), "{rooms:?}");
-    assert!(rooms.contains(&a.id) && rooms.contains(&d.id), "{rooms:?}");
+    match kind {
+        Kind::Classic => {
+            assert!(rooms.contains("dst") && rooms.contains("src"), "{rooms:?}");
+            assert!(rooms.contains(&a.id) && rooms.contains(&d.id), "{rooms:?}");
+        }
+        // as in the reference, the protocol has no all-rooms request: a node knows its own
+        Kind::Streams => assert!(rooms.contains(&d.id) && !rooms.contains(&a.id), "{rooms:?}"),
+    }
 
     c.nodes[2]
         .to("src")
@@ -215,9 +228,8 @@ async fn remote_joins_leaves_and_disconnects_apply_on_every_node() {
     );
 }
 
-#[tokio::test]
-async fn server_side_events_reach_the_other_nodes_and_come_back_answered() {
-    let c = cluster().await;
+async fn server_side_events_reach_the_other_nodes_and_come_back_answered(kind: Kind) {
+    let c = cluster(kind).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     for (i, io) in c.nodes.iter().enumerate() {
         let tx = tx.clone();
@@ -246,9 +258,8 @@ async fn server_side_events_reach_the_other_nodes_and_come_back_answered() {
     assert_eq!(c.nodes[0].server_count().await, Ok(3));
 }
 
-#[tokio::test]
-async fn a_node_that_never_answers_times_the_request_out() {
-    let c = cluster().await;
+async fn a_node_that_never_answers_times_the_request_out(kind: Kind) {
+    let c = cluster(kind).await;
     // node 2 listens but never answers
     c.nodes[2].on_server_side("q", |_: (), _ack: ServerSideAck| async move {});
     c.nodes[1].on_server_side("q", |_: (), ack: ServerSideAck| async move { ack.send(&1) });
@@ -261,9 +272,8 @@ async fn a_node_that_never_answers_times_the_request_out() {
     );
 }
 
-#[tokio::test]
-async fn namespaces_are_separate_clusters() {
-    let c = cluster().await;
+async fn namespaces_are_separate_clusters(kind: Kind) {
+    let c = cluster(kind).await;
     for io in &c.nodes {
         io.of("/chat");
     }
@@ -277,22 +287,23 @@ async fn namespaces_are_separate_clusters() {
     assert_eq!(main.recv().await.unwrap(), r#"2["in-main"]"#);
 }
 
-#[tokio::test]
-async fn a_closed_node_leaves_the_cluster() {
-    let c = cluster().await;
+async fn a_closed_node_leaves_the_cluster(kind: Kind) {
+    let c = cluster(kind).await;
     c.nodes[2].close().await;
     until_cluster(&[&c.nodes[0], &c.nodes[1]], 2).await;
     // and requests no longer wait for it
     assert!(c.nodes[0].fetch_sockets().await.unwrap().is_empty());
-    assert_eq!(c.nodes[0].all_rooms().await, Ok(Default::default()));
+    if kind == Kind::Classic {
+        assert_eq!(c.nodes[0].all_rooms().await, Ok(Default::default()));
+    }
 }
 
-#[tokio::test]
-async fn a_burst_of_broadcasts_arrives_whole_and_in_order() {
-    let c = cluster().await;
+async fn a_burst_of_broadcasts_arrives_whole_and_in_order(kind: Kind) {
+    let c = cluster(kind).await;
     let mut b = Raw::join(c.addrs[1], json!({"rooms": ["r"]})).await;
     for i in 0..2000u32 {
-        // alternate the namespace channel and a room's channel: one publisher keeps the order
+        // classic: alternate the namespace channel and a room's channel, one publisher keeps
+        // the order; streams: everything goes through the one stream of the namespace
         if i % 2 == 0 {
             c.nodes[0].emit("n", &i).unwrap();
         } else {
@@ -301,5 +312,139 @@ async fn a_burst_of_broadcasts_arrives_whole_and_in_order() {
     }
     for i in 0..2000u32 {
         assert_eq!(b.recv().await.unwrap(), format!(r#"2["n",{i}]"#));
+    }
+}
+
+/// Each scenario above, once per adapter: `classic::<name>` and `streams::<name>`.
+macro_rules! on_both_adapters {
+    ($($name:ident),* $(,)?) => {
+        mod classic {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Kind::Classic).await;
+            })*
+        }
+        mod streams {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Kind::Streams).await;
+            })*
+        }
+    };
+}
+
+on_both_adapters!(
+    broadcasts_reach_the_selected_sockets_of_every_node_once,
+    binary_and_nested_payloads_cross_nodes_intact,
+    broadcast_acks_are_counted_across_nodes,
+    a_socket_that_does_not_answer_times_the_broadcast_out,
+    fetch_sockets_describes_remote_sockets,
+    remote_joins_leaves_and_disconnects_apply_on_every_node,
+    server_side_events_reach_the_other_nodes_and_come_back_answered,
+    a_node_that_never_answers_times_the_request_out,
+    namespaces_are_separate_clusters,
+    a_closed_node_leaves_the_cluster,
+    a_burst_of_broadcasts_arrives_whole_and_in_order,
+);
+
+// What only the streams adapter does.
+
+#[tokio::test]
+async fn joins_and_broadcasts_of_different_nodes_keep_the_streams_order() {
+    let c = cluster(Kind::Streams).await;
+    let mut b = Raw::join(c.addrs[1], json!({})).await;
+    // node 0 makes b join, node 2 then broadcasts to the room: both went through the
+    // stream, so b is in the room when the broadcast is read
+    c.nodes[0]
+        .to(b.id.clone())
+        .sockets_join("late")
+        .await
+        .unwrap();
+    c.nodes[2].to("late").emit("to-late", &()).unwrap();
+    assert_eq!(b.recv().await.unwrap(), r#"2["to-late"]"#);
+}
+
+#[tokio::test]
+async fn entries_from_other_programs_are_ignored_without_harm() {
+    let c = cluster(Kind::Streams).await;
+    let mut b = Raw::join(c.addrs[1], json!({})).await;
+    let client = redis::Client::open(c._redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for fields in [
+        vec![("foo", "bar")],
+        vec![("nsp", "/"), ("type", "3"), ("data", "{not json")],
+        vec![("nsp", "/"), ("type", "3"), ("data", "@@@")],
+        vec![("nsp", "/"), ("type", "x"), ("uid", "other")],
+        vec![("nsp", "/nobody"), ("type", "3"), ("data", "{}")],
+    ] {
+        let _: String = redis::cmd("XADD")
+            .arg("socket.io")
+            .arg("*")
+            .arg(&fields)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    barrier(&c.nodes[0], &mut [&mut b]).await;
+}
+
+#[tokio::test]
+async fn bad_options_and_an_unreachable_redis_are_connect_errors() {
+    use sockeye_redis::{RedisAdapter, StreamsConfig};
+    let redis = Redis::start().await;
+    for bad in [
+        StreamsConfig {
+            use_sharded_pub_sub: true,
+            ..streams_config(&redis)
+        },
+        StreamsConfig {
+            stream_count: 0,
+            ..streams_config(&redis)
+        },
+        StreamsConfig {
+            read_count: 0,
+            ..streams_config(&redis)
+        },
+        StreamsConfig {
+            max_len: 0,
+            ..streams_config(&redis)
+        },
+        StreamsConfig::new("not a url"),
+        // a port nobody listens on
+        StreamsConfig::new("redis://127.0.0.1:1"),
+    ] {
+        assert!(RedisAdapter::streams(bad.clone()).await.is_err(), "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn several_streams_carry_each_namespace_on_its_own() {
+    let redis = Redis::start().await;
+    let config = || sockeye_redis::StreamsConfig {
+        stream_count: 3,
+        ..streams_config(&redis)
+    };
+    let (io1, _) = streams_node(config()).await;
+    let (io2, addr2) = streams_node(config()).await;
+    for io in [&io1, &io2] {
+        io.of("/admin");
+    }
+    until_cluster(&[&io1, &io2], 2).await;
+    let mut main = Raw::join(addr2, json!({})).await;
+    let mut admin = Raw::join_nsp(addr2, "/admin", json!({})).await;
+    io1.emit("m", &1).unwrap();
+    io1.of("/admin").emit("a", &2).unwrap();
+    assert_eq!(main.recv().await.unwrap(), r#"2["m",1]"#);
+    assert_eq!(admin.recv().await.unwrap(), r#"2/admin,["a",2]"#);
+    // "/" and "/admin" hash to different streams of three (2 and 1)
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for (stream, len) in [("socket.io-2", 1), ("socket.io-1", 1), ("socket.io", 0)] {
+        let n: usize = redis::cmd("XLEN")
+            .arg(stream)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(n, len, "{stream}");
     }
 }
