@@ -165,3 +165,71 @@ async fn after_an_upgrade_messages_come_with_the_headers_of_the_upgrade_request(
     ws.send(Message::text("4upgraded")).await.unwrap();
     assert_eq!(s.next().await, ("upgraded".into(), "upgrade".into()));
 }
+
+/// hyper's header values are slices of the connection's read buffer (8 to 16 KiB). What a
+/// session keeps of a request (the handshake's headers, the last message's request) must be
+/// its own copy, or each idle session holds a whole read buffer.
+#[tokio::test]
+async fn what_a_session_keeps_of_a_request_does_not_hold_the_read_buffer() {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+
+    struct Keep(mpsc::UnboundedSender<(String, EngineIncoming)>);
+    impl EngineHandler for Keep {
+        fn on_open(&self, session: EngineSession, mut incoming: EngineIncoming) {
+            let tx = self.0.clone();
+            tokio::spawn(async move {
+                if let Incoming::Text(text) = incoming.recv().await {
+                    let _ = tx.send((text, incoming));
+                }
+                drop(session);
+            });
+        }
+    }
+    /// A request whose header values are slices of `buffer`, as hyper parses them.
+    fn request(
+        buffer: &Bytes,
+        method: &str,
+        query: &str,
+        body: &'static str,
+    ) -> http::Request<Full<Bytes>> {
+        let mut req = http::Request::builder()
+            .method(method)
+            .uri(format!("/engine.io/?EIO=4&transport=polling{query}"))
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .unwrap();
+        let value = http::HeaderValue::from_maybe_shared(buffer.slice(0..5)).unwrap();
+        req.headers_mut().insert("x-n", value);
+        req
+    }
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = Engine::new(EngineConfig::default(), Arc::new(Keep(tx)));
+    let handshake_buffer = Bytes::from(b"12345".repeat(3000));
+    let post_buffer = Bytes::from(b"67890".repeat(3000));
+    let open = engine
+        .handle(request(&handshake_buffer, "GET", "", ""))
+        .await;
+    let open = open.into_body().collect().await.unwrap().to_bytes();
+    let open: serde_json::Value = serde_json::from_slice(&open[1..]).unwrap();
+    let sid = open["sid"].as_str().unwrap();
+    let posted = engine
+        .handle(request(
+            &post_buffer,
+            "POST",
+            &format!("&sid={sid}"),
+            "4hello",
+        ))
+        .await;
+    assert_eq!(posted.status(), http::StatusCode::OK);
+    drop(posted);
+    let (text, incoming) = rx.recv().await.unwrap();
+    assert_eq!(text, "hello");
+    assert_eq!(incoming.request_headers().unwrap()["x-n"], "67890");
+    assert!(
+        handshake_buffer.is_unique(),
+        "the handshake's buffer is held"
+    );
+    assert!(post_buffer.is_unique(), "the POST's buffer is held");
+    assert_eq!(engine.session_count(), 1);
+}

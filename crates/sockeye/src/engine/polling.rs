@@ -217,7 +217,10 @@ where
         (tx, messages, failed)
     });
     if let Some(tx) = tx {
-        let request = (!messages.is_empty()).then(|| Arc::new(parts.headers.clone()));
+        // Copied: the last message's request stays with the session until the next one, and
+        // hyper's header values are slices of the connection's whole read buffer.
+        let request = (!messages.is_empty())
+            .then(|| Arc::new(super::request::detach_headers(&parts.headers)));
         for msg in messages {
             let delivered = Delivered {
                 msg,

@@ -108,15 +108,30 @@ fn detach(headers: &HeaderMap, uri: &Uri) -> (HeaderMap, Uri) {
         (None, None, Some(pq)) => Some(pq.as_str()),
         _ => None,
     };
-    let total =
-        headers.values().map(|v| v.len()).sum::<usize>() + path_and_query.map_or(0, str::len);
+    let (out, rest) = detach_with(headers, path_and_query.unwrap_or_default());
+    let uri = match path_and_query {
+        Some(_) => Uri::from_maybe_shared(rest),
+        None => Uri::from_maybe_shared(bytes::Bytes::from(uri.to_string())),
+    }
+    .unwrap_or_else(|_| uri.clone());
+    (out, uri)
+}
+
+/// Copies of `headers` that own their bytes (one buffer for all the values), for what a
+/// session keeps of a request after it was answered: see [`detach`].
+pub(crate) fn detach_headers(headers: &HeaderMap) -> HeaderMap {
+    detach_with(headers, "").0
+}
+
+/// The headers' values and then `tail` copied into one buffer; the headers over it, and what
+/// is left of it (`tail`'s bytes).
+fn detach_with(headers: &HeaderMap, tail: &str) -> (HeaderMap, bytes::Bytes) {
+    let total = headers.values().map(|v| v.len()).sum::<usize>() + tail.len();
     let mut buf = bytes::BytesMut::with_capacity(total);
     for value in headers.values() {
         buf.extend_from_slice(value.as_bytes());
     }
-    if let Some(pq) = path_and_query {
-        buf.extend_from_slice(pq.as_bytes());
-    }
+    buf.extend_from_slice(tail.as_bytes());
     let mut buf = buf.freeze();
     let mut out = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
@@ -126,12 +141,7 @@ fn detach(headers: &HeaderMap, uri: &Uri) -> (HeaderMap, Uri) {
             out.append(name.clone(), copy);
         }
     }
-    let uri = match path_and_query {
-        Some(_) => Uri::from_maybe_shared(buf),
-        None => Uri::from_maybe_shared(bytes::Bytes::from(uri.to_string())),
-    }
-    .unwrap_or_else(|_| uri.clone());
-    (out, uri)
+    (out, buf)
 }
 
 /// The peer address: a bare `SocketAddr` extension (as [`serve`](super::serve) inserts), or

@@ -324,7 +324,9 @@ impl Engine {
         });
         let engine = self.clone();
         let request = HandshakeRequest::from_parts(parts);
-        let headers = Arc::new(parts.headers.clone());
+        // Kept for the session's life: its own copy, not slices of hyper's read buffer
+        // (the request's, which shares one buffer with the handshake's).
+        let headers = Arc::new(request.headers.clone());
         let max = self.0.config.max_http_buffer_size;
         tokio::spawn(async move {
             let Some(ws) = websocket::open(on_upgrade, max, deflate).await else {
