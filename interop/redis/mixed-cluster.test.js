@@ -237,6 +237,15 @@ describe(`a cluster of sockeye and Node nodes on one Redis (${mode})`, () => {
     });
   }
 
+  it("a Date the Node node broadcasts reaches every client as JSON writes it", async () => {
+    const ms = 1732870000123;
+    const got = await deliveries("date", async () => {
+      await control(clients[2], "c:emit-date", { event: "date", ms });
+    }, [2]);
+    const iso = new Date(ms).toJSON();
+    for (const g of got) assert.deepEqual(g, [[iso, { at: iso }]]);
+  });
+
   it("Node's redis-emitter reaches sockeye's sockets, and sockeye's emitter reaches Node's", async (t) => {
     if (mode !== "classic") return t.skip("the emitters speak the classic protocol");
     const pub = createClient({ url: redis.url });

@@ -42,6 +42,12 @@ function controls(io) {
       socket.join(room);
       cb?.();
     });
+    // A Date cannot come from the test as JSON: it is made here (msgpack carries it as a
+    // timestamp extension).
+    socket.on("c:emit-date", ({ event, ms }, cb) => {
+      io.emit(event, new Date(ms), { at: new Date(ms) });
+      cb?.();
+    });
     socket.on("c:emit", ({ event, args = [], ...sel }, cb) => {
       selection(io, sel).emit(event, ...args);
       cb?.();

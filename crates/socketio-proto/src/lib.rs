@@ -66,7 +66,7 @@ mod value;
 
 pub use ack::AckTable;
 pub use args::{Args, ArgsMismatch, from_args, to_args};
-pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, write_msgpack};
+pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, timestamp_to_iso, write_msgpack};
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,
     PacketData, PacketType, Parser, RESERVED_EVENTS, encode, encode_event, encode_event_msgpack,

@@ -29,7 +29,7 @@ pub enum MsgpackError {
     #[error("msgpack: nested deeper than {MAX_DEPTH}")]
     TooDeep,
     /// A marker byte this codec does not read (`0xc1`, or an extension other than
-    /// notepack's `undefined`).
+    /// notepack's `undefined`, a timestamp, or notepack's former `ArrayBuffer` and `Date`).
     #[error("msgpack: unsupported type 0x{0:02x}")]
     Unsupported(u8),
     /// A string is not UTF-8.
@@ -312,6 +312,20 @@ impl<'a> Reader<'a> {
                 }
                 return Ok(None);
             }
+            0xd6 => self.extension(marker, 4)?,
+            0xd7 => self.extension(marker, 8)?,
+            0xc7 => {
+                let n = self.len8()?;
+                self.extension(marker, n)?
+            }
+            0xc8 => {
+                let n = self.len16()?;
+                self.extension(marker, n)?
+            }
+            0xc9 => {
+                let n = self.len32()?;
+                self.extension(marker, n)?
+            }
             0xd9 => {
                 let n = self.len8()?;
                 self.string(n)?
@@ -351,6 +365,23 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(bytes)
             .map(|s| Value::String(s.to_owned()))
             .map_err(|_| MsgpackError::Utf8)
+    }
+
+    /// An extension of `n` bytes of data, read as notepack reads it: a timestamp is a `Date`
+    /// (here the string JSON makes of it); type 0 is an `ArrayBuffer` in an `ext`, and a `Date`
+    /// in milliseconds in a `fixext 8` (how notepack once wrote them).
+    fn extension(&mut self, marker: u8, n: usize) -> Result<Value, MsgpackError> {
+        let kind = self.byte()?;
+        let data = self.take(n)?;
+        match (kind, marker) {
+            // a `Date` out of JavaScript's range is `null`, as JSON writes an invalid one
+            (0xff, 0xd6 | 0xd7 | 0xc7) | (0, 0xd7) => {
+                let kind = i8::from_be_bytes([kind]);
+                Ok(socketio_proto::timestamp_to_iso(kind, data).map_or(Value::Null, Value::String))
+            }
+            (0, 0xc7..=0xc9) => Ok(Value::Binary(Bytes::copy_from_slice(data))),
+            _ => Err(MsgpackError::Unsupported(marker)),
+        }
     }
 
     fn binary(&mut self, n: usize) -> Result<Value, MsgpackError> {
@@ -448,6 +479,48 @@ mod tests {
         assert_eq!(decode(&[]), Err(MsgpackError::Truncated));
         let deep = vec![0x91; MAX_DEPTH + 1];
         assert_eq!(decode(&deep), Err(MsgpackError::TooDeep));
+    }
+
+    /// What notepack.io 3 and `@msgpack/msgpack` 2.8 write (the same bytes) for
+    /// `new Date(ms)`, and `JSON.stringify` of that `Date`, from Node.
+    #[test]
+    fn dates_read_as_json_writes_them() {
+        let hex = |s: &str| -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+                .collect()
+        };
+        for (bytes, json) in [
+            ("d6ff67497f70", "2024-11-29T08:46:40.000Z"),
+            ("d7ff1d53530067497f70", "2024-11-29T08:46:40.123Z"),
+            ("c70cff3b8b87c0ffffffffffffffff", "1969-12-31T23:59:59.999Z"),
+            (
+                "c70cff00000000000007dba8218000",
+                "+275760-09-13T00:00:00.000Z",
+            ),
+            ("d700000001937719cdfb", "2024-11-29T08:46:40.123Z"),
+        ] {
+            assert_eq!(
+                decode(&hex(bytes)),
+                Ok(Value::String(json.into())),
+                "{bytes}"
+            );
+        }
+        // one millisecond past the last `Date`: an invalid one, `null` in JSON
+        assert_eq!(
+            decode(&hex("c70cff000f4240000007dba8218000")),
+            Ok(Value::Null)
+        );
+        // notepack's old ArrayBuffer; an extension of no known type
+        assert_eq!(
+            decode(&[0xc7, 2, 0, 7, 8]),
+            Ok(Value::Binary(Bytes::from_static(&[7, 8])))
+        );
+        assert_eq!(
+            decode(&[0xd6, 5, 0, 0, 0, 0]),
+            Err(MsgpackError::Unsupported(0xd6))
+        );
     }
 
     #[test]

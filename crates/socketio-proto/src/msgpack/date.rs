@@ -10,9 +10,17 @@ pub(crate) const NOTEPACK_DATE: i8 = 0;
 /// The largest distance from the epoch a JavaScript `Date` holds, in milliseconds.
 const MAX_MS: i64 = 8_640_000_000_000_000;
 
-/// The ISO 8601 string of an extension's date, or `None` for a body of the wrong size or a
-/// date outside JavaScript's range (an invalid `Date`, which `toJSON` makes `null`).
-pub(crate) fn timestamp_to_iso(kind: i8, body: &[u8]) -> Option<String> {
+/// The ISO 8601 string of a msgpack extension's date (`kind` -1, the timestamp, or 0,
+/// `notepack.io` 2's `Date` in a fixext 8), or `None` for another kind, a body of the wrong
+/// size or a date outside JavaScript's range (an invalid `Date`, which `toJSON` makes `null`).
+/// For other msgpack readers of JavaScript peers (the Redis adapters' messages).
+///
+/// ```
+/// use socketio_proto::timestamp_to_iso;
+/// assert_eq!(timestamp_to_iso(-1, &[0, 0, 0, 0]).as_deref(), Some("1970-01-01T00:00:00.000Z"));
+/// assert_eq!(timestamp_to_iso(-1, &[0; 3]), None);
+/// ```
+pub fn timestamp_to_iso(kind: i8, body: &[u8]) -> Option<String> {
     let ms = match (kind, body.len()) {
         (NOTEPACK_DATE, 8) => i64::from_be_bytes(body.try_into().ok()?),
         (-1, 4) => i64::from(u32::from_be_bytes(body.try_into().ok()?)) * 1000,

@@ -16,6 +16,7 @@ mod date;
 mod read;
 mod write;
 
+pub use date::timestamp_to_iso;
 pub use read::read_msgpack;
 pub use write::write_msgpack;
 
