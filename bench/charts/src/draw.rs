@@ -2,6 +2,7 @@
 //! its figures span more than a decade (linear from zero otherwise, where a log axis would
 //! make small noise look like growth), one line per series, coloured by peer.
 
+use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -97,16 +98,69 @@ pub(crate) fn png(chart: &Chart) -> Result<Vec<u8>, String> {
         x0 /= 2.0;
         x1 *= 2.0;
     }
-    let xs = (x0 / 1.25..x1 * 1.25).log_scale();
+    // The x ticks are the measured sizes themselves (log-spaced already): the default
+    // ticks of a log axis crowd between 1k and 10k and may miss the last point.
+    let mut ticks: Vec<f64> = chart
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .collect();
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    if ticks.is_empty() {
+        ticks = vec![x0, x1];
+    }
+    let xs = (x0 / 1.25..x1 * 1.25).log_scale().with_key_points(ticks);
+    let lx = |x: f64| (x.ln() - (x0 / 1.25).ln()) / ((x1 * 1.25).ln() - (x0 / 1.25).ln());
     if y1 / y0 > 10.0 {
-        draw(chart, &mut rgb, xs, (y0 / 1.5..y1 * 1.5).log_scale())?;
+        let (ya, yb) = (y0 / 1.5, y1 * 1.5);
+        let at = legend_corner(chart, |x, y| {
+            (lx(x), (y.ln() - ya.ln()) / (yb.ln() - ya.ln()))
+        });
+        draw(chart, &mut rgb, xs, (ya..yb).log_scale(), at)?;
     } else {
-        draw(chart, &mut rgb, xs, 0.0..y1 * 1.15)?;
+        let yb = y1 * 1.15;
+        let at = legend_corner(chart, |x, y| (lx(x), y / yb));
+        draw(chart, &mut rgb, xs, 0.0..yb, at)?;
     }
     encode(&rgb)
 }
 
-fn draw<X, Y>(chart: &Chart, rgb: &mut [u8], xs: X, ys: Y) -> Result<(), String>
+/// The corner of the plot where the legend hides the fewest points; `unit` maps a point to
+/// where it is drawn, (0, 0) bottom left to (1, 1) top right.
+fn legend_corner(chart: &Chart, unit: impl Fn(f64, f64) -> (f64, f64)) -> SeriesLabelPosition {
+    // The legend's box, roughly: a third of the width, 8% of the height per line.
+    let (w, h) = (0.34, 0.08 * chart.series.len() as f64 + 0.04);
+    let corners = [
+        (SeriesLabelPosition::UpperLeft, 0.0, 1.0 - h),
+        (SeriesLabelPosition::UpperRight, 1.0 - w, 1.0 - h),
+        (SeriesLabelPosition::LowerRight, 1.0 - w, 0.0),
+        (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
+    ];
+    let hidden = |ux: f64, uy: f64| {
+        let points = chart.series.iter().flat_map(|s| s.points.iter());
+        points
+            .map(|&(x, y)| unit(x, y))
+            .filter(|&(px, py)| px >= ux && px <= ux + w && py >= uy && py <= uy + h)
+            .count()
+    };
+    let mut best = (usize::MAX, SeriesLabelPosition::UpperLeft);
+    for (pos, ux, uy) in corners {
+        let n = hidden(ux, uy);
+        if n < best.0 {
+            best = (n, pos);
+        }
+    }
+    best.1
+}
+
+fn draw<X, Y>(
+    chart: &Chart,
+    rgb: &mut [u8],
+    xs: X,
+    ys: Y,
+    legend: SeriesLabelPosition,
+) -> Result<(), String>
 where
     X: AsRangedCoord<Value = f64>,
     Y: AsRangedCoord<Value = f64>,
@@ -132,7 +186,9 @@ where
         .label_style((FAMILY, 15))
         .x_label_formatter(&|v| short(*v))
         .y_label_formatter(&|v| short(*v))
-        .light_line_style(RGBColor(235, 235, 235))
+        // A log axis' light lines bunch up below each power of ten: the bold ones (at the
+        // labels) are grid enough.
+        .max_light_lines(0)
         .bold_line_style(RGBColor(205, 205, 205))
         .draw()
         .map_err(err)?;
@@ -176,7 +232,7 @@ where
         .map_err(err)?;
     }
     ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(180, 180, 180))
         .label_font((FAMILY, 15))
