@@ -109,7 +109,7 @@ struct Cli {
     /// Connections (idle, echo, ack) or receivers (fanout), 1-1000000
     #[arg(long, value_name = "N", default_value_t = 100)]
     clients: usize,
-    /// Requests in flight per client; fanout: broadcasts
+    /// Requests in flight per client (echo, ack, churn); fanout: broadcasts
     #[arg(long, value_name = "W", default_value_t = 1)]
     inflight: usize,
     /// Payload bytes, timestamp included (text: 21 at least)

@@ -35,9 +35,10 @@ struct Load {
     open_loop: bool,
     /// Setting up rooms: every acknowledgement is a join's.
     setup: bool,
-    /// Churn: per client, its next step (even: leave, odd: join) and when its request went.
+    /// Churn: per client, its next step (even: leave, odd: join) and when its requests in
+    /// flight went.
     steps: Vec<u64>,
-    step_sent_ns: Vec<u64>,
+    step_sent_ns: Vec<std::collections::VecDeque<u64>>,
     /// Churn: the rooms each client goes through.
     churn_rooms: u64,
     measuring: bool,

@@ -83,9 +83,12 @@ impl Load {
     /// (leave `k0`, join `k0`, leave `k1`, ...), so that it is back in all of them every
     /// second step.
     fn churn_step(&mut self, ci: usize, c: &mut Client) {
-        let Some(&step) = self.steps.get(ci) else {
+        let Some(step) = self.steps.get_mut(ci) else {
             return;
         };
+        let s = *step;
+        *step += 1;
+        let step = s;
         let room = (step / 2) % self.churn_rooms.max(1);
         let verb = if step % 2 == 0 { "leave" } else { "join" };
         let mut buf = std::mem::take(&mut self.buf);
@@ -93,8 +96,8 @@ impl Load {
         self.buf = buf;
         self.sent += 1;
         let now = self.now_ns();
-        if let Some(t) = self.step_sent_ns.get_mut(ci) {
-            *t = now;
+        if let Some(q) = self.step_sent_ns.get_mut(ci) {
+            q.push_back(now);
         }
     }
 
@@ -105,11 +108,9 @@ impl Load {
         if self.measuring {
             self.received_in_window += 1;
         }
-        if let Some(&t) = self.step_sent_ns.get(ci) {
+        // A socket's requests are answered in order: the oldest one sent is this one.
+        if let Some(t) = self.step_sent_ns.get_mut(ci).and_then(|q| q.pop_front()) {
             self.record(t);
-        }
-        if let Some(s) = self.steps.get_mut(ci) {
-            *s += 1;
         }
         if self.sending {
             self.churn_step(ci, c);
@@ -119,8 +120,9 @@ impl Load {
 
 /// `churn`: every client joins `--rooms` rooms (`k0`.., the same names for all, so each
 /// room has `--clients` members and the namespace `--rooms` rooms, plus `--fill-rooms`),
-/// then leaves and joins them again in a closed loop, one request in flight each; the
-/// server's CPU per acknowledged join or leave is what it measures.
+/// then leaves and joins them again in a closed loop, `--inflight` requests in flight each
+/// (a socket's requests are handled in order, so the leave and the join of one room never
+/// swap); the server's CPU per acknowledged join or leave is what it measures.
 pub(crate) fn churn(cfg: &Config) -> Result<Report, String> {
     let per = cfg.rooms.max(1);
     let mut net = Net::new(&cfg.addrs, &cfg.path, cfg.clients + cfg.fill_clients)?;
@@ -149,11 +151,13 @@ pub(crate) fn churn(cfg: &Config) -> Result<Report, String> {
     load.setup = false;
     let slots = ids.iter().max().map_or(0, |&m| m + 1);
     load.steps = vec![0; slots];
-    load.step_sent_ns = vec![0; slots];
+    load.step_sent_ns = vec![std::collections::VecDeque::new(); slots];
     load.sending = true;
     for &ci in &ids {
         if let Some(c) = net.client(ci) {
-            load.churn_step(ci, c);
+            for _ in 0..cfg.inflight {
+                load.churn_step(ci, c);
+            }
         }
         net.flush(ci);
     }
