@@ -78,6 +78,23 @@ pub(crate) fn short(v: f64) -> String {
     format!("{s}{unit}")
 }
 
+/// 32 → "32 B", 1024 → "1 KiB", 999936 → "977 KiB": ticks of an axis of bytes.
+pub(crate) fn bytes(v: f64) -> String {
+    let (d, unit) = if v >= 1024.0 * 1024.0 {
+        (1024.0 * 1024.0, "MiB")
+    } else if v >= 1024.0 {
+        (1024.0, "KiB")
+    } else {
+        (1.0, "B")
+    };
+    let x = v / d;
+    if x >= 100.0 || (x - x.round()).abs() < 0.05 {
+        format!("{x:.0} {unit}")
+    } else {
+        format!("{x:.1} {unit}")
+    }
+}
+
 /// Draws `chart` and returns the PNG's bytes.
 pub(crate) fn png(chart: &Chart) -> Result<Vec<u8>, String> {
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
@@ -168,6 +185,8 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let err = |e: DrawingAreaErrorKind<_>| format!("{}: {e}", chart.id);
+    // An x axis of sizes in bytes ("payload (bytes)") is labelled in B, KiB and MiB.
+    let in_bytes = chart.x_label.contains("bytes");
     let root = BitMapBackend::<RGBPixel>::with_buffer_and_format(rgb, (WIDTH, HEIGHT))
         .map_err(|e| format!("{}: {e}", chart.id))?
         .into_drawing_area();
@@ -184,7 +203,7 @@ where
         .y_desc(&chart.y_label)
         .axis_desc_style((FAMILY, 17))
         .label_style((FAMILY, 15))
-        .x_label_formatter(&|v| short(*v))
+        .x_label_formatter(&|v| if in_bytes { bytes(*v) } else { short(*v) })
         .y_label_formatter(&|v| short(*v))
         // A log axis' light lines bunch up below each power of ten: the bold ones (at the
         // labels) are grid enough.
@@ -267,6 +286,16 @@ mod tests {
         assert_eq!(short(1_048_576.0), "1.05M");
         assert_eq!(short(0.25), "0.25");
         assert_eq!(short(0.012), "0.012");
+    }
+
+    #[test]
+    fn byte_labels() {
+        assert_eq!(bytes(32.0), "32 B");
+        assert_eq!(bytes(1024.0), "1 KiB");
+        assert_eq!(bytes(1536.0), "1.5 KiB");
+        assert_eq!(bytes(262_144.0), "256 KiB");
+        assert_eq!(bytes(999_936.0), "976 KiB");
+        assert_eq!(bytes(1_048_576.0), "1 MiB");
     }
 
     #[test]
