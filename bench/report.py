@@ -7,7 +7,8 @@ show the range of the ratio over the runs.
 usage: report.py results.tsv machine.md "command" head.md [notes.md [piece.md ...]]
 
 The pieces (bench/benchmarks.recovery.md from bench/run --recovery, bench/benchmarks.storm.md
-from bench/storm, bench/benchmarks.cluster.md from bench/cluster, the last section) follow the
+from bench/storm, bench/benchmarks.growth.md from bench/run --growth, bench/benchmarks.cluster.md
+from bench/cluster, the last section) follow the
 notes as their own runs last wrote them, those that exist: a full bench/run measures none of
 them.
 """

@@ -4,6 +4,7 @@
 //! - `echo` (data): emits `echo` back to the sender with the same argument;
 //! - `ack` (data, ack): acknowledges with the same argument;
 //! - `join` (room, ack): joins the room, then acknowledges;
+//! - `leave` (room, ack): leaves the room, then acknowledges;
 //! - `bcast` (room, data): emits `b` with the data to everyone in the room.
 //!
 //! Listens on `--host`/`HOST` and `--port`/`PORT` (defaults 127.0.0.1 and 3000; port 0 picks
@@ -20,7 +21,7 @@ use clap::Parser;
 use sockeye::{Ack, ConnectionStateRecovery, Socket, SocketIo, Value};
 use sockeye_redis::{RedisAdapter, RedisConfig};
 
-/// The sockeye benchmark server: the handlers echo, ack, join and bcast, as in every peer
+/// The sockeye benchmark server: the handlers echo, ack, join, leave and bcast, as in every peer
 /// of bench/peers; prints its URL once listening.
 #[derive(Parser)]
 #[command(name = "bench-server", version)]
@@ -54,6 +55,13 @@ fn install(io: &SocketIo) {
                 "join",
                 |socket: Socket, room: String, ack: Ack| async move {
                     socket.join(room);
+                    ack.send(&());
+                },
+            );
+            socket.on(
+                "leave",
+                |socket: Socket, room: String, ack: Ack| async move {
+                    socket.leave(room);
                     ack.send(&());
                 },
             );

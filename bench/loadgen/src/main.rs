@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! sockeye-loadgen MODE [options]   (sockeye-loadgen --help lists them)
-//!   MODE: idle | handshake | echo | ack | fanout | storm
+//!   MODE: idle | handshake | echo | ack | fanout | churn | storm
 //! ```
 //! Every run ends with one `RESULT key=value ...` line; `complete=1` means every message
 //! (and every connection) arrived, and the exit status is non-zero otherwise.
@@ -47,6 +47,9 @@ pub(crate) enum Mode {
     Ack,
     /// Broadcasts to rooms of receivers
     Fanout,
+    /// Each client, in --rooms rooms, leaves and joins them again in turn; measures the
+    /// server's CPU per join or leave
+    Churn,
     /// Receivers in rooms under a steady broadcast stream lose their connections at once
     /// and reconnect with socket.io-client's backoff (with --recovery: recovering their
     /// sessions); measures the time until all are back and whether every broadcast arrived
@@ -71,6 +74,8 @@ pub(crate) struct Config {
     pub(crate) warmup: Duration,
     pub(crate) hold: Duration,
     pub(crate) rooms: usize,
+    pub(crate) fill_rooms: usize,
+    pub(crate) fill_clients: usize,
     pub(crate) rate: Option<f64>,
     pub(crate) concurrency: usize,
     pub(crate) max_ops: u64,
@@ -104,7 +109,7 @@ struct Cli {
     /// Connections (idle, echo, ack) or receivers (fanout), 1-1000000
     #[arg(long, value_name = "N", default_value_t = 100)]
     clients: usize,
-    /// Requests in flight per client; fanout: broadcasts
+    /// Requests in flight per client (echo, ack, churn); fanout: broadcasts
     #[arg(long, value_name = "W", default_value_t = 1)]
     inflight: usize,
     /// Payload bytes, timestamp included (text: 21 at least)
@@ -125,10 +130,19 @@ struct Cli {
     /// idle: seconds to hold the connections
     #[arg(long, value_name = "S", default_value = "2", value_parser = seconds)]
     hold: Duration,
-    /// fanout: rooms the receivers are spread over
+    /// fanout: rooms the receivers are spread over; churn: rooms each client is in
     #[arg(long, value_name = "R", default_value_t = 1)]
     rooms: usize,
-    /// fanout: broadcasts per second instead of closed loop
+    /// fanout, churn: first fill the namespace with T more rooms (f0, f1, ...), held by
+    /// --fill-clients sockets, 0-1000000
+    #[arg(long, value_name = "T", default_value_t = 0)]
+    fill_rooms: usize,
+    /// The sockets that hold the --fill-rooms rooms, 1-10000
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    fill_clients: usize,
+    /// fanout: broadcasts per second instead of closed loop; echo, ack: requests per second
+    /// in all, spread over the clients in turn (instead of --inflight each), and the
+    /// server's memory per connection measured before they start
     #[arg(long, value_name = "R")]
     rate: Option<f64>,
     /// Handshakes in flight at once
@@ -182,6 +196,8 @@ fn config(cli: Cli) -> Result<Config, String> {
         warmup: cli.warmup,
         hold: cli.hold,
         rooms: cli.rooms,
+        fill_rooms: cli.fill_rooms,
+        fill_clients: cli.fill_clients,
         rate: cli.rate,
         concurrency: cli.concurrency.clamp(1, 10_000),
         max_ops: cli.max_ops.unwrap_or(u64::MAX),
@@ -213,6 +229,15 @@ fn config(cli: Cli) -> Result<Config, String> {
     if cfg.clients == 0 || cfg.clients > 1_000_000 {
         return Err("--clients must be between 1 and 1000000".into());
     }
+    if cfg.fill_rooms > 1_000_000 {
+        return Err("--fill-rooms must be at most 1000000".into());
+    }
+    if cfg.fill_clients == 0 || cfg.fill_clients > 10_000 {
+        return Err("--fill-clients must be between 1 and 10000".into());
+    }
+    if cfg.rooms == 0 || cfg.rooms > 1_000_000 {
+        return Err("--rooms must be between 1 and 1000000".into());
+    }
     if let Some(rate) = cfg.rate
         && !(rate > 0.0 && rate <= 1e7)
     {
@@ -234,7 +259,12 @@ fn run(cfg: &Config) -> Result<stats::Report, String> {
     // Raise the descriptor limit as far as the hard limit allows (safe wrapper, no unsafe).
     let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024) as usize;
     let per_proc = limit.saturating_sub(64).max(64);
-    let needed = cfg.clients * sockets_per_client(cfg.transport) + 1;
+    let fillers = if cfg.fill_rooms > 0 {
+        cfg.fill_clients.min(cfg.fill_rooms)
+    } else {
+        0
+    };
+    let needed = (cfg.clients + fillers) * sockets_per_client(cfg.transport) + 1;
     let procs = cfg.procs.unwrap_or(needed.div_ceil(per_proc)).max(1);
     if cfg.child || procs == 1 {
         if needed > per_proc {
@@ -247,6 +277,7 @@ fn run(cfg: &Config) -> Result<stats::Report, String> {
             Mode::Handshake => modes::handshake(cfg),
             Mode::Echo | Mode::Ack => modes::echo(cfg),
             Mode::Fanout => modes::fanout(cfg),
+            Mode::Churn => modes::churn(cfg),
             Mode::Storm => storm::storm(cfg),
         };
     }

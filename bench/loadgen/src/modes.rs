@@ -1,5 +1,10 @@
 //! The workloads: idle connections, handshakes, echo and ack round trips, room fan-out.
-//! Each runs its clients on one [`Net`] and ends with one [`Report`].
+//! Each runs its clients on one [`Net`] and ends with one [`Report`]; room churn (joins and
+//! leaves) and the rooms that fill a namespace first are in `rooms.rs`.
+
+mod rooms;
+
+pub(crate) use rooms::churn;
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -26,6 +31,16 @@ struct Load {
     pad: Vec<u8>,
     /// Sending new requests (off while ramping and draining).
     sending: bool,
+    /// Requests go out at a fixed rate (`--rate`), not one for each answer.
+    open_loop: bool,
+    /// Setting up rooms: every acknowledgement is a join's.
+    setup: bool,
+    /// Churn: per client, its next step (even: leave, odd: join) and when its requests in
+    /// flight went.
+    steps: Vec<u64>,
+    step_sent_ns: Vec<std::collections::VecDeque<u64>>,
+    /// Churn: the rooms each client goes through.
+    churn_rooms: u64,
     measuring: bool,
     hist: Histogram<u64>,
     connected: u64,
@@ -68,6 +83,11 @@ impl Load {
             t0: Instant::now(),
             pad: vec![b'x'; pad_len],
             sending: false,
+            open_loop: false,
+            setup: false,
+            steps: Vec::new(),
+            step_sent_ns: Vec::new(),
+            churn_rooms: 1,
             measuring: false,
             hist: stats::histogram()?,
             connected: 0,
@@ -206,7 +226,7 @@ impl std::fmt::Write for Bytes<'_> {
 }
 
 impl Scenario for Load {
-    fn on_msg(&mut self, _ci: usize, c: &mut Client, m: Msg<'_>) {
+    fn on_msg(&mut self, ci: usize, c: &mut Client, m: Msg<'_>) {
         match m {
             Msg::Connected => {
                 self.connected += 1;
@@ -227,8 +247,12 @@ impl Scenario for Load {
                 self.on_event(c, name, rest, bin);
             }
             Msg::Ack { rest, bin, .. } => {
-                if self.mode == Mode::Fanout {
+                if self.mode == Mode::Fanout || self.setup {
                     self.joined += 1;
+                    return;
+                }
+                if self.mode == Mode::Churn {
+                    self.churned(ci, c);
                     return;
                 }
                 let Some((ts, _)) = self.read_payload(rest, bin) else {
@@ -269,7 +293,7 @@ impl Load {
             self.received_in_window += 1;
         }
         self.record(ts);
-        if self.sending {
+        if self.sending && !self.open_loop {
             self.send_request(c);
         }
     }
@@ -469,27 +493,61 @@ pub(crate) fn echo(cfg: &Config) -> Result<Report, String> {
     let mut net = Net::new(&cfg.addrs, &cfg.path, cfg.clients)?;
     let mut load = Load::new(cfg)?;
     let mut fails = Failures::default();
+    let rss_before = stats::rss_sum(&cfg.server_pids);
     let ids = ramp(cfg, &mut net, &mut load, &mut fails, cfg.clients, |_| 0)?;
+    // --rate: the connections' idle memory first (as `idle` measures it: a second after the
+    // ramp), then requests at the rate, spread over the clients in turn.
+    let mut rss_after = None;
+    if cfg.rate.is_some() {
+        hold(&mut net, &mut load, &mut fails, Duration::from_secs(1))?;
+        rss_after = stats::rss_sum(&cfg.server_pids);
+    }
     load.sending = true;
-    for &ci in &ids {
-        if let Some(c) = net.client(ci) {
-            for _ in 0..cfg.inflight {
+    load.open_loop = cfg.rate.is_some();
+    if !load.open_loop {
+        for &ci in &ids {
+            if let Some(c) = net.client(ci) {
+                for _ in 0..cfg.inflight {
+                    load.send_request(c);
+                }
+            }
+            net.flush(ci);
+        }
+    }
+    let started = Instant::now();
+    let mut next = 0usize;
+    let mut paced = |net: &mut Net, load: &mut Load| {
+        let Some(rate) = cfg.rate else { return };
+        let due = (started.elapsed().as_secs_f64() * rate) as u64;
+        for _ in 0..due.saturating_sub(load.sent).min(10_000) {
+            let Some(&ci) = ids.get(next % ids.len().max(1)) else {
+                return;
+            };
+            next += 1;
+            if let Some(c) = net.client(ci) {
                 load.send_request(c);
             }
+            net.flush(ci);
         }
-        net.flush(ci);
-    }
+    };
+    let turn = if load.open_loop {
+        Duration::from_millis(1)
+    } else {
+        TURN
+    };
     let end = Instant::now() + cfg.warmup;
     while Instant::now() < end {
-        net.turn(&mut load, TURN)?;
+        net.turn(&mut load, turn)?;
         fails.take(&mut net);
+        paced(&mut net, &mut load);
     }
     load.measuring = true;
     let cpu = CpuWindow::start(&cfg.server_pids);
     let end = Instant::now() + cfg.duration;
     while Instant::now() < end && load.received_in_window < cfg.max_ops {
-        net.turn(&mut load, TURN)?;
+        net.turn(&mut load, turn)?;
         fails.take(&mut net);
+        paced(&mut net, &mut load);
     }
     let spent = cpu.stop();
     load.measuring = false;
@@ -509,6 +567,13 @@ pub(crate) fn echo(cfg: &Config) -> Result<Report, String> {
     );
     r.cpu(&spent, round_trips, "round_trip");
     r.latency(&load.hist);
+    if let (Some(a), Some(b)) = (rss_before, rss_after) {
+        r.put("server_rss_kib", b / 1024);
+        r.put_f(
+            "server_rss_per_conn_kib",
+            b.saturating_sub(a) as f64 / 1024.0 / ids.len().max(1) as f64,
+        );
+    }
     r.put("sent", load.sent);
     r.put("received", load.received);
     r.put("lost", load.sent.saturating_sub(load.received));
@@ -534,9 +599,10 @@ pub(crate) fn echo(cfg: &Config) -> Result<Report, String> {
 /// keeping `cfg.inflight` broadcasts incomplete at a time, or at `cfg.rate` per second.
 pub(crate) fn fanout(cfg: &Config) -> Result<Report, String> {
     let rooms = cfg.rooms.max(1) as u32;
-    let mut net = Net::new(&cfg.addrs, &cfg.path, cfg.clients + 1)?;
+    let mut net = Net::new(&cfg.addrs, &cfg.path, cfg.clients + 1 + cfg.fill_clients)?;
     let mut load = Load::new(cfg)?;
     let mut fails = Failures::default();
+    let filled = rooms::fill(cfg, &mut net, &mut load, &mut fails)?;
     // Client i goes to node i % nodes (Net's round-robin); each run of `nodes` consecutive
     // clients joins one room, so that a room of `nodes` members or more has some on every
     // node (with one node: client i in room i % rooms, as always).
@@ -545,6 +611,8 @@ pub(crate) fn fanout(cfg: &Config) -> Result<Report, String> {
         ((i / nodes) % rooms as usize) as u32
     })?;
     load.room_size = vec![0; rooms as usize];
+    // The filler's joins were counted already.
+    let base = load.joined;
     for &ci in &ids {
         let Some(c) = net.client(ci) else { continue };
         let room = c.tag;
@@ -559,12 +627,16 @@ pub(crate) fn fanout(cfg: &Config) -> Result<Report, String> {
         net.flush(ci);
     }
     let end = Instant::now() + DRAIN + Duration::from_millis(ids.len() as u64);
-    while load.joined < ids.len() as u64 && Instant::now() < end {
+    while load.joined - base < ids.len() as u64 && Instant::now() < end {
         net.turn(&mut load, TURN)?;
         fails.take(&mut net);
     }
-    if load.joined < ids.len() as u64 {
-        return Err(format!("only {} of {} joined", load.joined, ids.len()));
+    if load.joined - base < ids.len() as u64 {
+        return Err(format!(
+            "only {} of {} joined",
+            load.joined - base,
+            ids.len()
+        ));
     }
     let sender = ramp(cfg, &mut net, &mut load, &mut fails, 1, |_| u32::MAX)?;
     let Some(&sender) = sender.first() else {
@@ -646,6 +718,7 @@ pub(crate) fn fanout(cfg: &Config) -> Result<Report, String> {
     r.put("receivers", ids.len());
     r.put("nodes", nodes);
     r.put("rooms", rooms);
+    r.put("fill_rooms", filled);
     r.put("broadcasts", load.sent);
     r.put("deliveries", deliveries);
     if let Some(spent) = &spent {

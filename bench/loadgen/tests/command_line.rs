@@ -71,6 +71,23 @@ fn mistakes_are_refused_in_plain_words() {
         "[possible values: websocket, polling, upgrade]",
     );
     assert_refused(&["fanout", "--rate", "0"], "--rate must be positive");
+    assert_refused(&["echo", "--rate=-5"], "--rate must be positive");
+    assert_refused(
+        &["churn", "--rooms", "0"],
+        "--rooms must be between 1 and 1000000",
+    );
+    assert_refused(
+        &["churn", "--fill-rooms", "2000000"],
+        "--fill-rooms must be at most 1000000",
+    );
+    assert_refused(
+        &["fanout", "--fill-clients", "0"],
+        "--fill-clients must be between 1 and 10000",
+    );
+    assert_refused(
+        &["churn", "--fill-rooms", "some"],
+        "invalid value 'some' for '--fill-rooms <T>'",
+    );
     assert_refused(
         &["echo", "--addr", "localhost"],
         "invalid value 'localhost' for '--addr <ADDR>'",

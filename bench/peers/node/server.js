@@ -1,5 +1,5 @@
 // The Node socket.io 4.8 peer of the benchmarks: the same handlers as tools/bench-server.rs
-// (echo, ack, join, bcast) on HOST:PORT (defaults 127.0.0.1 and 3000), with socket.io's
+// (echo, ack, join, leave, bcast) on HOST:PORT (defaults 127.0.0.1 and 3000), with socket.io's
 // default engine (ws). With REDIS_URL it joins a cluster through @socket.io/redis-adapter
 // (classic pub/sub, node-redis clients), as bench-server does with --redis. With RECOVERY=1
 // it turns on connection state recovery with its defaults, as bench-server does with --recovery.
@@ -22,6 +22,10 @@ io.on("connection", (socket) => {
   });
   socket.on("join", (room, ack) => {
     socket.join(room);
+    if (typeof ack === "function") ack();
+  });
+  socket.on("leave", (room, ack) => {
+    socket.leave(room);
     if (typeof ack === "function") ack();
   });
   socket.on("bcast", (room, data) => io.to(room).emit("b", data));

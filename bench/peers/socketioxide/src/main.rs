@@ -1,5 +1,5 @@
 //! The socketioxide peer of the benchmarks: the same handlers as `tools/bench-server.rs`
-//! (`echo`, `ack`, `join`, `bcast`), served the same way (hyper, HTTP/1.1 and HTTP/2 with
+//! (`echo`, `ack`, `join`, `leave`, `bcast`), served the same way (hyper, HTTP/1.1 and HTTP/2 with
 //! upgrades, TCP_NODELAY) on `HOST`:`PORT` (defaults 127.0.0.1 and 3000).
 //!
 //! Payloads are `rmpv::Value`, the type socketioxide recommends when binary data may come
@@ -19,7 +19,10 @@ async fn main() {
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
-    let (svc, io) = SocketIo::new_svc();
+    // The limit on one message that socket.io and sockeye have by default
+    // (maxHttpBufferSize, 1e6 bytes); socketioxide's own default is 1e5, which would
+    // close the connection of bench/run --growth's largest payloads.
+    let (svc, io) = SocketIo::builder().max_payload(1_000_000).build_svc();
     io.ns("/", async |s: SocketRef| {
         s.on("echo", async |s: SocketRef, Data(d): Data<Value>| {
             let _ = s.emit("echo", &d);
@@ -31,6 +34,13 @@ async fn main() {
             "join",
             async |s: SocketRef, Data(room): Data<String>, ack: AckSender| {
                 s.join(room);
+                let _ = ack.send(&());
+            },
+        );
+        s.on(
+            "leave",
+            async |s: SocketRef, Data(room): Data<String>, ack: AckSender| {
+                s.leave(room);
                 let _ = ack.send(&());
             },
         );
