@@ -81,6 +81,7 @@ mod driver;
 mod emitter;
 mod error;
 pub mod msgpack;
+mod registry;
 mod requests;
 mod sharded;
 mod streams;
@@ -94,6 +95,7 @@ use sockeye::{ClusterAdapter, ClusterAdapterFactory, NamespaceHandle};
 pub use config::{EmitterConfig, RedisConfig, ShardedConfig, StreamsConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
 pub use error::{ConnectError, EmitterError};
+pub use registry::{NodeRegistry, NodeRegistryConfig};
 
 /// Makes the cluster adapter factories of this crate, for
 /// [`sockeye::Builder::adapter`].
