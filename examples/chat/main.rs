@@ -58,7 +58,13 @@ struct Options {
     /// forwards the requests of a session it does not own to the node that does, signing them
     /// with this secret, which every node of the cluster shares (at least 16 characters;
     /// needs --redis, where the nodes find each other)
-    #[arg(long, env = "SOCKEYE_CLUSTER_SECRET", value_name = "SECRET", value_parser = cluster_secret, requires = "redis", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SOCKEYE_CLUSTER_SECRET",
+        value_name = "SECRET",
+        requires = "redis",
+        hide_env_values = true
+    )]
     cluster_secret: Option<String>,
     /// Where this node listens for the requests the other nodes forward to it: keep it
     /// reachable by them only, never by clients
@@ -75,18 +81,24 @@ struct Options {
     cluster_advertise: Option<String>,
 }
 
-fn cluster_secret(value: &str) -> Result<String, String> {
+/// The cluster secret, checked after parsing so that no error message repeats it.
+fn cluster_secret(options: &Options) -> Option<ClusterSecret> {
+    let value = options.cluster_secret.as_ref()?;
+    let refuse = |why: String| -> ! {
+        eprintln!("error: {why} (--cluster-secret or SOCKEYE_CLUSTER_SECRET)");
+        std::process::exit(2);
+    };
     if value.is_empty() {
-        return Err("the cluster secret is empty".to_owned());
+        refuse("the cluster secret is empty".to_owned());
     }
-    if value.len() < ClusterSecret::MIN_LEN {
-        return Err(format!(
+    match ClusterSecret::new(value) {
+        Some(secret) => Some(secret),
+        None => refuse(format!(
             "the cluster secret must have at least {} characters: the nodes sign the requests \
              they forward to each other with it",
             ClusterSecret::MIN_LEN
-        ));
+        )),
     }
-    Ok(value.to_owned())
 }
 
 fn host_port(value: &str) -> Result<String, String> {
@@ -118,6 +130,18 @@ fn seconds(value: &str) -> Result<u64, String> {
 #[tokio::main]
 async fn main() {
     let options = cli::parse::<Options>();
+    let secret = cluster_secret(&options);
+    if secret.is_some()
+        && options.cluster_advertise.is_none()
+        && options.cluster_listen.ip().is_unspecified()
+    {
+        eprintln!(
+            "error: --cluster-listen {} needs --cluster-advertise HOST:PORT: the other nodes \
+             cannot connect to an unspecified address",
+            options.cluster_listen
+        );
+        std::process::exit(2);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -144,11 +168,7 @@ async fn main() {
     // registry tells the other nodes.
     let mut internal = None;
     let mut cluster = None;
-    if let (Some(secret), Some(url)) = (&options.cluster_secret, &options.redis) {
-        let Some(secret) = ClusterSecret::new(secret) else {
-            eprintln!("the cluster secret is too short");
-            std::process::exit(2);
-        };
+    if let (Some(secret), Some(url)) = (secret, &options.redis) {
         let listener = match tokio::net::TcpListener::bind(options.cluster_listen).await {
             Ok(l) => l,
             Err(err) => {
@@ -160,17 +180,10 @@ async fn main() {
             }
         };
         let bound = listener.local_addr().unwrap_or(options.cluster_listen);
-        let address = match &options.cluster_advertise {
-            Some(a) => a.clone(),
-            None if bound.ip().is_unspecified() => {
-                eprintln!(
-                    "--cluster-listen {bound} needs --cluster-advertise HOST:PORT: the other \
-                     nodes cannot connect to an unspecified address"
-                );
-                std::process::exit(2);
-            }
-            None => bound.to_string(),
-        };
+        let address = options
+            .cluster_advertise
+            .clone()
+            .unwrap_or_else(|| bound.to_string());
         let registry =
             match NodeRegistry::register(NodeRegistryConfig::new(url.clone(), address.clone()))
                 .await
