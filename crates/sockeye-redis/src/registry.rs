@@ -71,7 +71,7 @@ struct Inner {
     address: String,
     config: NodeRegistryConfig,
     conn: ConnectionManager,
-    cache: Mutex<HashMap<NodeId, (Location, Instant)>>,
+    cache: Mutex<LookupCache>,
     /// Whether the last heartbeat failed (to log an outage once, and its end once).
     down: AtomicBool,
 }
@@ -87,6 +87,11 @@ impl std::fmt::Debug for NodeRegistry {
 
 /// Attempts at drawing a node id not taken yet (a clash is already 1 in 2^24 per node).
 const CLAIM_ATTEMPTS: usize = 8;
+
+/// Lookups kept at most. A client picks the node id of the sids it makes up, so the ids looked
+/// up are not bounded by the cluster's size: past this many, the answers that name no node are
+/// forgotten first (a real cluster has far fewer nodes than this).
+const CACHE_ENTRIES: usize = 1024;
 
 impl NodeRegistry {
     /// Connects to Redis, claims a node id for `config.address` and starts the heartbeat.
@@ -126,7 +131,7 @@ impl NodeRegistry {
                 address: config.address.clone(),
                 config,
                 conn,
-                cache: Mutex::new(HashMap::new()),
+                cache: Mutex::new(LookupCache::default()),
                 down: AtomicBool::new(false),
             });
             tokio::spawn(heartbeat(Arc::downgrade(&inner)));
@@ -160,8 +165,7 @@ impl NodeRegistry {
             .cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&node)
-            .cloned();
+            .get(node);
         if let Some((location, at)) = &cached {
             if at.elapsed() < inner.config.cache {
                 return location.clone();
@@ -185,7 +189,7 @@ impl NodeRegistry {
             .cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(node, (location.clone(), Instant::now()));
+            .insert(node, location.clone(), Instant::now());
         location
     }
 }
@@ -258,6 +262,34 @@ fn outage(inner: &Inner, why: &dyn std::fmt::Display) {
     }
 }
 
+/// The lookups of other nodes, bounded: see [`CACHE_ENTRIES`].
+#[derive(Default)]
+struct LookupCache {
+    entries: HashMap<NodeId, (Location, Instant)>,
+}
+
+impl LookupCache {
+    fn get(&self, node: NodeId) -> Option<(Location, Instant)> {
+        self.entries.get(&node).cloned()
+    }
+
+    fn insert(&mut self, node: NodeId, location: Location, now: Instant) {
+        if self.entries.len() >= CACHE_ENTRIES && !self.entries.contains_key(&node) {
+            // Addresses are kept (they are the fallback while Redis is away); the rest goes.
+            self.entries
+                .retain(|_, (l, _)| matches!(l, Location::At(_)));
+            if self.entries.len() >= CACHE_ENTRIES {
+                // Only addresses, and that many: the oldest half goes.
+                let mut ages: Vec<Instant> = self.entries.values().map(|(_, at)| *at).collect();
+                ages.sort_unstable();
+                let cut = ages[ages.len() / 2];
+                self.entries.retain(|_, (_, at)| *at > cut);
+            }
+        }
+        self.entries.insert(node, (location, now));
+    }
+}
+
 fn node_key(prefix: &str, node: NodeId) -> String {
     format!("{prefix}#node#{node}")
 }
@@ -279,6 +311,35 @@ fn is_host_port(address: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn made_up_node_ids_cannot_grow_the_cache_without_bound() {
+        let mut cache = LookupCache::default();
+        let t = Instant::now();
+        let real = NodeId::from_bytes([1, 1, 1]);
+        cache.insert(real, Location::At("10.0.0.1:4000".into()), t);
+        for i in 0..5000u32 {
+            let [_, a, b, c] = i.to_be_bytes();
+            cache.insert(NodeId::from_bytes([a, b, c ^ 0x80]), Location::Gone, t);
+            assert!(cache.entries.len() <= CACHE_ENTRIES);
+        }
+        // The real node's address survived the flood.
+        assert_eq!(
+            cache.get(real).map(|(l, _)| l),
+            Some(Location::At("10.0.0.1:4000".into()))
+        );
+        // A flood of addresses (not a real case) is bounded too.
+        for i in 0..5000u32 {
+            let [_, a, b, c] = i.to_be_bytes();
+            let at = t + Duration::from_millis(u64::from(i));
+            cache.insert(
+                NodeId::from_bytes([a, b, c]),
+                Location::At("h:1".into()),
+                at,
+            );
+            assert!(cache.entries.len() <= CACHE_ENTRIES);
+        }
+    }
 
     #[test]
     fn addresses_must_be_host_and_port() {

@@ -323,3 +323,61 @@ async fn bad_sids_are_answered_locally() {
         }
     }
 }
+
+#[tokio::test]
+async fn forwarded_answers_are_the_owners_for_large_and_oversized_bodies() {
+    let registry = Registry::default();
+    let mut a = node(1, &registry, SECRET).await;
+    let b = node(2, &registry, SECRET).await;
+    let sid = handshake(a.server.addr).await;
+    // Just under the limit: streamed through, echoed back through the other node.
+    let big = format!("4{}", "x".repeat(999_000));
+    let r = http(b.server.addr, "POST", &poll(&sid), &big).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+    a.server.next_message().await;
+    let r = http(b.server.addr, "GET", &poll(&sid), "").await;
+    assert_eq!(r.status, 200);
+    // The client sent no Accept-Encoding: the owner's answer is plain.
+    assert_eq!(r.body.len(), big.len());
+    // Over the limit: the same answer as the owner gives directly.
+    let other = handshake(a.server.addr).await;
+    let huge = format!("4{}", "x".repeat(1_100_000));
+    let direct = http(a.server.addr, "POST", &poll(&other), &huge).await;
+    let r = http(b.server.addr, "POST", &poll(&sid), &huge).await;
+    assert_eq!(r.status, direct.status, "{r:?} / {direct:?}");
+    assert_eq!(r.body, direct.body);
+}
+
+#[tokio::test]
+async fn a_cors_preflight_for_another_nodes_session_is_answered_where_it_lands() {
+    use sockeye::engine::{CorsConfig, CorsOrigin};
+    let registry = Registry::default();
+    let a = node(1, &registry, SECRET).await;
+    let router = Arc::new(Router {
+        me: NodeId::from_bytes([2; 3]),
+        registry: registry.clone(),
+    });
+    let cluster = ClusterConfig::new(router, ClusterSecret::new(SECRET).unwrap());
+    let b = TestServer::start(
+        EngineConfig::default()
+            .cluster(Some(cluster))
+            .cors(CorsConfig::default().origin(CorsOrigin::Exact("http://app".into()))),
+    )
+    .await;
+    let sid = handshake(a.server.addr).await;
+    // Nothing listens for b's node: a forwarded preflight would fail; it is answered by b.
+    registry.0.lock().unwrap().remove(&a.id);
+    let r = http_with(
+        b.addr,
+        "OPTIONS",
+        &poll(&sid),
+        &[
+            ("Origin", "http://app"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 204, "{r:?}");
+    assert_eq!(r.header("access-control-allow-origin"), Some("http://app"));
+}

@@ -179,14 +179,16 @@ impl Engine {
                 let sid = Query::parse(parts.uri.query()).sid;
                 match cluster.admit(&parts, entry, sid.as_deref()) {
                     Admission::Local | Admission::Forwarded => {}
+                    // A CORS preflight is answered here: it names no session state.
+                    Admission::Forward(_)
+                        if parts.method == Method::OPTIONS && self.0.config.cors.is_some() => {}
                     Admission::Forward(node) => {
                         let config = &self.0.config;
                         let max = config.max_http_buffer_size.max(config.outbox_bytes) + 64 * 1024;
-                        let upgrade = websocket::is_upgrade_request(&parts);
                         return self
                             .0
                             .relay
-                            .forward(cluster, node, parts, body, upgrade, max)
+                            .forward(cluster, node, parts, body, config.max_http_buffer_size, max)
                             .await;
                     }
                     Admission::Refuse(why) => {

@@ -66,13 +66,14 @@ impl Relay {
         node: NodeId,
         mut parts: Parts,
         body: B,
-        upgrade: bool,
+        max_body: usize,
         max_response: usize,
     ) -> Response<EngineBody>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        let upgrade = crate::engine::websocket::is_upgrade_request(&parts);
         let unknown = || {
             if upgrade {
                 RequestError::UnknownSid.upgrade_response()
@@ -113,6 +114,12 @@ impl Relay {
                 relay_upgrade(&addr, cluster.connect_timeout, request, on_upgrade).await
             }
             None => {
+                // The owner refuses a body it knows is too large before reading it, and closes
+                // the connection as this node is still writing: answered here as the owner
+                // would (every node of a cluster has the same limit), the session unharmed.
+                if body.size_hint().lower() > max_body as u64 {
+                    return empty(StatusCode::PAYLOAD_TOO_LARGE);
+                }
                 let request = request.map(|()| body.map_err(Into::into).boxed_unsync());
                 match self
                     .relay(&addr, cluster.connect_timeout, request, max_response)
