@@ -60,6 +60,29 @@ impl NodeRegistryConfig {
 /// [`ClusterConfig::new`](sockeye::engine::ClusterConfig::new). Dropping the last clone stops
 /// the heartbeat (the entry then expires); [`deregister`](NodeRegistry::deregister) removes
 /// it at once.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use sockeye::SocketIo;
+/// use sockeye::engine::{ClusterConfig, ClusterSecret, serve};
+/// use sockeye_redis::{NodeRegistry, NodeRegistryConfig};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// // The listener the other nodes forward to: on a private address only.
+/// let internal = tokio::net::TcpListener::bind("10.0.0.2:4000").await?;
+/// let registry =
+///     NodeRegistry::register(NodeRegistryConfig::new("redis://10.0.0.1:6379", "10.0.0.2:4000"))
+///         .await?;
+/// let secret = ClusterSecret::new(std::env::var("SOCKEYE_CLUSTER_SECRET")?)
+///     .ok_or("the cluster secret is too short")?;
+/// let io = SocketIo::builder()
+///     .with_config(|c| c.engine.cluster = Some(ClusterConfig::new(Arc::new(registry), secret)))
+///     .build();
+/// tokio::spawn(serve(internal, io.engine().internal_service()));
+/// io.listen("0.0.0.0:3000").await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct NodeRegistry {
     inner: Arc<Inner>,
