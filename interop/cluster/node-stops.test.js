@@ -53,7 +53,7 @@ describe("a node of a round-robin cluster goes away (streams adapter, recovery o
       for (let i = 0; i < 5; i++) {
         const text = `while-away-${i}`;
         sent.push(text);
-        const res = await staying[i % staying.length].socket.timeout(5000).emitWithAck("chat-message", { text });
+        const res = await staying[i % staying.length].socket.timeout(10000).emitWithAck("chat-message", { text });
         assert.equal(res.status, "ok");
       }
       await Promise.all(recovered);
@@ -83,11 +83,11 @@ describe("a node of a round-robin cluster goes away (streams adapter, recovery o
       await Promise.all(back);
       for (const [i, u] of moving.entries()) {
         assert.notEqual(cluster.owner(u.socket.io.engine.id), victim, "on another node");
-        const res = await u.socket.timeout(5000).emitWithAck("user-join", `killed-${i}`);
+        const res = await u.socket.timeout(10000).emitWithAck("user-join", `killed-${i}`);
         assert.equal(res.status, "ok");
       }
       const text = "after the kill";
-      const res = await moving[0].socket.timeout(5000).emitWithAck("chat-message", { text });
+      const res = await moving[0].socket.timeout(10000).emitWithAck("chat-message", { text });
       assert.equal(res.status, "ok");
       for (const u of all) await until(() => u.texts.has(text), "the message after the kill");
     } finally {

@@ -54,6 +54,27 @@ describe("three chat nodes behind nginx round-robin, forwarding on", () => {
     assert.equal(upstreams.size, 3, "round-robin spread the three requests over the three nodes");
   });
 
+  test("forwarding is refused without the cluster's secret, and from the client-facing side", LIMIT, async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const open = await poll(cluster.nginx.url, "");
+    const { sid } = JSON.parse(open.body.slice(1));
+    const owner = cluster.owner(sid);
+    // Straight to the owner's internal listener, unsigned or signed with a made-up value.
+    const internal = `http://${owner.internal}`;
+    for (const headers of [{}, { "x-sockeye-hop": "AAAA", "x-sockeye-cluster-auth": `${Date.now()}.00ff` }]) {
+      const r = await poll(internal, `&sid=${sid}`, { headers });
+      assert.equal(r.status, 403, JSON.stringify(r));
+      assert.match(JSON.parse(r.body).message, /^Forwarding refused/);
+    }
+    // Through the load balancer, a request dressed as forwarded.
+    const r = await poll(cluster.nginx.url, `&sid=${sid}`, { headers: { "x-sockeye-hop": "AAAA" } });
+    assert.equal(r.status, 403);
+    assert.match(JSON.parse(r.body).message, /not accepted on this listener/);
+    // The session is unharmed.
+    const ok = await poll(cluster.nginx.url, `&sid=${sid}`, { method: "POST", body: "40" });
+    assert.equal(ok.status, 200);
+  });
+
   test("official clients chat with polling only", LIMIT, async (t) => {
     if (skipReason) return t.skip(skipReason);
     await officialClientChat(cluster.nginx.url, { transports: ["polling"] });
