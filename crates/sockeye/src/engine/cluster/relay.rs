@@ -364,6 +364,8 @@ fn copy_end_to_end(from: &HeaderMap, to: &mut HeaderMap, upgrade: bool) {
                 | "te"
                 | "trailer"
                 | "transfer-encoding"
+                // This node's server answered it already; the owner gets the body at once.
+                | "expect"
         ) || (!upgrade && matches!(n, "connection" | "upgrade"))
             || n == AUTH_HEADER
             || n == HOP_HEADER
