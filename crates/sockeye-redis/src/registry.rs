@@ -39,6 +39,9 @@ pub struct NodeRegistryConfig {
     /// How long a Redis command may take (default 1 s): a lookup waits no longer before it
     /// falls back.
     pub timeout: Duration,
+    /// This node's id, when it is configured rather than drawn at random (default none:
+    /// random per process start). Registration fails while another live node holds it.
+    pub node_id: Option<NodeId>,
 }
 
 impl NodeRegistryConfig {
@@ -52,6 +55,7 @@ impl NodeRegistryConfig {
             heartbeat: Duration::from_secs(3),
             cache: Duration::from_secs(2),
             timeout: Duration::from_secs(1),
+            node_id: None,
         }
     }
 }
@@ -97,6 +101,8 @@ struct Inner {
     cache: Mutex<LookupCache>,
     /// Whether the last heartbeat failed (to log an outage once, and its end once).
     down: AtomicBool,
+    /// Set by `deregister`: the heartbeat writes the entry no more.
+    stopped: AtomicBool,
 }
 
 impl std::fmt::Debug for NodeRegistry {
@@ -134,8 +140,13 @@ impl NodeRegistry {
             .set_max_delay(Duration::from_millis(500));
         let mut conn = ConnectionManager::new_with_config(client, manager).await?;
         let ttl = millis(config.ttl);
-        for _ in 0..CLAIM_ATTEMPTS {
-            let node = NodeId::random();
+        let attempts = if config.node_id.is_some() {
+            1
+        } else {
+            CLAIM_ATTEMPTS
+        };
+        for _ in 0..attempts {
+            let node = config.node_id.unwrap_or_else(NodeId::random);
             let key = node_key(&config.key, node);
             let claimed: Option<String> = redis::cmd("SET")
                 .arg(&key)
@@ -156,12 +167,16 @@ impl NodeRegistry {
                 conn,
                 cache: Mutex::new(LookupCache::default()),
                 down: AtomicBool::new(false),
+                stopped: AtomicBool::new(false),
             });
             tokio::spawn(heartbeat(Arc::downgrade(&inner)));
             tracing::debug!(%node, address = %inner.address, "registered in the node registry");
             return Ok(NodeRegistry { inner });
         }
-        Err(ConnectError("no free node id in the registry".to_owned()))
+        Err(ConnectError(match config.node_id {
+            Some(node) => format!("the node id {node} is held by another live node"),
+            None => "no free node id in the registry".to_owned(),
+        }))
     }
 
     /// This node's id.
@@ -169,9 +184,10 @@ impl NodeRegistry {
         self.inner.node
     }
 
-    /// Removes this node's entry now (on a clean stop): the others stop forwarding to it at
-    /// once instead of when it expires. The heartbeat goes on while clones are alive.
+    /// Removes this node's entry now (on a clean stop) and stops the heartbeat: the others
+    /// stop forwarding to it at once instead of when it expires.
     pub async fn deregister(&self) {
+        self.inner.stopped.store(true, Ordering::Relaxed);
         let mut conn = self.inner.conn.clone();
         let deleted: Result<i64, _> = redis::cmd("DEL")
             .arg(&self.inner.key)
@@ -253,6 +269,9 @@ async fn heartbeat(inner: Weak<Inner>) {
         let Some(inner) = inner.upgrade() else {
             return;
         };
+        if inner.stopped.load(Ordering::Relaxed) {
+            return;
+        }
         let mut conn = inner.conn.clone();
         // Written again, not only extended: after an outage long enough to expire the key it
         // has to come back.

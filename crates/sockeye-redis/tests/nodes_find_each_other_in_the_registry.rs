@@ -102,6 +102,19 @@ async fn bad_addresses_and_an_absent_redis_are_refused_at_registration() {
             .unwrap_err();
         assert!(err.to_string().contains("not host:port"), "{bad}: {err}");
     }
+    // A configured id is claimed as it is, and only once while its holder lives.
+    let mut fixed = config(&redis, "127.0.0.1:4010");
+    fixed.node_id = Some(NodeId::from_bytes([5, 6, 7]));
+    let holder = NodeRegistry::register(fixed.clone()).await.unwrap();
+    assert_eq!(holder.node_id(), NodeId::from_bytes([5, 6, 7]));
+    let err = NodeRegistry::register(fixed.clone()).await.unwrap_err();
+    assert!(
+        err.to_string().contains("held by another live node"),
+        "{err}"
+    );
+    holder.deregister().await;
+    // Free again (a heartbeat already under way may write it once more, until it expires).
+    eventually_async(|| async { NodeRegistry::register(fixed.clone()).await.is_ok() }).await;
     let mut c = config(&redis, "127.0.0.1:1");
     c.url = "redis://127.0.0.1:1".into();
     assert!(NodeRegistry::register(c).await.is_err());
