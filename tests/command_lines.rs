@@ -46,6 +46,7 @@ fn command(exe: &str) -> Command {
         "MODE",
         "REQUESTS_TIMEOUT_MS",
         "RECOVERY",
+        "SOCKEYE_CLUSTER_SECRET",
     ] {
         cmd.env_remove(var);
     }
@@ -431,4 +432,77 @@ fn the_chat_wants_redis_for_a_redis_adapter() {
     assert_refused("sockeye-chat", &out, "--redis <URL>");
     let out = run(CHAT, &["--redis-adapter", "pigeon"], &[]);
     assert_refused("sockeye-chat", &out, "[possible values: classic, streams]");
+}
+
+#[test]
+fn the_chat_names_its_cluster_forwarding_mistakes() {
+    let secret = "a secret of sixteen or more";
+    // A secret without Redis, where the nodes find each other.
+    let out = run(CHAT, &["--cluster-secret", secret], &[]);
+    assert_refused("sockeye-chat", &out, "--redis <URL>");
+    let out = run(CHAT, &[], &[("SOCKEYE_CLUSTER_SECRET", secret)]);
+    assert_refused("sockeye-chat", &out, "--redis <URL>");
+    // Empty, or too short to be a secret.
+    let redis = ["--redis", "redis://127.0.0.1:1"];
+    let out = run(CHAT, &[&redis[..], &["--cluster-secret", ""]].concat(), &[]);
+    assert_refused("sockeye-chat", &out, "the cluster secret is empty");
+    let out = run(
+        CHAT,
+        &[&redis[..], &["--cluster-secret", "short"]].concat(),
+        &[],
+    );
+    assert_refused(
+        "sockeye-chat",
+        &out,
+        "the cluster secret must have at least 16 characters",
+    );
+    let out = run(CHAT, &redis, &[("SOCKEYE_CLUSTER_SECRET", "tiny")]);
+    assert_refused("sockeye-chat", &out, "SOCKEYE_CLUSTER_SECRET");
+    assert!(
+        !text(&out.stderr).contains("tiny"),
+        "the secret is not echoed"
+    );
+    // The internal listener's flags mean nothing without a secret.
+    let out = run(CHAT, &["--cluster-listen", "127.0.0.1:0"], &[]);
+    assert_refused("sockeye-chat", &out, "--cluster-secret <SECRET>");
+    let out = run(
+        CHAT,
+        &[
+            &redis[..],
+            &["--cluster-secret", secret, "--cluster-advertise", "nohost"],
+        ]
+        .concat(),
+        &[],
+    );
+    assert_refused("sockeye-chat", &out, "expected HOST:PORT");
+    // A 0.0.0.0 internal listener needs the address the others reach it at.
+    let out = run(
+        CHAT,
+        &[
+            &redis[..],
+            &[
+                "--port",
+                "0",
+                "--cluster-secret",
+                secret,
+                "--cluster-listen",
+                "0.0.0.0:0",
+            ],
+        ]
+        .concat(),
+        &[],
+    );
+    assert_refused("sockeye-chat", &out, "needs --cluster-advertise HOST:PORT");
+    // All well formed, but no Redis there: said in plain words.
+    let out = run(
+        CHAT,
+        &[&redis[..], &["--port", "0", "--cluster-secret", secret]].concat(),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("on Redis at redis://127.0.0.1:1"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -5,7 +5,10 @@
 //! elsewhere), `--redis URL` (or `REDIS_URL`: one node of a cluster on that Redis; see
 //! docs/deployment.md; `--redis-adapter streams` for recovery on any node),
 //! `--recovery-window SECONDS` (connection state recovery, 120 by
-//! default, 0 off).
+//! default, 0 off), `--cluster-secret S` (or `SOCKEYE_CLUSTER_SECRET`, with `--redis`: the
+//! nodes forward each other the requests of sessions they do not own, so the load balancer
+//! needs no sticky sessions; `--cluster-listen ADDR` and `--cluster-advertise HOST:PORT` say
+//! where the other nodes reach this one).
 
 #[path = "../../tools/allocator.rs"]
 mod allocator;
@@ -20,8 +23,8 @@ use axum::routing::get;
 use clap::Parser;
 use serde_json::json;
 use sockeye::SocketIo;
-use sockeye::engine::{CorsConfig, CorsOrigin};
-use sockeye_redis::{RedisAdapter, RedisConfig, StreamsConfig};
+use sockeye::engine::{ClusterConfig, ClusterSecret, CorsConfig, CorsOrigin};
+use sockeye_redis::{NodeRegistry, NodeRegistryConfig, RedisAdapter, RedisConfig, StreamsConfig};
 
 /// The sockeye chat: serves the chat page and its Socket.IO server. Open
 /// http://localhost:3000 in two tabs and chat.
@@ -51,6 +54,62 @@ struct Options {
     /// "joined" messages (connection state recovery). 0 turns it off
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = seconds)]
     recovery_window: u64,
+    /// Let the load balancer send any request to any node (no sticky sessions): a node
+    /// forwards the requests of a session it does not own to the node that does, signing them
+    /// with this secret, which every node of the cluster shares (at least 16 characters;
+    /// needs --redis, where the nodes find each other)
+    #[arg(
+        long,
+        env = "SOCKEYE_CLUSTER_SECRET",
+        value_name = "SECRET",
+        requires = "redis",
+        hide_env_values = true
+    )]
+    cluster_secret: Option<String>,
+    /// Where this node listens for the requests the other nodes forward to it: keep it
+    /// reachable by them only, never by clients
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0",
+        requires = "cluster_secret"
+    )]
+    cluster_listen: std::net::SocketAddr,
+    /// The address the other nodes connect to for --cluster-listen, when it is not that
+    /// address itself (a 0.0.0.0 listener, a container's name)
+    #[arg(long, value_name = "HOST:PORT", value_parser = host_port, requires = "cluster_secret")]
+    cluster_advertise: Option<String>,
+}
+
+/// The cluster secret, checked after parsing so that no error message repeats it.
+fn cluster_secret(options: &Options) -> Option<ClusterSecret> {
+    let value = options.cluster_secret.as_ref()?;
+    let refuse = |why: String| -> ! {
+        eprintln!("error: {why} (--cluster-secret or SOCKEYE_CLUSTER_SECRET)");
+        std::process::exit(2);
+    };
+    if value.is_empty() {
+        refuse("the cluster secret is empty".to_owned());
+    }
+    match ClusterSecret::new(value) {
+        Some(secret) => Some(secret),
+        None => refuse(format!(
+            "the cluster secret must have at least {} characters: the nodes sign the requests \
+             they forward to each other with it",
+            ClusterSecret::MIN_LEN
+        )),
+    }
+}
+
+fn host_port(value: &str) -> Result<String, String> {
+    match value.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0) => {
+            Ok(value.to_owned())
+        }
+        _ => Err(format!(
+            "expected HOST:PORT, such as 10.0.0.2:4000, not {value:?}"
+        )),
+    }
 }
 
 /// The sockeye-redis adapter the chat joins its cluster with.
@@ -71,6 +130,18 @@ fn seconds(value: &str) -> Result<u64, String> {
 #[tokio::main]
 async fn main() {
     let options = cli::parse::<Options>();
+    let secret = cluster_secret(&options);
+    if secret.is_some()
+        && options.cluster_advertise.is_none()
+        && options.cluster_listen.ip().is_unspecified()
+    {
+        eprintln!(
+            "error: --cluster-listen {} needs --cluster-advertise HOST:PORT: the other nodes \
+             cannot connect to an unspecified address",
+            options.cluster_listen
+        );
+        std::process::exit(2);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -93,6 +164,43 @@ async fn main() {
             }
         }
     }
+    // Forwarding between nodes: the internal listener first, as its address is what the
+    // registry tells the other nodes.
+    let mut internal = None;
+    let mut cluster = None;
+    if let (Some(secret), Some(url)) = (secret, &options.redis) {
+        let listener = match tokio::net::TcpListener::bind(options.cluster_listen).await {
+            Ok(l) => l,
+            Err(err) => {
+                eprintln!(
+                    "cannot listen on {} (--cluster-listen): {err}",
+                    options.cluster_listen
+                );
+                std::process::exit(1);
+            }
+        };
+        let bound = listener.local_addr().unwrap_or(options.cluster_listen);
+        let address = options
+            .cluster_advertise
+            .clone()
+            .unwrap_or_else(|| bound.to_string());
+        let registry =
+            match NodeRegistry::register(NodeRegistryConfig::new(url.clone(), address.clone()))
+                .await
+            {
+                Ok(r) => r,
+                Err(err) => {
+                    eprintln!("cannot join the node registry on Redis at {url}: {err}");
+                    std::process::exit(1);
+                }
+            };
+        cluster = Some((
+            ClusterConfig::new(std::sync::Arc::new(registry.clone()), secret),
+            registry,
+            address,
+        ));
+        internal = Some(listener);
+    }
     let recovery_window = (options.recovery_window > 0)
         .then(|| std::time::Duration::from_secs(options.recovery_window));
     let io = builder
@@ -102,6 +210,7 @@ async fn main() {
                     max_disconnection_duration: window,
                     ..Default::default()
                 });
+            config.engine.cluster = cluster.as_ref().map(|(c, _, _)| c.clone());
             if let Some(origin) = &options.cors_origin {
                 config.engine.cors = Some(
                     CorsConfig::default()
@@ -135,6 +244,19 @@ async fn main() {
     if let Some(url) = &options.redis {
         println!("One node of a cluster on Redis at {url}");
     }
+    if let (Some(listener), Some((_, registry, address))) = (internal, &cluster) {
+        println!(
+            "No sticky sessions needed: node {} takes forwarded requests at {address}",
+            registry.node_id()
+        );
+        // Other nodes only: what it answers is signed requests for this node's sessions.
+        let service = io.engine().internal_service();
+        tokio::spawn(async move {
+            if let Err(err) = sockeye::engine::serve(listener, service).await {
+                eprintln!("internal listener error: {err}");
+            }
+        });
+    }
     // sockeye's server loop: Node's HTTP timeouts and limits, which `axum::serve` lacks; it
     // stops accepting on SIGTERM or Ctrl-C.
     let served =
@@ -149,6 +271,11 @@ async fn main() {
     println!("Shutting down: closing {clients} connection(s) within {SHUTDOWN_SECS} s");
     io.close_within(std::time::Duration::from_secs(SHUTDOWN_SECS))
         .await;
+    // After the sessions are closed (their last answers may still be forwarded here), the
+    // other nodes stop forwarding to this one.
+    if let Some((_, registry, _)) = &cluster {
+        registry.deregister().await;
+    }
 }
 
 /// `/api/health`: that the server answers, and what it holds (for monitoring and the soak

@@ -14,6 +14,9 @@
 //!   client recovers on any node.
 //! - [`Emitter`]: `@socket.io/redis-emitter` 5.1, to reach the sockets of a cluster from a
 //!   process that has none.
+//! - [`NodeRegistry`]: where each node of a cluster listens for the requests the others
+//!   forward to it (sockeye's [`SessionRouter`](sockeye::engine::SessionRouter)), so that the
+//!   load balancer needs no sticky sessions (no Node package has this).
 //! - [`msgpack`] and [`wire`]: the messages, as bytes, with no I/O (msgpack as `notepack.io`
 //!   or `@msgpack/msgpack` writes it, JSON as `JSON.stringify` does).
 //!
@@ -82,6 +85,7 @@ mod driver;
 mod emitter;
 mod error;
 pub mod msgpack;
+mod registry;
 mod requests;
 mod sharded;
 mod streams;
@@ -95,6 +99,7 @@ use sockeye::{ClusterAdapter, ClusterAdapterFactory, NamespaceHandle};
 pub use config::{EmitterConfig, RedisConfig, ShardedConfig, StreamsConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
 pub use error::{ConnectError, EmitterError};
+pub use registry::{NodeRegistry, NodeRegistryConfig};
 
 /// Makes the cluster adapter factories of this crate, for
 /// [`sockeye::Builder::adapter`].

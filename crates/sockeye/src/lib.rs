@@ -40,7 +40,9 @@
 //!
 //! # Architecture
 //! - [`engine`]: the Engine.IO server (transports, heartbeat, upgrade) over hyper; its
-//!   protocol rules live in the sans-IO `engineio-proto` crate.
+//!   protocol rules live in the sans-IO `engineio-proto` crate. In a cluster it can forward
+//!   the requests of another node's sessions to that node ([`engine::ClusterConfig`]), so
+//!   that the load balancer needs no sticky sessions.
 //! - [`SocketIo`] owns the namespaces ([`Namespace`]); each Engine.IO connection is driven
 //!   by one task that decodes packets (sans-IO `socketio-proto`) and routes them to the
 //!   connection's [`Socket`]s, one per namespace. Each socket's handlers run one at a time

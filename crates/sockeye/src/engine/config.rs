@@ -10,6 +10,7 @@ use engineio_proto::TransportKind;
 use http::HeaderMap;
 use http::request::Parts;
 
+use super::cluster::ClusterConfig;
 use super::cors::CorsConfig;
 use super::per_message_deflate::PerMessageDeflate;
 
@@ -174,6 +175,10 @@ pub struct EngineConfig {
     /// Socket.IO layer speaks Socket.IO protocol 4 to them (the reference's `allowEIO3`).
     /// Default false: such clients get `Unsupported protocol version`.
     pub allow_eio3: bool,
+    /// Forwarding of requests for sessions owned by other nodes of a cluster, so that the
+    /// load balancer needs no sticky sessions (see [`ClusterConfig`]); default none (off: such
+    /// requests get `Session ID unknown`, as in the reference).
+    pub cluster: Option<ClusterConfig>,
 }
 
 impl Default for EngineConfig {
@@ -199,6 +204,7 @@ impl Default for EngineConfig {
             request_timeout: Some(Duration::from_secs(300)),
             check_origin: true,
             allow_eio3: false,
+            cluster: None,
         }
     }
 }
@@ -226,6 +232,7 @@ impl fmt::Debug for EngineConfig {
             .field("outbox_bytes", &self.outbox_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("check_origin", &self.check_origin)
+            .field("cluster", &self.cluster)
             .finish()
     }
 }
@@ -378,6 +385,12 @@ impl EngineConfig {
     /// Sets whether Engine.IO protocol 3 clients are accepted (default false).
     pub fn allow_eio3(mut self, allow: bool) -> Self {
         self.allow_eio3 = allow;
+        self
+    }
+
+    /// Turns on forwarding between the nodes of a cluster (default off).
+    pub fn cluster(mut self, cluster: Option<ClusterConfig>) -> Self {
+        self.cluster = cluster;
         self
     }
 

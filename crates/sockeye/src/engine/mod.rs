@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+mod cluster;
 mod compression;
 mod config;
 mod conn_io;
@@ -53,6 +54,7 @@ mod service;
 mod session;
 mod websocket;
 
+pub use cluster::{ClusterConfig, ClusterSecret, LocateFuture, Location, NodeId, SessionRouter};
 pub use config::{AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, HeadersHook};
 pub use cors::{CorsConfig, CorsOrigin};
 pub use engineio_proto::{CloseReason, Protocol, SendError, TransportKind};
@@ -65,7 +67,8 @@ pub(crate) use request::percent_decode;
 pub use serve::{ServeConfig, ServeStats, serve, serve_until, serve_with};
 pub use server::{Engine, EngineHandler};
 pub use service::{
-    EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService,
+    EngineLayer, EngineRouter, EngineService, InternalService, Mount, MountLayer, MountRouter,
+    MountService,
 };
 pub use session::EngineSession;
 

@@ -16,6 +16,7 @@ use rand::RngCore;
 use tracing::Instrument;
 
 use super::BoxError;
+use super::cluster::{Admission, Entry, Relay};
 use super::config::EngineConfig;
 use super::driver::drive;
 use super::error::{EngineBody, RequestError, empty};
@@ -45,6 +46,8 @@ pub(crate) struct EngineShared {
     closed: AtomicBool,
     /// Bytes of messages held for peers, over every session.
     outbox_total: Arc<AtomicUsize>,
+    /// Connections to the other nodes of the cluster, when forwarding is on.
+    relay: Relay,
 }
 
 impl std::fmt::Debug for Engine {
@@ -75,6 +78,7 @@ impl Engine {
             sessions: Mutex::new(IdMap::default()),
             closed: AtomicBool::new(false),
             outbox_total: Arc::new(AtomicUsize::new(0)),
+            relay: Relay::default(),
         }))
     }
 
@@ -141,12 +145,65 @@ impl Engine {
     /// Answers one request for the engine. Never panics on peer input; every refusal is the
     /// reference's status and body. Websocket handshakes need hyper's `OnUpgrade` in the
     /// request's extensions (as hyper and axum put it there).
+    ///
+    /// With [`cluster`](EngineConfig::cluster) set, a request for a session of another node
+    /// is forwarded to it and its answer returned as it is, and a request that looks forwarded
+    /// is refused (unless [`forwarded_on_public`](super::ClusterConfig::forwarded_on_public)).
     pub async fn handle<B>(&self, req: Request<B>) -> Response<EngineBody>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        self.handle_from(req, Entry::Public).await
+    }
+
+    /// Answers one request another node of the cluster forwarded: see
+    /// [`internal_service`](Engine::internal_service). Without a valid signature it is refused
+    /// with 403; a signed one is answered here, never forwarded again.
+    pub async fn handle_forwarded<B>(&self, req: Request<B>) -> Response<EngineBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.handle_from(req, Entry::Internal).await
+    }
+
+    async fn handle_from<B>(&self, req: Request<B>, entry: Entry) -> Response<EngineBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
         let (mut parts, body) = req.into_parts();
+        match (&self.0.config.cluster, entry) {
+            (Some(cluster), _) => {
+                let sid = Query::parse(parts.uri.query()).sid;
+                match cluster.admit(&parts, entry, sid.as_deref()) {
+                    Admission::Local | Admission::Forwarded => {}
+                    // A CORS preflight is answered here: it names no session state.
+                    Admission::Forward(_)
+                        if parts.method == Method::OPTIONS && self.0.config.cors.is_some() => {}
+                    Admission::Forward(node) => {
+                        let config = &self.0.config;
+                        let max = config.max_http_buffer_size.max(config.outbox_bytes) + 64 * 1024;
+                        return self
+                            .0
+                            .relay
+                            .forward(cluster, node, parts, body, config.max_http_buffer_size, max)
+                            .await;
+                    }
+                    Admission::Refuse(why) => {
+                        crate::log_limit::warn_limited!(uri = %parts.uri, why, "forwarded request refused");
+                        return RequestError::Forbidden(format!("Forwarding refused: {why}"))
+                            .http_response();
+                    }
+                }
+            }
+            (None, Entry::Internal) => {
+                return RequestError::Forbidden("Forwarding is not configured".into())
+                    .http_response();
+            }
+            (None, Entry::Public) => {}
+        }
         let cors = self.0.config.cors.as_ref();
         if let Some(cors) = cors {
             if parts.method == Method::OPTIONS {
@@ -157,7 +214,7 @@ impl Engine {
                 return r;
             }
         }
-        let mut response = self.route(&mut parts, body).await;
+        let mut response = self.route(&mut parts, body, entry).await;
         if let Some(cors) = cors {
             append(response.headers_mut(), cors.headers(&parts, false));
         }
@@ -167,7 +224,7 @@ impl Engine {
         response
     }
 
-    async fn route<B>(&self, parts: &mut Parts, body: B) -> Response<EngineBody>
+    async fn route<B>(&self, parts: &mut Parts, body: B, entry: Entry) -> Response<EngineBody>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
@@ -215,6 +272,8 @@ impl Engine {
                     _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
                 }
             }
+            // Forwarded requests belong to open sessions: a handshake is made where it lands.
+            None if entry == Entry::Internal => fail(RequestError::BadRequest),
             None => {
                 if parts.method != Method::GET {
                     return fail(RequestError::BadHandshakeMethod);
@@ -407,11 +466,18 @@ impl Engine {
         } else {
             Vec::new()
         };
+        let node = config.cluster.as_ref().map(|c| c.router.node_id());
         let mut sessions = self.0.sessions();
         let sid = loop {
-            let mut random = [0u8; SID_RANDOM_BYTES];
-            rand::rng().fill_bytes(&mut random);
-            let sid = Sid::from_random(&random);
+            let sid = match node {
+                // In a cluster the sid names its node, so any node can forward to it.
+                Some(node) => node.new_sid(),
+                None => {
+                    let mut random = [0u8; SID_RANDOM_BYTES];
+                    rand::rng().fill_bytes(&mut random);
+                    Sid::from_random(&random)
+                }
+            };
             if !sessions.contains_key(sid.as_str()) {
                 break sid;
             }

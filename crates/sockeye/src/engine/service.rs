@@ -46,6 +46,49 @@ impl Mount for Engine {
     }
 }
 
+/// The engine's entry for requests forwarded by the other nodes of a cluster, as a
+/// `tower::Service`: every request goes to [`Engine::handle_forwarded`]. Serve it on a
+/// listener of its own, reachable by the other nodes only (see
+/// [`ClusterConfig`](super::ClusterConfig)).
+#[derive(Clone, Debug)]
+pub struct InternalService {
+    engine: Engine,
+}
+
+impl Engine {
+    /// The service for the internal listener, where the other nodes of a cluster forward the
+    /// requests of this node's sessions.
+    pub fn internal_service(&self) -> InternalService {
+        InternalService {
+            engine: self.clone(),
+        }
+    }
+}
+
+impl<B> Service<Request<B>> for InternalService
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<EngineBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let engine = self.engine.clone();
+        Box::pin(async move {
+            if !engine.matches(&req) {
+                return Ok(super::error::empty(http::StatusCode::NOT_FOUND));
+            }
+            Ok(engine.handle_forwarded(req).await)
+        })
+    }
+}
+
 /// A mount as a `tower::Service`: every request goes to it.
 #[derive(Clone, Debug)]
 pub struct MountService<M> {
