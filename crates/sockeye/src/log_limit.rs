@@ -65,6 +65,21 @@ macro_rules! warn_limited {
 }
 pub(crate) use warn_limited;
 
+/// [`warn_limited!`] at info level: for the news a peer can trigger at will (a refused
+/// request) that is not a fault of the server.
+macro_rules! info_limited {
+    ($($arg:tt)+) => {{
+        static LIMIT: $crate::log_limit::LogLimit =
+            $crate::log_limit::LogLimit::new($crate::log_limit::PERIOD);
+        if tracing::enabled!(tracing::Level::INFO) {
+            if let Some(suppressed) = LIMIT.allow() {
+                tracing::info!(suppressed, $($arg)+);
+            }
+        }
+    }};
+}
+pub(crate) use info_limited;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,7 @@ mod serve;
 mod server;
 mod service;
 mod session;
+mod stats;
 mod websocket;
 
 pub use config::{AllowRequest, AllowRequestFuture, CookieConfig, EngineConfig, HeadersHook};
@@ -68,6 +69,7 @@ pub use service::{
     EngineLayer, EngineRouter, EngineService, Mount, MountLayer, MountRouter, MountService,
 };
 pub use session::EngineSession;
+pub use stats::{EngineMetrics, HandshakeFailures};
 
 /// The boxed error type of request and response bodies.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
