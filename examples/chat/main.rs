@@ -5,7 +5,9 @@
 //! elsewhere), `--redis URL` (or `REDIS_URL`: one node of a cluster on that Redis; see
 //! docs/deployment.md; `--redis-adapter streams` for recovery on any node),
 //! `--recovery-window SECONDS` (connection state recovery, 120 by
-//! default, 0 off).
+//! default, 0 off), `--metrics` (Prometheus metrics at `/metrics`, off by default). Logs go
+//! to standard output at `info` (refused requests, disconnections and their reasons);
+//! `RUST_LOG` changes that, e.g. `RUST_LOG=sockeye=debug`.
 
 #[path = "../../tools/allocator.rs"]
 mod allocator;
@@ -51,6 +53,9 @@ struct Options {
     /// "joined" messages (connection state recovery). 0 turns it off
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = seconds)]
     recovery_window: u64,
+    /// Serve Prometheus metrics at /metrics beside the chat (off by default: /metrics is 404)
+    #[arg(long)]
+    metrics: bool,
 }
 
 /// The sockeye-redis adapter the chat joins its cluster with.
@@ -73,7 +78,7 @@ async fn main() {
     let options = cli::parse::<Options>();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
 
@@ -114,10 +119,11 @@ async fn main() {
     chat::install(&io, recovery_window);
     let io2 = io.clone();
 
-    let app = Router::new()
-        .route("/api/health", get(move || health(io2.clone())))
-        .fallback(assets::serve)
-        .layer(io.layer());
+    let mut app = Router::new().route("/api/health", get(move || health(io2.clone())));
+    if options.metrics {
+        app = with_metrics(app, &io);
+    }
+    let app = app.fallback(assets::serve).layer(io.layer());
 
     let listener = match tokio::net::TcpListener::bind((options.host.as_str(), options.port)).await
     {
@@ -166,6 +172,18 @@ async fn health(io: SocketIo) -> Json<serde_json::Value> {
         "recoverySessions": m.recovery_sessions,
         "recoveryBytes": m.recovery_bytes,
     }))
+}
+
+/// `--metrics`: `/metrics` in the Prometheus text format, encoded when scraped.
+fn with_metrics(app: Router, io: &SocketIo) -> Router {
+    let io = io.clone();
+    app.route(
+        "/metrics",
+        get(move || {
+            let io = io.clone();
+            async move { sockeye::metrics::response(&io) }
+        }),
+    )
 }
 
 /// How long a stop may take before what is left is closed at once.
