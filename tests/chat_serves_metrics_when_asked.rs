@@ -84,7 +84,10 @@ async fn metrics_follow_a_chat_session() {
     .unwrap();
     let socket = manager.socket("/");
     socket.connect();
-    assert_eq!(ask(&socket, "user-join", &json!("ann")).await["status"], "ok");
+    assert_eq!(
+        ask(&socket, "user-join", &json!("ann")).await["status"],
+        "ok"
+    );
     assert_eq!(
         ask(&socket, "chat-message", &json!({"text": "hi"})).await["status"],
         "ok"

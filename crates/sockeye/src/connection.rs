@@ -305,7 +305,11 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
         }
     };
     let Some((ns, joining)) = server.namespace_for(&nsp, &auth).await else {
-        crate::log_limit::info_limited!(sid = conn.session.id(), nsp, "connection to an unknown namespace refused");
+        crate::log_limit::info_limited!(
+            sid = conn.session.id(),
+            nsp,
+            "connection to an unknown namespace refused"
+        );
         done(&conn);
         conn.send_packet(&connect_error(
             &conn,
@@ -333,7 +337,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     if !skip_middlewares {
         for middleware in ns.middlewares() {
             if let Err(err) = middleware(socket.clone()).await {
-                crate::log_limit::info_limited!(sid = conn.session.id(), nsp, message = %err.message, "connection refused by a middleware");
+                crate::log_limit::info_limited!(sid = conn.session.id(), nsp, error = %err.message, "connection refused by a middleware");
                 done(&conn);
                 if !conn.session.is_closed() {
                     conn.send_packet(&connect_error(&conn, &nsp, &err));

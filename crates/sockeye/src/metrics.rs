@@ -15,9 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use crate::engine::{EngineMetrics, HandshakeFailures};
 pub(crate) use adapter::AdapterCounters;
-pub use adapter::{
-    AdapterMetrics, AdapterRequest, AdapterRequestMetrics, LATENCY_BOUNDS, Latency,
-};
+pub use adapter::{AdapterMetrics, AdapterRequest, AdapterRequestMetrics, LATENCY_BOUNDS, Latency};
 #[cfg(feature = "prometheus")]
 pub use prometheus::{CONTENT_TYPE, SocketIoCollector, collector, prometheus, response};
 

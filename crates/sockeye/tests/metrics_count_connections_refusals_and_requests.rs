@@ -189,14 +189,23 @@ async fn adapter_requests_are_counted_and_timed() {
 
     let m = one.metrics().adapter;
     let fetch = m.get(AdapterRequest::FetchSockets);
-    assert_eq!((fetch.requests, fetch.errors, fetch.latency.count()), (1, 0, 1));
+    assert_eq!(
+        (fetch.requests, fetch.errors, fetch.latency.count()),
+        (1, 0, 1)
+    );
     // A `local` broadcast does not reach the adapter.
     assert_eq!(m.get(AdapterRequest::Broadcast).requests, 1);
     assert_eq!(m.get(AdapterRequest::Broadcast).latency.count(), 0);
     assert_eq!(m.get(AdapterRequest::ServerCount).requests, 1);
     assert_eq!(m.get(AdapterRequest::AllRooms).requests, 0);
     // The other node asked nothing.
-    assert_eq!(two.metrics().adapter.get(AdapterRequest::FetchSockets).requests, 0);
+    assert_eq!(
+        two.metrics()
+            .adapter
+            .get(AdapterRequest::FetchSockets)
+            .requests,
+        0
+    );
     assert_eq!(one.metrics().broadcasts, 2);
 }
 

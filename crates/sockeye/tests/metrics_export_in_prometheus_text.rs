@@ -42,15 +42,13 @@ fn parse(text: &str) -> (HashMap<String, (String, String)>, Vec<Sample>) {
         }
     }
     for (name, _, _) in &samples {
-        let family = families
-            .iter()
-            .find(|(f, (kind, _))| match kind.as_str() {
-                "counter" => *name == format!("{f}_total"),
-                "histogram" => ["_bucket", "_sum", "_count"]
-                    .iter()
-                    .any(|s| *name == format!("{f}{s}")),
-                _ => name == *f,
-            });
+        let family = families.iter().find(|(f, (kind, _))| match kind.as_str() {
+            "counter" => *name == format!("{f}_total"),
+            "histogram" => ["_bucket", "_sum", "_count"]
+                .iter()
+                .any(|s| *name == format!("{f}{s}")),
+            _ => name == *f,
+        });
         assert!(family.is_some(), "sample {name} belongs to no family");
     }
     (families, samples)
@@ -141,7 +139,10 @@ async fn the_text_parses_and_follows_the_counters() {
         assert_eq!(families[name].0, kind, "{name}");
     }
     let v = |name, labels: &[(&str, &str)]| value(&samples, name, labels);
-    assert_eq!(v("engineio_connections", &[("transport", "websocket")]), "1");
+    assert_eq!(
+        v("engineio_connections", &[("transport", "websocket")]),
+        "1"
+    );
     assert_eq!(v("engineio_connections", &[("transport", "polling")]), "0");
     assert_eq!(v("socketio_sockets", &[("namespace", "/")]), "1");
     assert_eq!(v("socketio_packets_received_total", &[]), "1");
@@ -149,7 +150,10 @@ async fn the_text_parses_and_follows_the_counters() {
     assert_eq!(v("socketio_packets_sent_total", &[]), "2");
     assert_eq!(v("socketio_broadcasts_total", &[]), "1");
     assert_eq!(
-        v("engineio_handshake_failures_total", &[("reason", "unknown_sid")]),
+        v(
+            "engineio_handshake_failures_total",
+            &[("reason", "unknown_sid")]
+        ),
         "0"
     );
     assert_eq!(
@@ -163,7 +167,10 @@ async fn the_text_parses_and_follows_the_counters() {
     drop(raw);
     eventually(|| io.metrics().sockets == 0).await;
     let (_, samples) = parse(&sockeye::metrics::prometheus(&io));
-    assert_eq!(value(&samples, "socketio_sockets", &[("namespace", "/")]), "0");
+    assert_eq!(
+        value(&samples, "socketio_sockets", &[("namespace", "/")]),
+        "0"
+    );
 }
 
 #[tokio::test]
@@ -177,7 +184,10 @@ async fn namespace_names_are_escaped_in_labels() {
         "{text}"
     );
     let (_, samples) = parse(&text);
-    assert_eq!(value(&samples, "socketio_sockets", &[("namespace", weird)]), "0");
+    assert_eq!(
+        value(&samples, "socketio_sockets", &[("namespace", weird)]),
+        "0"
+    );
 }
 
 #[tokio::test]

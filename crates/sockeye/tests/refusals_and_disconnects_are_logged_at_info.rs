@@ -46,7 +46,10 @@ async fn refusals_and_disconnect_reasons_are_logged_at_info() {
 
     let io = SocketIo::default();
     io.on_connection(|socket: Socket| async move {
-        socket.on("bye", |socket: Socket| async move { socket.disconnect(false) });
+        socket.on(
+            "bye",
+            |socket: Socket| async move { socket.disconnect(false) },
+        );
     });
     io.of("/private")
         .middleware(|_socket: Socket| async move { Err(ConnectError::new("not authorized")) });
@@ -63,7 +66,10 @@ async fn refusals_and_disconnect_reasons_are_logged_at_info() {
     };
     let refused = line("engine.io request refused").expect("the refusal is logged");
     assert!(refused.contains(" INFO "), "{refused}");
-    assert!(refused.contains("reason=\"unknown_transport\""), "{refused}");
+    assert!(
+        refused.contains("reason=\"unknown_transport\""),
+        "{refused}"
+    );
     assert!(refused.contains("Transport unknown"), "{refused}");
 
     let (mut raw, id) = Raw::join(addr).await;
@@ -80,7 +86,10 @@ async fn refusals_and_disconnect_reasons_are_logged_at_info() {
     eventually(|| line("server namespace disconnect").is_some()).await;
     let disconnected = line("server namespace disconnect").unwrap();
     assert!(disconnected.contains(" INFO "), "{disconnected}");
-    assert!(disconnected.contains("socket disconnected"), "{disconnected}");
+    assert!(
+        disconnected.contains("socket disconnected"),
+        "{disconnected}"
+    );
     assert!(disconnected.contains(&id), "{disconnected}");
 
     let (raw, id) = Raw::join(addr).await;

@@ -65,7 +65,10 @@ impl Measured {
 
 impl ClusterAdapter for Measured {
     fn broadcast(&self, packet: &Packet, opts: &BroadcastOptions) -> Result<(), AdapterError> {
-        self.count(AdapterRequest::Broadcast, self.inner.broadcast(packet, opts))
+        self.count(
+            AdapterRequest::Broadcast,
+            self.inner.broadcast(packet, opts),
+        )
     }
 
     fn broadcast_with_ack(

@@ -271,7 +271,7 @@ impl Engine {
     /// most one line per period and call site, with the number left out.
     fn refused(&self, why: Refusal, uri: &Uri, message: &str) {
         self.0.counters.refused(why);
-        crate::log_limit::info_limited!(reason = why.as_str(), message, %uri, "engine.io request refused");
+        crate::log_limit::info_limited!(reason = why.as_str(), error = message, %uri, "engine.io request refused");
     }
 
     /// Whether a handshake comes from a browser page of an origin that CORS names and does
@@ -320,7 +320,11 @@ impl Engine {
         protocol: Protocol,
     ) -> Response<EngineBody> {
         if let Some(refusal) = websocket::unsupported_version(parts) {
-            self.refused(Refusal::BadRequest, &parts.uri, "Unsupported websocket version");
+            self.refused(
+                Refusal::BadRequest,
+                &parts.uri,
+                "Unsupported websocket version",
+            );
             return refusal;
         }
         let Some(mut response) = websocket::accept(parts) else {

@@ -141,7 +141,9 @@ impl AdapterMetrics {
 
     /// Every kind with its counters.
     pub fn iter(&self) -> impl Iterator<Item = (AdapterRequest, AdapterRequestMetrics)> + '_ {
-        AdapterRequest::ALL.into_iter().zip(self.kinds.iter().copied())
+        AdapterRequest::ALL
+            .into_iter()
+            .zip(self.kinds.iter().copied())
     }
 }
 

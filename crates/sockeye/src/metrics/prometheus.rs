@@ -56,10 +56,8 @@ pub fn prometheus(io: &SocketIo) -> String {
 /// ```
 pub fn response(io: &SocketIo) -> Response<EngineBody> {
     let mut r = Response::new(Full::new(Bytes::from(prometheus(io))));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(CONTENT_TYPE),
-    );
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     r
 }
 
@@ -113,7 +111,11 @@ impl Collector for SocketIoCollector {
             "Engine.IO sessions open now, by transport (an upgraded one counts as websocket).",
             MetricType::Gauge,
         )?;
-        gauge(&mut family, ("transport", "polling"), m.engine.polling_sessions)?;
+        gauge(
+            &mut family,
+            ("transport", "polling"),
+            m.engine.polling_sessions,
+        )?;
         gauge(
             &mut family,
             ("transport", "websocket"),
