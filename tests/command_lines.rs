@@ -180,6 +180,19 @@ fn help_names_the_environment_fallbacks() {
 }
 
 #[test]
+fn chat_help_says_metrics_are_off_by_default() {
+    let stdout = text(&run(CHAT, &["--help"], &[]).stdout);
+    let line = stdout
+        .lines()
+        .skip_while(|l| !l.contains("--metrics"))
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(line.contains("/metrics"), "{stdout}");
+    assert!(line.contains("off by default"), "{stdout}");
+}
+
+#[test]
 fn version_is_the_package_version() {
     for (name, exe) in all() {
         for flag in ["--version", "-V"] {

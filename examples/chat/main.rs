@@ -8,7 +8,9 @@
 //! default, 0 off), `--cluster-secret S` (or `SOCKEYE_CLUSTER_SECRET`, with `--redis`: the
 //! nodes forward each other the requests of sessions they do not own, so the load balancer
 //! needs no sticky sessions; `--cluster-listen ADDR` and `--cluster-advertise HOST:PORT` say
-//! where the other nodes reach this one).
+//! where the other nodes reach this one), `--metrics` (Prometheus metrics at `/metrics`, off
+//! by default). Logs go to standard output at `info` (refused requests, disconnections and
+//! their reasons); `RUST_LOG` changes that, e.g. `RUST_LOG=sockeye=debug`.
 
 #[path = "../../tools/allocator.rs"]
 mod allocator;
@@ -79,6 +81,9 @@ struct Options {
     /// address itself (a 0.0.0.0 listener, a container's name)
     #[arg(long, value_name = "HOST:PORT", value_parser = host_port, requires = "cluster_secret")]
     cluster_advertise: Option<String>,
+    /// Serve Prometheus metrics at /metrics beside the chat (off by default: /metrics is 404)
+    #[arg(long)]
+    metrics: bool,
 }
 
 /// The cluster secret, checked after parsing so that no error message repeats it.
@@ -144,8 +149,10 @@ async fn main() {
     }
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        // Colours for a terminal only: not into a file or a service manager's journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
 
     let mut builder = SocketIo::builder();
@@ -223,10 +230,11 @@ async fn main() {
     chat::install(&io, recovery_window);
     let io2 = io.clone();
 
-    let app = Router::new()
-        .route("/api/health", get(move || health(io2.clone())))
-        .fallback(assets::serve)
-        .layer(io.layer());
+    let mut app = Router::new().route("/api/health", get(move || health(io2.clone())));
+    if options.metrics {
+        app = with_metrics(app, &io);
+    }
+    let app = app.fallback(assets::serve).layer(io.layer());
 
     let listener = match tokio::net::TcpListener::bind((options.host.as_str(), options.port)).await
     {
@@ -293,6 +301,18 @@ async fn health(io: SocketIo) -> Json<serde_json::Value> {
         "recoverySessions": m.recovery_sessions,
         "recoveryBytes": m.recovery_bytes,
     }))
+}
+
+/// `--metrics`: `/metrics` in the Prometheus text format, encoded when scraped.
+fn with_metrics(app: Router, io: &SocketIo) -> Router {
+    let io = io.clone();
+    app.route(
+        "/metrics",
+        get(move || {
+            let io = io.clone();
+            async move { sockeye::metrics::response(&io) }
+        }),
+    )
 }
 
 /// How long a stop may take before what is left is closed at once.

@@ -305,6 +305,11 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
         }
     };
     let Some((ns, joining)) = server.namespace_for(&nsp, &auth).await else {
+        crate::log_limit::info_limited!(
+            sid = conn.session.id(),
+            nsp,
+            "connection to an unknown namespace refused"
+        );
         done(&conn);
         conn.send_packet(&connect_error(
             &conn,
@@ -332,6 +337,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     if !skip_middlewares {
         for middleware in ns.middlewares() {
             if let Err(err) = middleware(socket.clone()).await {
+                crate::log_limit::info_limited!(sid = conn.session.id(), nsp, error = %err.message, "connection refused by a middleware");
                 done(&conn);
                 if !conn.session.is_closed() {
                     conn.send_packet(&connect_error(&conn, &nsp, &err));
@@ -363,6 +369,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     };
     ns.add_socket(&socket);
     drop(joining);
+    tracing::debug!(nsp, id = socket.id(), "socket connected");
     match restored {
         None => {
             socket.set_connected();

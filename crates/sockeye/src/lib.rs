@@ -63,7 +63,7 @@ mod error;
 mod id;
 mod listen;
 mod log_limit;
-mod metrics;
+pub mod metrics;
 mod namespace;
 mod one_or_many;
 mod operators;

@@ -52,18 +52,40 @@ impl LogLimit {
     }
 }
 
-/// `tracing::warn!` at most once per [`PERIOD`] for this call site, with a `suppressed`
-/// field counting the lines left out since the last one.
-macro_rules! warn_limited {
-    ($($arg:tt)+) => {{
+/// `tracing::event!` at `$level` at most once per [`PERIOD`] for this call site, with a
+/// `suppressed` field counting the lines left out since the last one (when there were any).
+/// Nothing is counted while the level is off.
+macro_rules! log_limited {
+    ($level:expr, $($arg:tt)+) => {{
         static LIMIT: $crate::log_limit::LogLimit =
             $crate::log_limit::LogLimit::new($crate::log_limit::PERIOD);
-        if let Some(suppressed) = LIMIT.allow() {
-            tracing::warn!(suppressed, $($arg)+);
+        if tracing::enabled!($level) {
+            match LIMIT.allow() {
+                Some(0) => tracing::event!($level, $($arg)+),
+                Some(suppressed) => tracing::event!($level, suppressed, $($arg)+),
+                None => {}
+            }
         }
     }};
 }
+pub(crate) use log_limited;
+
+/// [`log_limited!`] at warn: a fault a peer can cause at will (a bad packet, a slow reader).
+macro_rules! warn_limited {
+    ($($arg:tt)+) => {
+        $crate::log_limit::log_limited!(tracing::Level::WARN, $($arg)+)
+    };
+}
 pub(crate) use warn_limited;
+
+/// [`log_limited!`] at info: news a peer can cause at will that is no fault of the server
+/// (a refused request or namespace connection).
+macro_rules! info_limited {
+    ($($arg:tt)+) => {
+        $crate::log_limit::log_limited!(tracing::Level::INFO, $($arg)+)
+    };
+}
+pub(crate) use info_limited;
 
 #[cfg(test)]
 mod tests {

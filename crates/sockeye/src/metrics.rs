@@ -1,6 +1,23 @@
-//! Counters an application can read from the `io` handle and export.
+//! Counters an application can read from the `io` handle ([`SocketIo::metrics`]) and
+//! export: in Prometheus text format with [`prometheus`], or by hand from the snapshot.
+//!
+//! Every counter is a relaxed atomic updated on a path that is taken anyway; gauges that can
+//! be counted from what the server holds (sockets per namespace, acknowledgements pending)
+//! are counted when read, so that nothing runs for them unless someone looks.
+//!
+//! [`SocketIo::metrics`]: crate::SocketIo::metrics
+
+mod adapter;
+#[cfg(feature = "prometheus")]
+mod prometheus;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use crate::engine::{EngineMetrics, HandshakeFailures};
+pub(crate) use adapter::AdapterCounters;
+pub use adapter::{AdapterMetrics, AdapterRequest, AdapterRequestMetrics, LATENCY_BOUNDS, Latency};
+#[cfg(feature = "prometheus")]
+pub use prometheus::{CONTENT_TYPE, SocketIoCollector, collector, prometheus, response};
 
 /// Live counters of one server, updated with relaxed atomics on the hot paths.
 #[derive(Debug, Default)]
@@ -12,6 +29,8 @@ pub(crate) struct Counters {
     pub(crate) volatile_dropped: AtomicU64,
     pub(crate) slow_consumers: AtomicU64,
     pub(crate) acks_timed_out: AtomicU64,
+    pub(crate) broadcasts: AtomicU64,
+    pub(crate) adapter: AdapterCounters,
 }
 
 impl Counters {
@@ -24,6 +43,8 @@ impl Counters {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Metrics {
+    /// The engine's: sessions by transport, upgrades, refused requests by reason.
+    pub engine: EngineMetrics,
     /// Open Engine.IO connections.
     pub connections: u64,
     /// Connected sockets, over every namespace.
@@ -43,6 +64,14 @@ pub struct Metrics {
     pub slow_consumers: u64,
     /// Acknowledgements that did not come before their timeout.
     pub acks_timed_out: u64,
+    /// Acknowledgements the server waits for now, from its sockets' clients (counted when
+    /// read).
+    pub acks_pending: u64,
+    /// Broadcasts sent from this node (`io.emit`, `io.to(..).emit`, `socket.broadcast()`..,
+    /// with or without acknowledgements): once per call, not per recipient.
+    pub broadcasts: u64,
+    /// The requests handed to the cluster adapter, by kind.
+    pub adapter: AdapterMetrics,
     /// Connection state recovery, in this node's memory: packets in the logs...
     pub recovery_packets: u64,
     /// ...their estimated size in bytes...
@@ -64,6 +93,8 @@ impl Counters {
             volatile_dropped: get(&self.volatile_dropped),
             slow_consumers: get(&self.slow_consumers),
             acks_timed_out: get(&self.acks_timed_out),
+            broadcasts: get(&self.broadcasts),
+            adapter: self.adapter.snapshot(),
             ..Metrics::default()
         }
     }

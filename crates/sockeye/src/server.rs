@@ -138,8 +138,8 @@ struct EngineBridge(Weak<ServerInner>);
 impl EngineHandler for EngineBridge {
     fn on_open(&self, session: EngineSession, incoming: EngineIncoming) {
         if let Some(server) = self.0.upgrade() {
-            let span = tracing::debug_span!("connection", sid = session.id());
-            tokio::spawn(crate::connection::run(server, session, incoming).instrument(span));
+            // In the engine's span of this connection (sid, transport).
+            tokio::spawn(crate::connection::run(server, session, incoming).in_current_span());
         }
     }
 }
@@ -192,6 +192,7 @@ impl ServerInner {
                         Some(parent.clone()),
                         self.config.parser,
                         self.config.connection_state_recovery.as_ref(),
+                        self.counters.clone(),
                     )
                 })
                 .clone();
@@ -333,6 +334,7 @@ impl SocketIo {
                     None,
                     self.0.config.parser,
                     self.0.config.connection_state_recovery.as_ref(),
+                    self.0.counters.clone(),
                 )
             })
             .clone();
@@ -425,6 +427,7 @@ impl SocketIo {
             None,
             self.0.config.parser,
             None,
+            self.0.counters.clone(),
         );
         if let Ok(mut dynamic) = self.0.dynamic.write() {
             dynamic.push(Dynamic {
@@ -585,8 +588,10 @@ impl SocketIo {
             .unwrap_or_default()
     }
 
-    /// The server's counters: connections, sockets, packets in and out, drops, timed-out
-    /// acknowledgements.
+    /// The server's counters: connections (by transport), sockets, packets and bytes in and
+    /// out, broadcasts, drops, acknowledgements pending and timed out, refused requests,
+    /// upgrades, cluster adapter requests. [`metrics::prometheus`](crate::metrics::prometheus)
+    /// exports them.
     pub fn metrics(&self) -> crate::Metrics {
         let sockets = self
             .namespaces()
@@ -597,7 +602,9 @@ impl SocketIo {
             .0
             .counters
             .snapshot(self.0.connections.len() as u64, sockets);
+        metrics.engine = self.0.engine().metrics();
         for ns in self.namespaces() {
+            metrics.acks_pending += ns.pending_acks();
             if let Some(recovery) = ns.recovery() {
                 let (packets, bytes, sessions) = recovery.sizes();
                 metrics.recovery_packets += packets as u64;

@@ -9,6 +9,7 @@
 
 mod handle;
 mod local;
+mod measured;
 mod members;
 mod room_set;
 mod session;
@@ -24,6 +25,7 @@ use tokio::sync::mpsc;
 
 pub use handle::{BroadcastAcks, NamespaceHandle};
 pub(crate) use local::LocalRooms;
+pub(crate) use measured::Measured;
 pub use session::{OffsetCallback, RestoredSession, SessionState};
 pub use socket_data::SocketData;
 

@@ -44,6 +44,8 @@ pub(crate) async fn drive(
     // is registered is kept by `Notify` for the next one.
     let notified = shared.wake.notified();
     tokio::pin!(notified);
+    let mut transport = shared.transport();
+    engine.counters.opened(transport);
     loop {
         let (events, writes, write_bytes, new_probe, upgrading, deadline, tx) = {
             let mut inner = shared.lock();
@@ -87,6 +89,8 @@ pub(crate) async fn drive(
                 }
                 Event::Upgraded => {
                     tracing::debug!(sid = %shared.sid, "upgraded to websocket");
+                    engine.counters.upgraded();
+                    transport = engineio_proto::TransportKind::WebSocket;
                     current = probe.take().map(|ws| *ws);
                 }
                 Event::Closed(reason) => closed = Some(reason),
@@ -172,6 +176,7 @@ pub(crate) async fn drive(
             }
         }
     }
+    engine.counters.closed(transport);
     engine.remove(&shared);
 }
 

@@ -52,6 +52,7 @@ mod serve;
 mod server;
 mod service;
 mod session;
+mod stats;
 mod websocket;
 
 pub use cluster::{ClusterConfig, ClusterSecret, LocateFuture, Location, NodeId, SessionRouter};
@@ -71,6 +72,7 @@ pub use service::{
     MountService,
 };
 pub use session::EngineSession;
+pub use stats::{EngineMetrics, HandshakeFailures};
 
 /// The boxed error type of request and response bodies.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

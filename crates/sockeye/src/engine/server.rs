@@ -24,6 +24,7 @@ use super::incoming::EngineIncoming;
 use super::outbox::OutboxBytes;
 use super::request::{HandshakeRequest, Query};
 use super::session::{EngineSession, SessionShared, now};
+use super::stats::{EngineCounters, EngineMetrics, Refusal};
 use super::{polling, websocket};
 use crate::id::IdMap;
 
@@ -48,6 +49,7 @@ pub(crate) struct EngineShared {
     outbox_total: Arc<AtomicUsize>,
     /// Connections to the other nodes of the cluster, when forwarding is on.
     relay: Relay,
+    pub(crate) counters: EngineCounters,
 }
 
 impl std::fmt::Debug for Engine {
@@ -79,6 +81,7 @@ impl Engine {
             closed: AtomicBool::new(false),
             outbox_total: Arc::new(AtomicUsize::new(0)),
             relay: Relay::default(),
+            counters: EngineCounters::default(),
         }))
     }
 
@@ -100,6 +103,11 @@ impl Engine {
     /// Sessions open (or closing) now.
     pub fn session_count(&self) -> usize {
         self.0.sessions().len()
+    }
+
+    /// The engine's counters now: sessions by transport, upgrades, refused requests.
+    pub fn metrics(&self) -> EngineMetrics {
+        self.0.counters.snapshot()
     }
 
     /// Bytes of messages held for peers now, over every session: queued, or in a websocket
@@ -231,7 +239,8 @@ impl Engine {
     {
         let upgrade = websocket::is_upgrade_request(parts);
         let fail = |e: RequestError| {
-            tracing::debug!(code = e.code(), message = e.message(), uri = %parts.uri, "engine.io request refused");
+            let why = Refusal::from(&e);
+            self.refused(why, &parts.uri, e.message());
             if upgrade {
                 e.upgrade_response()
             } else {
@@ -285,7 +294,7 @@ impl Engine {
                     return fail(RequestError::ShuttingDown);
                 }
                 if self.origin_refused(parts) {
-                    tracing::debug!(origin = ?parts.headers.get(header::ORIGIN), "handshake from an origin CORS does not allow");
+                    self.refused(Refusal::OriginNotAllowed, &parts.uri, "Origin not allowed");
                     // 403 with the JSON body for websockets too: unlike the reference's
                     // refusals, this one is for browsers, which show the status.
                     let mut r =
@@ -315,6 +324,13 @@ impl Engine {
                 self.handshake_polling(parts, protocol).await
             }
         }
+    }
+
+    /// Counts a refused request and logs it at info: a peer can send them at will, so at
+    /// most one line per period and call site, with the number left out.
+    fn refused(&self, why: Refusal, uri: &Uri, message: &str) {
+        self.0.counters.refused(why);
+        crate::log_limit::info_limited!(reason = why.as_str(), error = message, %uri, "engine.io request refused");
     }
 
     /// Whether a handshake comes from a browser page of an origin that CORS names and does
@@ -363,9 +379,15 @@ impl Engine {
         protocol: Protocol,
     ) -> Response<EngineBody> {
         if let Some(refusal) = websocket::unsupported_version(parts) {
+            self.refused(
+                Refusal::BadRequest,
+                &parts.uri,
+                "Unsupported websocket version",
+            );
             return refusal;
         }
         let Some(mut response) = websocket::accept(parts) else {
+            self.refused(Refusal::BadRequest, &parts.uri, "Bad websocket handshake");
             return empty(StatusCode::BAD_REQUEST);
         };
         let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
@@ -418,8 +440,8 @@ impl Engine {
                     let session = EngineSession {
                         shared: shared.clone(),
                     };
-                    engine.0.handler.on_open(session, incoming);
-                    let span = tracing::debug_span!("engine.io", sid = %shared.sid);
+                    let span = connection_span(&shared, TransportKind::WebSocket);
+                    span.in_scope(|| engine.0.handler.on_open(session, incoming));
                     drive(engine.0.clone(), shared, Some(ws))
                         .instrument(span)
                         .await;
@@ -435,8 +457,8 @@ impl Engine {
             TransportKind::Polling,
             protocol,
         );
-        let span = tracing::debug_span!("engine.io", sid = %shared.sid);
-        tokio::spawn(drive(self.0.clone(), shared.clone(), None).instrument(span));
+        let span = connection_span(&shared, TransportKind::Polling);
+        tokio::spawn(drive(self.0.clone(), shared.clone(), None).instrument(span.clone()));
         let mut response = polling::get(&shared, parts, self.0.config.http_compression).await;
         if let Some(cookie) = &self.0.config.cookie {
             if let Ok(v) = HeaderValue::from_str(&cookie.serialize(shared.sid.as_str())) {
@@ -447,7 +469,7 @@ impl Engine {
             hook(response.headers_mut(), parts);
         }
         // After the open packet is out, as the reference emits `connection` after flushing it.
-        self.0.handler.on_open(EngineSession { shared }, incoming);
+        span.in_scope(|| self.0.handler.on_open(EngineSession { shared }, incoming));
         response
     }
 
@@ -519,6 +541,13 @@ impl Engine {
         };
         (shared, incoming)
     }
+}
+
+/// The span of one connection, at debug: its driver runs in it, and so does the handler's
+/// `on_open` (whose tasks may take it with `in_current_span`). An upgrade is a debug event in
+/// it, `upgraded to websocket`: a span's fields are fixed once written.
+fn connection_span(shared: &SessionShared, transport: TransportKind) -> tracing::Span {
+    tracing::debug_span!("connection", sid = %shared.sid, transport = transport.as_str())
 }
 
 fn millis(d: std::time::Duration) -> u64 {

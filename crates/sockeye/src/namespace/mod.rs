@@ -58,6 +58,8 @@ pub(crate) struct NsInner {
     /// Set on a child of a dynamic namespace when `cleanup_empty_child_namespaces` is on:
     /// the server to remove it from once it is empty.
     cleanup: OnceLock<Weak<crate::server::ServerInner>>,
+    /// The server's counters (broadcasts, adapter requests).
+    counters: Arc<crate::metrics::Counters>,
 }
 
 /// A connection on its way into a namespace, from the lookup to its socket's arrival; its
@@ -102,9 +104,13 @@ impl Namespace {
         parent: Option<Namespace>,
         parser: Parser,
         recovery: Option<&crate::ConnectionStateRecovery>,
+        counters: Arc<crate::metrics::Counters>,
     ) -> Namespace {
         Namespace(Arc::new_cyclic(|weak| {
-            let cluster = cluster.map(|factory| factory(NamespaceHandle::new(weak.clone(), &name)));
+            let cluster = cluster.map(|factory| {
+                let adapter = factory(NamespaceHandle::new(weak.clone(), &name));
+                crate::adapter::Measured::wrap(adapter, counters.clone())
+            });
             let in_memory = !cluster.as_ref().is_some_and(|c| c.recovers_sessions());
             NsInner {
                 recovery: recovery
@@ -123,6 +129,7 @@ impl Namespace {
                 parser,
                 joining: AtomicUsize::new(0),
                 cleanup: OnceLock::new(),
+                counters,
             }
         }))
     }
@@ -130,6 +137,20 @@ impl Namespace {
     /// Connection state recovery, when the server has it on.
     pub(crate) fn recovery(&self) -> Option<&crate::recovery::Recovery> {
         self.0.recovery.as_ref()
+    }
+
+    /// The acknowledgements this namespace's sockets wait for now.
+    pub(crate) fn pending_acks(&self) -> u64 {
+        self.0
+            .sockets
+            .read()
+            .map(|s| s.values().map(|s| s.pending_acks() as u64).sum())
+            .unwrap_or(0)
+    }
+
+    /// Counts a broadcast sent from this node.
+    pub(crate) fn count_broadcast(&self) {
+        crate::metrics::Counters::add(&self.0.counters.broadcasts, 1);
     }
 
     /// The packet format of the server this namespace belongs to.

@@ -110,6 +110,7 @@ impl BroadcastOperator {
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         crate::packet::check_event_name(event)?;
         let packet = socketio_proto::Packet::event(self.ns.name(), event, to_args(data)?, None);
+        self.ns.count_broadcast();
         if let Some(cluster) = self.cluster() {
             if cluster.recovers_sessions()
                 && !self.opts.flags.volatile
@@ -152,6 +153,7 @@ impl BroadcastOperator {
     {
         crate::packet::check_event_name(event)?;
         let packet = socketio_proto::Packet::event(self.ns.name(), event, to_args(data)?, None);
+        self.ns.count_broadcast();
         let deadline = self
             .opts
             .flags

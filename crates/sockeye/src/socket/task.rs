@@ -115,6 +115,12 @@ async fn close(socket: &Socket) {
         .ok()
         .and_then(|r| *r)
         .unwrap_or(DisconnectReason::TransportClose);
+    tracing::info!(
+        nsp = socket.namespace().name(),
+        id = socket.id(),
+        reason = reason.as_str(),
+        "socket disconnected"
+    );
     let disconnecting = socket.listeners().disconnecting.clone();
     for handler in disconnecting {
         handler(socket.clone(), reason).await;
