@@ -52,6 +52,8 @@
 //!   theirs through a [`NamespaceHandle`].
 
 mod adapter;
+#[cfg(feature = "admin")]
+pub mod admin;
 mod args;
 mod client_files;
 mod config;
@@ -63,6 +65,7 @@ mod listen;
 mod log_limit;
 mod metrics;
 mod namespace;
+mod observer;
 mod one_or_many;
 mod operators;
 mod packet;

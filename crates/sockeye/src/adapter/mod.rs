@@ -26,6 +26,8 @@ pub use handle::{BroadcastAcks, NamespaceHandle};
 pub(crate) use local::LocalRooms;
 pub use session::{OffsetCallback, RestoredSession, SessionState};
 pub use socket_data::SocketData;
+#[cfg(feature = "admin")]
+pub(crate) use socket_data::room_name;
 
 use crate::error::AdapterError;
 

@@ -88,6 +88,7 @@ pub(crate) async fn drive(
                 Event::Upgraded => {
                     tracing::debug!(sid = %shared.sid, "upgraded to websocket");
                     current = probe.take().map(|ws| *ws);
+                    engine.handler().on_upgrade(shared.sid.as_str());
                 }
                 Event::Closed(reason) => closed = Some(reason),
             }

@@ -58,6 +58,8 @@ pub(crate) struct NsInner {
     /// Set on a child of a dynamic namespace when `cleanup_empty_child_namespaces` is on:
     /// the server to remove it from once it is empty.
     cleanup: OnceLock<Weak<crate::server::ServerInner>>,
+    /// The server's observer slot (the Admin UI), checked once per hook.
+    observer: crate::observer::ObserverSlot,
 }
 
 /// A connection on its way into a namespace, from the lookup to its socket's arrival; its
@@ -102,6 +104,7 @@ impl Namespace {
         parent: Option<Namespace>,
         parser: Parser,
         recovery: Option<&crate::ConnectionStateRecovery>,
+        observer: &crate::observer::ObserverSlot,
     ) -> Namespace {
         Namespace(Arc::new_cyclic(|weak| {
             let cluster = cluster.map(|factory| factory(NamespaceHandle::new(weak.clone(), &name)));
@@ -123,8 +126,15 @@ impl Namespace {
                 parser,
                 joining: AtomicUsize::new(0),
                 cleanup: OnceLock::new(),
+                observer: observer.clone(),
             }
         }))
+    }
+
+    /// The server's observer, when something watches it.
+    #[inline]
+    pub(crate) fn observer(&self) -> Option<&Arc<dyn crate::observer::Observer>> {
+        self.0.observer.get()
     }
 
     /// Connection state recovery, when the server has it on.
