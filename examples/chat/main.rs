@@ -5,8 +5,10 @@
 //! elsewhere), `--redis URL` (or `REDIS_URL`: one node of a cluster on that Redis; see
 //! docs/deployment.md; `--redis-adapter streams` for recovery on any node),
 //! `--recovery-window SECONDS` (connection state recovery, 120 by
-//! default, 0 off).
+//! default, 0 off), `--admin` (the official Admin UI on `/admin`: user `SOCKEYE_ADMIN_USER`,
+//! default `admin`, password `SOCKEYE_ADMIN_PASSWORD`; `--admin-no-auth` without a password).
 
+mod admin;
 #[path = "../../tools/allocator.rs"]
 mod allocator;
 mod assets;
@@ -51,6 +53,14 @@ struct Options {
     /// "joined" messages (connection state recovery). 0 turns it off
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = seconds)]
     recovery_window: u64,
+    /// Serve the official Admin UI's namespace, /admin: open https://admin.socket.io and
+    /// connect to this server. Logs in as SOCKEYE_ADMIN_USER (default admin) with the password
+    /// in SOCKEYE_ADMIN_PASSWORD; refuses to start without one unless --admin-no-auth
+    #[arg(long)]
+    admin: bool,
+    /// With --admin: no login at all (anyone who reaches the server may watch and act on it)
+    #[arg(long, requires = "admin")]
+    admin_no_auth: bool,
 }
 
 /// The sockeye-redis adapter the chat joins its cluster with.
@@ -71,6 +81,18 @@ fn seconds(value: &str) -> Result<u64, String> {
 #[tokio::main]
 async fn main() {
     let options = cli::parse::<Options>();
+    // Checked before anything starts: a missing password is a usage error.
+    let admin_login = match options
+        .admin
+        .then(|| admin::auth_from_env(options.admin_no_auth))
+    {
+        Some(Ok(login)) => Some(login),
+        Some(Err(line)) => {
+            eprintln!("error: {line}");
+            std::process::exit(2);
+        }
+        None => None,
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -102,7 +124,9 @@ async fn main() {
                     max_disconnection_duration: window,
                     ..Default::default()
                 });
-            if let Some(origin) = &options.cors_origin {
+            if options.admin {
+                config.engine.cors = Some(admin::cors(options.cors_origin.as_deref()));
+            } else if let Some(origin) = &options.cors_origin {
                 config.engine.cors = Some(
                     CorsConfig::default()
                         .origin(CorsOrigin::Exact(origin.clone()))
@@ -132,6 +156,9 @@ async fn main() {
         .map(|a| a.port())
         .unwrap_or(options.port);
     println!("Chat server running on http://localhost:{port}");
+    if let Some(login) = admin_login {
+        admin::install(&io, login, port);
+    }
     if let Some(url) = &options.redis {
         println!("One node of a cluster on Redis at {url}");
     }
