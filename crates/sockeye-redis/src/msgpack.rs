@@ -214,6 +214,28 @@ fn write_f64(out: &mut Vec<u8>, f: f64) {
 }
 
 /// Reads one notepack message: a single value filling `bytes`.
+/// `2026-11-29T08:30:53.123Z` for seconds and milliseconds since the epoch (dates before
+/// 1970 are not read: no peer sends them).
+fn iso_date(secs: u64, millis: u32) -> String {
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Proleptic Gregorian calendar by 400-year eras of 146,097 days, from 0000-03-01.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 pub fn decode(bytes: &[u8]) -> Result<Value, MsgpackError> {
     let mut reader = Reader { bytes, pos: 0 };
     let value = reader.value(0)?.unwrap_or(Value::Null);
@@ -270,6 +292,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A timestamp extension's value, `Date.prototype.toJSON`'s string (millisecond
+    /// precision); other extension types are not read.
+    fn timestamp(&self, marker: u8, kind: u8, secs: u64, nanos: u32) -> Result<Value, MsgpackError> {
+        if kind != 0xff || nanos >= 1_000_000_000 {
+            return Err(MsgpackError::Unsupported(marker));
+        }
+        Ok(Value::String(iso_date(secs, nanos / 1_000_000)))
+    }
+
     /// One value; `None` for notepack's `undefined` (an object entry that is skipped, a
     /// `null` elsewhere).
     fn value(&mut self, depth: usize) -> Result<Option<Value>, MsgpackError> {
@@ -311,6 +342,27 @@ impl<'a> Reader<'a> {
                     return Err(MsgpackError::Unsupported(marker));
                 }
                 return Ok(None);
+            }
+            // The timestamp extension (type -1), as notepack writes a `Date`: read as the
+            // string a Node peer's JSON encoder would send for it.
+            0xd6 => {
+                let [kind, a, b, c, d] = self.be::<5>()?;
+                self.timestamp(marker, kind, u64::from(u32::from_be_bytes([a, b, c, d])), 0)?
+            }
+            0xd7 => {
+                let [kind, rest @ ..] = self.be::<9>()?;
+                let both = u64::from_be_bytes(rest);
+                self.timestamp(marker, kind, both & 0x3_ffff_ffff, (both >> 34) as u32)?
+            }
+            0xc7 => {
+                let [len, kind] = self.be::<2>()?;
+                if len != 12 {
+                    return Err(MsgpackError::Unsupported(marker));
+                }
+                let ns = u32::from_be_bytes(self.be()?);
+                let secs = i64::from_be_bytes(self.be()?);
+                let secs = u64::try_from(secs).map_err(|_| MsgpackError::Unsupported(marker))?;
+                self.timestamp(marker, kind, secs, ns)?
             }
             0xd9 => {
                 let n = self.len8()?;
@@ -448,6 +500,36 @@ mod tests {
         assert_eq!(decode(&[]), Err(MsgpackError::Truncated));
         let deep = vec![0x91; MAX_DEPTH + 1];
         assert_eq!(decode(&deep), Err(MsgpackError::TooDeep));
+    }
+
+    #[test]
+    fn dates_are_read_as_their_json_strings() {
+        // As notepack writes `new Date(1709214307089)` (timestamp 64) and `new Date(0)`
+        // (timestamp 32), and a timestamp 96.
+        let ns: u64 = 89_000_000;
+        let both = (ns << 34) | 1_709_214_307;
+        let mut ts64 = vec![0xd7, 0xff];
+        ts64.extend_from_slice(&both.to_be_bytes());
+        assert_eq!(
+            decode(&ts64).unwrap(),
+            Value::String("2024-02-29T13:45:07.089Z".into())
+        );
+        assert_eq!(
+            decode(&[0xd6, 0xff, 0, 0, 0, 0]).unwrap(),
+            Value::String("1970-01-01T00:00:00.000Z".into())
+        );
+        let mut ts96 = vec![0xc7, 12, 0xff, 0, 0, 0, 0];
+        ts96.extend_from_slice(&4_102_444_799i64.to_be_bytes());
+        assert_eq!(
+            decode(&ts96).unwrap(),
+            Value::String("2099-12-31T23:59:59.000Z".into())
+        );
+        // Other extension types, and nanoseconds out of range, are refused.
+        assert!(decode(&[0xd6, 0x01, 0, 0, 0, 0]).is_err());
+        let mut bad = vec![0xd7, 0xff];
+        bad.extend_from_slice(&(u64::from(u32::MAX >> 2) << 34).to_be_bytes());
+        assert!(decode(&bad).is_err());
+        assert!(decode(&[0xc7, 3, 0xff, 0, 0, 0]).is_err());
     }
 
     #[test]

@@ -147,7 +147,8 @@ async function adminScenario(browser, ui, { serverUrl, password, name, serverIds
     await once(admin, "connect");
     const news = once(user, "news");
     admin.emit("emit", "/", "vip", "news", "for vip only");
-    assert.deepEqual(await news, ["for vip only"]);
+    // (With connection state recovery on, as in sockeye's chat, the offset follows.)
+    assert.equal((await news)[0], "for vip only");
     admin.close();
 
     // Live events: what the chat user sends shows on the events page.
