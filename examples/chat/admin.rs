@@ -40,8 +40,15 @@ pub(crate) fn cors(front_end: Option<&str>) -> CorsConfig {
     CorsConfig::default().origin(origins).credentials(true)
 }
 
-/// Instruments `io`; prints where to point the UI.
-pub(crate) fn install(io: &SocketIo, login: Option<(String, String)>, port: u16) {
+/// Instruments `io`; prints where to point the UI. In a cluster (`redis`), the sessions of
+/// logged-in UIs are kept in Redis, as the reference's `RedisStore` keeps them, so that the
+/// UI is let in again by whichever node it reaches.
+pub(crate) async fn install(
+    io: &SocketIo,
+    login: Option<(String, String)>,
+    port: u16,
+    redis: Option<&str>,
+) {
     let auth = match &login {
         Some((username, password)) => match bcrypt::hash(password, bcrypt::DEFAULT_COST) {
             Ok(password_hash) => AdminAuth::Basic {
@@ -55,7 +62,17 @@ pub(crate) fn install(io: &SocketIo, login: Option<(String, String)>, port: u16)
         },
         None => AdminAuth::None,
     };
-    if let Err(err) = instrument(io, AdminOptions::new(auth)) {
+    let mut options = AdminOptions::new(auth);
+    if let Some(url) = redis {
+        match sockeye_redis::RedisSessionStore::connect(url).await {
+            Ok(store) => options.store = std::sync::Arc::new(store),
+            Err(err) => {
+                eprintln!("cannot keep the Admin UI's sessions on Redis at {url}: {err}");
+                std::process::exit(1);
+            }
+        }
+    }
+    if let Err(err) = instrument(io, options) {
         eprintln!("cannot start the Admin UI: {err}");
         std::process::exit(1);
     }

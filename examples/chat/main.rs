@@ -157,7 +157,7 @@ async fn main() {
         .unwrap_or(options.port);
     println!("Chat server running on http://localhost:{port}");
     if let Some(login) = admin_login {
-        admin::install(&io, login, port);
+        admin::install(&io, login, port, options.redis.as_deref()).await;
     }
     if let Some(url) = &options.redis {
         println!("One node of a cluster on Redis at {url}");

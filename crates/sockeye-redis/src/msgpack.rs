@@ -213,7 +213,6 @@ fn write_f64(out: &mut Vec<u8>, f: f64) {
     }
 }
 
-/// Reads one notepack message: a single value filling `bytes`.
 /// `2026-11-29T08:30:53.123Z` for seconds and milliseconds since the epoch (dates before
 /// 1970 are not read: no peer sends them).
 fn iso_date(secs: u64, millis: u32) -> String {
@@ -236,6 +235,7 @@ fn iso_date(secs: u64, millis: u32) -> String {
     )
 }
 
+/// Reads one notepack message: a single value filling `bytes`.
 pub fn decode(bytes: &[u8]) -> Result<Value, MsgpackError> {
     let mut reader = Reader { bytes, pos: 0 };
     let value = reader.value(0)?.unwrap_or(Value::Null);
@@ -294,7 +294,13 @@ impl<'a> Reader<'a> {
 
     /// A timestamp extension's value, `Date.prototype.toJSON`'s string (millisecond
     /// precision); other extension types are not read.
-    fn timestamp(&self, marker: u8, kind: u8, secs: u64, nanos: u32) -> Result<Value, MsgpackError> {
+    fn timestamp(
+        &self,
+        marker: u8,
+        kind: u8,
+        secs: u64,
+        nanos: u32,
+    ) -> Result<Value, MsgpackError> {
         if kind != 0xff || nanos >= 1_000_000_000 {
             return Err(MsgpackError::Unsupported(marker));
         }
