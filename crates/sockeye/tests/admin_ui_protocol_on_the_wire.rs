@@ -5,6 +5,7 @@
 #![cfg(feature = "admin")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod engine_support;
 mod sio_support;
 
 use std::net::SocketAddr;
@@ -59,6 +60,17 @@ async fn next_text(raw: &mut Raw, name: &str) -> (String, Vec<Value>) {
         if args[0] == name {
             args.remove(0);
             return (msg, args);
+        }
+    }
+}
+
+/// The next `socket_connected` of the main namespace (the UI's own, queued when it joined,
+/// may come after `all_sockets`).
+async fn next_connected(raw: &mut Raw) -> Value {
+    loop {
+        let mut args = next(raw, "socket_connected").await;
+        if args[0]["nsp"] == "/" {
+            return args.remove(0);
         }
     }
 }
@@ -153,9 +165,8 @@ async fn the_ui_is_told_every_socket_and_what_happens_to_it() {
     assert_eq!(sent[2], json!(["welcome", "ann"]));
 
     let (_other, other_id) = Raw::join(addr).await;
-    let connected = next(&mut ui, "socket_connected").await;
-    assert_eq!(connected[0]["id"], other_id.as_str());
-    assert!(connected[1].is_string());
+    let connected = next_connected(&mut ui).await;
+    assert_eq!(connected["id"], other_id.as_str());
 
     drop(user);
     let gone = next(&mut ui, "socket_disconnected").await;
@@ -348,4 +359,56 @@ async fn bad_options_are_refused_at_start() {
         instrument(&io, AdminOptions::new(AdminAuth::None)),
         Err(AdminError::AlreadyInstrumented)
     ));
+}
+
+#[tokio::test]
+async fn a_polling_socket_is_counted_and_its_upgrade_is_told() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let (_io, addr) = server(AdminOptions::new(AdminAuth::None)).await;
+    let (mut ui, _) = admin(addr, json!({})).await;
+    next(&mut ui, "all_sockets").await;
+
+    // A client on long-polling joins the main namespace.
+    let open = engine_support::http(addr, "GET", "/socket.io/?EIO=4&transport=polling", "").await;
+    let sid: Value = serde_json::from_str(&open.body[1..]).unwrap();
+    let sid = sid["sid"].as_str().unwrap().to_owned();
+    let path = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    assert_eq!(
+        engine_support::http(addr, "POST", &path, "40").await.status,
+        200
+    );
+    let connected = next_connected(&mut ui).await;
+    assert_eq!(connected["transport"], "polling");
+    assert_eq!(connected["clientId"], &sid[..12]);
+    let id = connected["id"].as_str().unwrap().to_owned();
+    loop {
+        let stats = next(&mut ui, "server_stats").await;
+        if stats[0]["pollingClientsCount"] == 1 {
+            break;
+        }
+    }
+
+    // It upgrades: the UI is told the socket's new transport.
+    let mut ws = engine_support::ws(
+        addr,
+        &format!("/socket.io/?EIO=4&transport=websocket&sid={sid}"),
+    )
+    .await;
+    ws.send(Message::text("2probe")).await.unwrap();
+    let probe = ws.next().await.unwrap().unwrap();
+    assert_eq!(probe.to_text().unwrap(), "3probe");
+    ws.send(Message::text("5")).await.unwrap();
+    let updated = next(&mut ui, "socket_updated").await;
+    assert_eq!(
+        updated[0],
+        json!({ "id": id, "nsp": "/", "transport": "websocket" })
+    );
+    loop {
+        let stats = next(&mut ui, "server_stats").await;
+        if stats[0]["pollingClientsCount"] == 0 {
+            break;
+        }
+    }
 }
