@@ -322,6 +322,29 @@ fn the_chat_admin_needs_a_password_or_says_it_goes_without() {
     assert_refused("sockeye-chat", &out, "--admin");
 }
 
+/// The response head of a polling handshake sent with `Origin: origin`, lower-cased.
+fn polling_handshake_from(port: u16, origin: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: localhost\r\n\
+         Origin: {origin}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+        + "\r\n"
+}
+
 #[test]
 fn the_chat_admin_says_where_to_point_the_ui() {
     for (args, env, who) in [
@@ -370,6 +393,16 @@ fn the_chat_admin_says_where_to_point_the_ui() {
                 "Admin UI: open https://admin.socket.io and connect to \
                  http://localhost:{port}/admin {who}"
             )
+        );
+        // The hosted UI's origin is allowed, with credentials, without more flags.
+        let headers = polling_handshake_from(port, "https://admin.socket.io");
+        assert!(
+            headers.contains("access-control-allow-origin: https://admin.socket.io\r\n"),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("access-control-allow-credentials: true\r\n"),
+            "{headers}"
         );
         stop(child);
     }

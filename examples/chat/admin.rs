@@ -64,6 +64,13 @@ pub(crate) async fn install(
     };
     let mut options = AdminOptions::new(auth);
     if let Some(url) = redis {
+        // Nodes of one cluster may share a host: told apart as the reference tells its
+        // cluster workers apart.
+        options.server_id = Some(format!(
+            "{}#{}",
+            sockeye::admin::hostname(),
+            std::process::id()
+        ));
         match sockeye_redis::RedisSessionStore::connect(url).await {
             Ok(store) => options.store = std::sync::Arc::new(store),
             Err(err) => {

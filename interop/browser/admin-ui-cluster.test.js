@@ -66,7 +66,8 @@ describe("the official Admin UI on a sockeye + Node cluster on Redis", () => {
         serverUrl: sockeye.url,
         password: PASSWORD,
         name: "cluster",
-        serverIds: [os.hostname(), "node-c"],
+        // A chat node of a cluster is "<host>#<pid>", as the reference's cluster workers.
+        serverIds: [`${os.hostname()}#${sockeye.child.pid}`, "node-c"],
         sockets: [() => nodeSocketId],
       });
     } finally {

@@ -286,8 +286,9 @@ fn session_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The machine's name, as Node's `os.hostname()`.
-fn hostname() -> String {
+/// The machine's name, as Node's `os.hostname()` (the default server id): from
+/// `/proc/sys/kernel/hostname`, else `HOSTNAME`, else `localhost`.
+pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .map(|h| h.trim().to_owned())
