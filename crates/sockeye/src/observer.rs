@@ -4,9 +4,8 @@
 //! The server holds at most one observer, set once. Each hook site checks the slot with one
 //! atomic load and does nothing more while it is empty: no allocation, no lock, so the
 //! server pays nothing measurable for the seam while nobody watches (docs/benchmarks.md).
-//! Hooks are called on the server's hot paths, sometimes under a namespace's lock: they
-//! must be quick and must not call back into the server (the admin queues what it sees for
-//! its own task).
+//! Hooks are called on the server's hot paths (no lock held): they must be quick and should
+//! not call back into the server (the admin queues what it sees for its own task).
 
 use std::sync::{Arc, OnceLock};
 
