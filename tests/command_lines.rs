@@ -47,6 +47,8 @@ fn command(exe: &str) -> Command {
         "REQUESTS_TIMEOUT_MS",
         "RECOVERY",
         "SOCKEYE_CLUSTER_SECRET",
+        "SOCKEYE_ADMIN_USER",
+        "SOCKEYE_ADMIN_PASSWORD",
     ] {
         cmd.env_remove(var);
     }
@@ -309,6 +311,115 @@ fn the_chat_refuses_a_cors_origin_that_is_not_a_url() {
         &out,
         r#"invalid URL "example.com": expected http:// or https://"#,
     );
+}
+
+#[test]
+fn the_chat_admin_needs_a_password_or_says_it_goes_without() {
+    let expected = "--admin needs a password in SOCKEYE_ADMIN_PASSWORD (or --admin-no-auth";
+    let out = run(CHAT, &["--port", "0", "--admin"], &[]);
+    assert_refused("sockeye-chat", &out, expected);
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+    // An empty password is no password.
+    let out = run(
+        CHAT,
+        &["--port", "0", "--admin"],
+        &[("SOCKEYE_ADMIN_PASSWORD", "")],
+    );
+    assert_refused("sockeye-chat", &out, expected);
+    // --admin-no-auth alone means nothing.
+    let out = run(CHAT, &["--port", "0", "--admin-no-auth"], &[]);
+    assert_refused("sockeye-chat", &out, "--admin");
+}
+
+/// The response head of a polling handshake sent with `Origin: origin`, lower-cased.
+fn polling_handshake_from(port: u16, origin: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: localhost\r\n\
+         Origin: {origin}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+        + "\r\n"
+}
+
+#[test]
+fn the_chat_admin_says_where_to_point_the_ui() {
+    for (args, env, who) in [
+        (
+            &["--port", "0", "--admin"][..],
+            &[
+                ("SOCKEYE_ADMIN_PASSWORD", "pw"),
+                ("SOCKEYE_ADMIN_USER", "ops"),
+            ][..],
+            "(user ops, password from SOCKEYE_ADMIN_PASSWORD)",
+        ),
+        (
+            &["--port", "0", "--admin", "--admin-no-auth"][..],
+            &[][..],
+            "(no authentication)",
+        ),
+    ] {
+        let mut child = command(CHAT)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+        let port = port_of(&first);
+        // The log (without authentication, a warning) goes to stdout too.
+        let admin = loop {
+            let line = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+            if line.starts_with("Admin UI:") {
+                break line;
+            }
+        };
+        assert_eq!(
+            admin,
+            format!(
+                "Admin UI: open https://admin.socket.io and connect to \
+                 http://localhost:{port}/admin {who}"
+            )
+        );
+        // The hosted UI's origin is allowed, with credentials, without more flags.
+        let headers = polling_handshake_from(port, "https://admin.socket.io");
+        assert!(
+            headers.contains("access-control-allow-origin: https://admin.socket.io\r\n"),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("access-control-allow-credentials: true\r\n"),
+            "{headers}"
+        );
+        stop(child);
+    }
 }
 
 #[test]

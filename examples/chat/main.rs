@@ -10,8 +10,11 @@
 //! needs no sticky sessions; `--cluster-listen ADDR` and `--cluster-advertise HOST:PORT` say
 //! where the other nodes reach this one), `--metrics` (Prometheus metrics at `/metrics`, off
 //! by default). Logs go to standard output at `info` (refused requests, disconnections and
-//! their reasons); `RUST_LOG` changes that, e.g. `RUST_LOG=sockeye=debug`.
+//! their reasons); `RUST_LOG` changes that, e.g. `RUST_LOG=sockeye=debug`. `--admin` (the
+//! official Admin UI on `/admin`: user `SOCKEYE_ADMIN_USER`, default `admin`, password
+//! `SOCKEYE_ADMIN_PASSWORD`; `--admin-no-auth` without a password).
 
+mod admin;
 #[path = "../../tools/allocator.rs"]
 mod allocator;
 mod assets;
@@ -84,6 +87,14 @@ struct Options {
     /// Serve Prometheus metrics at /metrics beside the chat (off by default: /metrics is 404)
     #[arg(long)]
     metrics: bool,
+    /// Serve the official Admin UI's namespace, /admin: open https://admin.socket.io and
+    /// connect to this server. Logs in as SOCKEYE_ADMIN_USER (default admin) with the password
+    /// in SOCKEYE_ADMIN_PASSWORD; refuses to start without one unless --admin-no-auth
+    #[arg(long)]
+    admin: bool,
+    /// With --admin: no login at all (anyone who reaches the server may watch and act on it)
+    #[arg(long, requires = "admin")]
+    admin_no_auth: bool,
 }
 
 /// The cluster secret, checked after parsing so that no error message repeats it.
@@ -147,6 +158,18 @@ async fn main() {
         );
         std::process::exit(2);
     }
+    // Checked before anything starts: a missing password is a usage error.
+    let admin_login = match options
+        .admin
+        .then(|| admin::auth_from_env(options.admin_no_auth))
+    {
+        Some(Ok(login)) => Some(login),
+        Some(Err(line)) => {
+            eprintln!("error: {line}");
+            std::process::exit(2);
+        }
+        None => None,
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -218,7 +241,9 @@ async fn main() {
                     ..Default::default()
                 });
             config.engine.cluster = cluster.as_ref().map(|(c, _, _)| c.clone());
-            if let Some(origin) = &options.cors_origin {
+            if options.admin {
+                config.engine.cors = Some(admin::cors(options.cors_origin.as_deref()));
+            } else if let Some(origin) = &options.cors_origin {
                 config.engine.cors = Some(
                     CorsConfig::default()
                         .origin(CorsOrigin::Exact(origin.clone()))
@@ -249,6 +274,9 @@ async fn main() {
         .map(|a| a.port())
         .unwrap_or(options.port);
     println!("Chat server running on http://localhost:{port}");
+    if let Some(login) = admin_login {
+        admin::install(&io, login, port, options.redis.as_deref()).await;
+    }
     if let Some(url) = &options.redis {
         println!("One node of a cluster on Redis at {url}");
     }

@@ -6,6 +6,7 @@
 //                   official client bundle
 //   PING_INTERVAL, PING_TIMEOUT  heartbeat in ms (socket.io's defaults otherwise)
 //   RECOVERY        "1": enable connection state recovery
+//   ADMIN_PASSWORD, ADMIN_USER, ADMIN_ORIGIN, ADMIN_SERVER_ID  the official Admin UI (below)
 // Besides the chat events it answers a few test-only events (echo, binary-echo,
 // server-disconnect) and a "/echo" namespace, which the sockeye chat server does not have.
 "use strict";
@@ -56,7 +57,28 @@ const heartbeat = {};
 if (process.env.PING_INTERVAL) heartbeat.pingInterval = Number(process.env.PING_INTERVAL);
 if (process.env.PING_TIMEOUT) heartbeat.pingTimeout = Number(process.env.PING_TIMEOUT);
 const recovery = process.env.RECOVERY === "1" ? { connectionStateRecovery: {} } : {};
-const io = new Server(httpServer, { serveClient: !ourClient, ...heartbeat, ...recovery });
+// ADMIN_ORIGIN: where the Admin UI is served from (allowed with credentials, as sockeye's chat
+// allows https://admin.socket.io with --admin).
+const cors = process.env.ADMIN_ORIGIN
+  ? { cors: { origin: [process.env.ADMIN_ORIGIN], credentials: true } }
+  : {};
+const io = new Server(httpServer, { serveClient: !ourClient, ...heartbeat, ...recovery, ...cors });
+
+// ADMIN_PASSWORD: the official Admin UI's server side on /admin (user ADMIN_USER, default
+// admin), as sockeye's chat with --admin; ADMIN_SERVER_ID names this server in the UI.
+if (process.env.ADMIN_PASSWORD) {
+  const { instrument } = require("@socket.io/admin-ui");
+  const bcrypt = require("bcryptjs");
+  instrument(io, {
+    auth: {
+      type: "basic",
+      username: process.env.ADMIN_USER || "admin",
+      password: bcrypt.hashSync(process.env.ADMIN_PASSWORD, 10),
+    },
+    serverId: process.env.ADMIN_SERVER_ID || undefined,
+    mode: "development",
+  });
+}
 
 // Engine.IO claims every request under /socket.io/, so our bundle is served by a listener put in
 // front of it (which is also how socket.io serves its own bundle).

@@ -9,6 +9,7 @@
 //   MODE        "classic" (createAdapter, default), "sharded" (createShardedAdapter) or
 //               "streams" (the streams adapter's createAdapter)
 //   RECOVERY    "1": connectionStateRecovery with its defaults
+//   ADMIN_PASSWORD, ADMIN_ORIGIN  the official Admin UI (see below)
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
@@ -137,7 +138,21 @@ async function main() {
   const server = http.createServer();
   // RECOVERY=1: connection state recovery (across the cluster with the streams adapter).
   const recovery = process.env.RECOVERY === "1" ? { connectionStateRecovery: {} } : {};
-  const io = new Server(server, { adapter, ...recovery });
+  // ADMIN_PASSWORD: the official Admin UI on /admin (user admin, server id NODE_NAME), its
+  // page served from ADMIN_ORIGIN (allowed with credentials).
+  const cors = process.env.ADMIN_ORIGIN
+    ? { cors: { origin: [process.env.ADMIN_ORIGIN], credentials: true } }
+    : {};
+  const io = new Server(server, { adapter, ...recovery, ...cors });
+  if (process.env.ADMIN_PASSWORD) {
+    const { instrument } = require("@socket.io/admin-ui");
+    const bcrypt = require("bcryptjs");
+    instrument(io, {
+      auth: { type: "basic", username: "admin", password: bcrypt.hashSync(process.env.ADMIN_PASSWORD, 10) },
+      serverId: name,
+      mode: "development",
+    });
+  }
   controls(io);
   server.listen(Number(process.env.PORT || 0), "127.0.0.1", () => {
     console.log(`node cluster node ${name} listening on http://127.0.0.1:${server.address().port}`);

@@ -77,6 +77,8 @@
 //! server: it opens one subscribing connection, and the other nodes count servers by the
 //! subscriptions on Redis.
 
+#[cfg(feature = "admin")]
+mod admin_store;
 mod classic;
 mod cluster_calls;
 mod cluster_node;
@@ -96,6 +98,8 @@ use std::sync::Arc;
 
 use sockeye::{ClusterAdapter, ClusterAdapterFactory, NamespaceHandle};
 
+#[cfg(feature = "admin")]
+pub use admin_store::{ADMIN_PREFIX, ADMIN_SESSION_DURATION, RedisSessionStore};
 pub use config::{EmitterConfig, RedisConfig, ShardedConfig, StreamsConfig, SubscriptionMode};
 pub use emitter::{Emitter, EmitterOperator};
 pub use error::{ConnectError, EmitterError};

@@ -91,6 +91,11 @@ impl Connection {
         self.sockets.lock().is_ok_and(|s| !s.is_empty())
     }
 
+    /// The connected sockets, one per namespace.
+    pub(crate) fn sockets(&self) -> Vec<Socket> {
+        self.all_sockets()
+    }
+
     fn all_sockets(&self) -> Vec<Socket> {
         self.sockets
             .lock()
@@ -135,6 +140,10 @@ pub(crate) async fn run(
         pending: Mutex::new(Vec::new()),
     });
     server.connections.register(&conn);
+    let observer = server.observer.get().cloned();
+    if let Some(observer) = &observer {
+        observer.connection_opened(conn.session.transport());
+    }
     let mut decoder = Decoder::with_parser(parser, server.config.decoder_limits.clone());
     let connect_deadline = tokio::time::Instant::now() + server.config.connect_timeout;
     let mut joined_once = false;
@@ -163,6 +172,9 @@ pub(crate) async fn run(
                     Incoming::Binary(bytes) => decoder.decode_binary(bytes),
                     Incoming::Close(reason) => {
                         conn.close_sockets(reason.into());
+                        if let Some(observer) = &observer {
+                            observer.connection_closed(reason.as_str());
+                        }
                         break;
                     }
                 };
@@ -400,6 +412,9 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
                 socket.close_with(DisconnectReason::TransportClose);
             }
         }
+    }
+    if let Some(observer) = ns.observer() {
+        observer.socket_connected(&socket);
     }
     crate::socket::run_task(socket).await;
 }

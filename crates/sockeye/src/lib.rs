@@ -54,6 +54,8 @@
 //!   theirs through a [`NamespaceHandle`].
 
 mod adapter;
+#[cfg(feature = "admin")]
+pub mod admin;
 mod args;
 mod client_files;
 mod config;
@@ -65,6 +67,7 @@ mod listen;
 mod log_limit;
 pub mod metrics;
 mod namespace;
+mod observer;
 mod one_or_many;
 mod operators;
 mod packet;

@@ -51,6 +51,8 @@ pub(crate) struct ServerInner {
     cluster: Option<ClusterAdapterFactory>,
     pub(crate) connections: ConnectionRegistry,
     pub(crate) counters: Arc<crate::metrics::Counters>,
+    /// Who watches the server (the Admin UI), if anyone.
+    pub(crate) observer: crate::observer::ObserverSlot,
 }
 
 /// Every live connection by Engine.IO session id, for a server-wide close.
@@ -79,6 +81,10 @@ impl ConnectionRegistry {
 
     fn len(&self) -> usize {
         self.0.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    fn get(&self, sid: &str) -> Option<Arc<Connection>> {
+        self.0.lock().ok()?.get(sid).and_then(Weak::upgrade)
     }
 }
 
@@ -122,6 +128,7 @@ impl Builder {
             cluster: self.cluster,
             connections: ConnectionRegistry::default(),
             counters: Arc::default(),
+            observer: Arc::default(),
         });
         let bridge = Arc::new(EngineBridge(Arc::downgrade(&inner)));
         let engine = Engine::new(self.config.engine, bridge);
@@ -142,9 +149,32 @@ impl EngineHandler for EngineBridge {
             tokio::spawn(crate::connection::run(server, session, incoming).in_current_span());
         }
     }
+
+    fn on_upgrade(&self, sid: &str) {
+        let Some(server) = self.0.upgrade() else {
+            return;
+        };
+        if let Some(observer) = server.observer.get() {
+            if let Some(conn) = server.connections.get(sid) {
+                for socket in conn.sockets() {
+                    observer.transport_upgraded(&socket);
+                }
+            }
+        }
+    }
 }
 
 impl ServerInner {
+    /// Open connections still on long-polling (the Admin UI's `pollingClientsCount`).
+    #[cfg_attr(not(feature = "admin"), allow(dead_code))]
+    pub(crate) fn polling_connection_count(&self) -> usize {
+        self.connections
+            .all()
+            .iter()
+            .filter(|c| c.session().transport() == crate::engine::TransportKind::Polling)
+            .count()
+    }
+
     pub(crate) fn engine(&self) -> &Engine {
         match self.engine.get() {
             Some(engine) => engine,
@@ -193,6 +223,7 @@ impl ServerInner {
                         self.config.parser,
                         self.config.connection_state_recovery.as_ref(),
                         self.counters.clone(),
+                        &self.observer,
                     )
                 })
                 .clone();
@@ -335,6 +366,7 @@ impl SocketIo {
                     self.0.config.parser,
                     self.0.config.connection_state_recovery.as_ref(),
                     self.0.counters.clone(),
+                    &self.0.observer,
                 )
             })
             .clone();
@@ -428,6 +460,7 @@ impl SocketIo {
             self.0.config.parser,
             None,
             self.0.counters.clone(),
+            &self.0.observer,
         );
         if let Ok(mut dynamic) = self.0.dynamic.write() {
             dynamic.push(Dynamic {

@@ -28,6 +28,8 @@ pub(crate) use local::LocalRooms;
 pub(crate) use measured::Measured;
 pub use session::{OffsetCallback, RestoredSession, SessionState};
 pub use socket_data::SocketData;
+#[cfg(feature = "admin")]
+pub(crate) use socket_data::room_name;
 
 use crate::error::AdapterError;
 

@@ -27,7 +27,10 @@ impl SocketData {
             id: socket.id().to_owned(),
             handshake: socket.handshake().to_value(),
             rooms: socket.rooms().into_iter().collect(),
-            data: socket.data_value(),
+            data: match socket.namespace().observer() {
+                Some(observer) => observer.remote_data(socket, socket.data_value()),
+                None => socket.data_value(),
+            },
         }
     }
 

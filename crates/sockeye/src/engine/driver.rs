@@ -92,6 +92,7 @@ pub(crate) async fn drive(
                     engine.counters.upgraded();
                     transport = engineio_proto::TransportKind::WebSocket;
                     current = probe.take().map(|ws| *ws);
+                    engine.handler().on_upgrade(shared.sid.as_str());
                 }
                 Event::Closed(reason) => closed = Some(reason),
             }

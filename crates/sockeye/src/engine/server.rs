@@ -33,6 +33,12 @@ pub trait EngineHandler: Send + Sync + 'static {
     /// `incoming` yields the peer's messages in order, then exactly one `Incoming::Close`.
     /// Must not block: spawn a task to drive `incoming`.
     fn on_open(&self, session: EngineSession, incoming: EngineIncoming);
+
+    /// Session `sid` moved to websocket (the reference's `upgrade` event). Called on the
+    /// session's task: must not block. Does nothing by default.
+    fn on_upgrade(&self, sid: &str) {
+        let _ = sid;
+    }
 }
 
 /// The Engine.IO server. Cheap to clone; serve it with [`EngineService`](super::EngineService),
@@ -62,6 +68,10 @@ impl std::fmt::Debug for Engine {
 }
 
 impl EngineShared {
+    pub(crate) fn handler(&self) -> &dyn EngineHandler {
+        &*self.handler
+    }
+
     fn sessions(&self) -> MutexGuard<'_, IdMap<Sid, Arc<SessionShared>>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }

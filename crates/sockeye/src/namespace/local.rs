@@ -153,6 +153,15 @@ impl Namespace {
 
     /// Adds `socket` to `rooms`, telling the cluster about rooms new on this node.
     pub(crate) fn join(&self, socket: &Socket, rooms: &[Room]) {
+        if let Some(observer) = self.observer() {
+            let before = self.0.rooms.socket_rooms(socket.id());
+            let mut told = std::collections::HashSet::new();
+            for room in rooms {
+                if !before.contains(room) && told.insert(room) {
+                    observer.room_joined(self, room, socket.id());
+                }
+            }
+        }
         let created = self.0.rooms.add_all(socket, rooms);
         if let Some(cluster) = self.cluster() {
             for room in &created {
@@ -163,6 +172,11 @@ impl Namespace {
 
     /// Removes socket `id` from `room`.
     pub(crate) fn leave(&self, id: &str, room: &str) {
+        if let Some(observer) = self.observer() {
+            if self.0.rooms.socket_rooms(id).contains(room) {
+                observer.room_left(self, &room.to_owned(), id);
+            }
+        }
         if self.0.rooms.del(id, room) {
             if let Some(cluster) = self.cluster() {
                 cluster.room_deleted(room);
@@ -172,6 +186,11 @@ impl Namespace {
 
     /// Removes socket `id` from every room (it is leaving the namespace).
     pub(crate) fn leave_all(&self, id: &str) {
+        if let Some(observer) = self.observer() {
+            for room in self.0.rooms.socket_rooms(id) {
+                observer.room_left(self, &room, id);
+            }
+        }
         let deleted = self.0.rooms.del_all(id);
         if let Some(cluster) = self.cluster() {
             for room in &deleted {

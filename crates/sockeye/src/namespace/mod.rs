@@ -60,6 +60,8 @@ pub(crate) struct NsInner {
     cleanup: OnceLock<Weak<crate::server::ServerInner>>,
     /// The server's counters (broadcasts, adapter requests).
     counters: Arc<crate::metrics::Counters>,
+    /// The server's observer slot (the Admin UI), checked once per hook.
+    observer: crate::observer::ObserverSlot,
 }
 
 /// A connection on its way into a namespace, from the lookup to its socket's arrival; its
@@ -105,6 +107,7 @@ impl Namespace {
         parser: Parser,
         recovery: Option<&crate::ConnectionStateRecovery>,
         counters: Arc<crate::metrics::Counters>,
+        observer: &crate::observer::ObserverSlot,
     ) -> Namespace {
         Namespace(Arc::new_cyclic(|weak| {
             let cluster = cluster.map(|factory| {
@@ -130,8 +133,15 @@ impl Namespace {
                 joining: AtomicUsize::new(0),
                 cleanup: OnceLock::new(),
                 counters,
+                observer: observer.clone(),
             }
         }))
+    }
+
+    /// The server's observer, when something watches it.
+    #[inline]
+    pub(crate) fn observer(&self) -> Option<&Arc<dyn crate::observer::Observer>> {
+        self.0.observer.get()
     }
 
     /// Connection state recovery, when the server has it on.

@@ -220,6 +220,9 @@ impl Socket {
         if let Ok(mut slot) = self.0.data.lock() {
             *slot = value;
         }
+        if let Some(observer) = self.0.ns.observer() {
+            observer.data_changed(self);
+        }
         Ok(())
     }
 
@@ -714,6 +717,9 @@ impl Socket {
         };
         if !self.connected() {
             return Err(EmitError::Disconnected);
+        }
+        if let (Some(observer), Some((event, args))) = (self.0.ns.observer(), event) {
+            observer.event_sent(self, event, args);
         }
         if self.0.has_outgoing.load(Ordering::Acquire) {
             if let Some((event, args)) = event {

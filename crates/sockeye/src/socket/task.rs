@@ -52,6 +52,9 @@ async fn dispatch(socket: &Socket, event: SocketEvent) {
         let any: Vec<AnyListener> = listeners.any.iter().map(|(_, l)| l.clone()).collect();
         (any, listeners.middlewares.clone())
     };
+    if let Some(observer) = socket.namespace().observer() {
+        observer.event_received(socket, &name, &args);
+    }
     for listener in any {
         listener(socket, &name, &args);
     }
@@ -121,6 +124,9 @@ async fn close(socket: &Socket) {
         reason = reason.as_str(),
         "socket disconnected"
     );
+    if let Some(observer) = socket.namespace().observer() {
+        observer.socket_disconnected(socket, reason);
+    }
     let disconnecting = socket.listeners().disconnecting.clone();
     for handler in disconnecting {
         handler(socket.clone(), reason).await;
