@@ -83,7 +83,7 @@
 //! - [`Manager`] owns one connection, driven by one task: the sans-IO Engine.IO client
 //!   session (`engineio_proto::ClientSession`: handshake, heartbeat watchdog, upgrade from
 //!   long-polling to websocket, close) over the transports (hyper HTTP/1.1 for polling,
-//!   tungstenite for websocket, rustls for `https`/`wss`), the sans-IO Socket.IO codec of
+//!   websocket-proto for websocket framing, rustls for `https`/`wss`), the sans-IO Socket.IO codec of
 //!   `socketio-proto`, and reconnection with exponential backoff and jitter.
 //! - Each [`Socket`] is one namespace on that connection; its handlers run one at a time, in
 //!   arrival order, in a task of its own. Emits made while it is not connected are buffered
