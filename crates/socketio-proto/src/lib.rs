@@ -16,7 +16,6 @@
 //!   msgpack ([`encode_msgpack`], and [`Decoder::with_parser`]), one binary frame per packet,
 //!   as `socket.io-msgpack-parser` writes it. [`read_msgpack`] and [`write_msgpack`] are its
 //!   value codec, usable for any `notepack.io` peer.
-//! - [`AckTable`] tracks the acknowledgements a side awaits, with deadlines.
 //! - [`to_args`] and [`from_args`] map a Rust value to an event's argument list and back (a
 //!   tuple is several arguments, `()` none; one parameter reads the first argument, as a
 //!   JavaScript listener does); [`Args`] is the list as it came, [`ArgsMismatch`] says which
@@ -58,13 +57,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod ack;
 mod args;
 mod msgpack;
 mod packet;
 mod value;
 
-pub use ack::AckTable;
 pub use args::{Args, ArgsMismatch, from_args, to_args};
 pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, write_msgpack};
 pub use packet::{
