@@ -20,6 +20,8 @@
 //!   tuple is several arguments, `()` none; one parameter reads the first argument, as a
 //!   JavaScript listener does); [`Args`] is the list as it came, [`ArgsMismatch`] says which
 //!   argument did not fit and why.
+//! - [`Handler`] is the shape of an event handler (the socket, then optionally the data and
+//!   the ack callback) that the server and the client both accept, over their own types.
 //!
 //! # Quick start
 //! ```
@@ -62,7 +64,7 @@ mod msgpack;
 mod packet;
 mod value;
 
-pub use args::{Args, ArgsMismatch, from_args, to_args};
+pub use args::{Args, ArgsMismatch, Handler, HandlerFuture, from_args, shapes, to_args};
 pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, write_msgpack};
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,

@@ -5,8 +5,10 @@
 //! for exactly one. Reading is the mirror image, as a JavaScript listener sees its arguments
 //! (see [`from_args`]).
 
+mod handler;
 mod read;
 
+pub use handler::{Handler, HandlerFuture, shapes};
 pub use read::{ArgsMismatch, from_args};
 
 use crate::Value;
