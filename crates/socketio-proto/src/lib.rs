@@ -21,7 +21,8 @@
 //!   JavaScript listener does); [`Args`] is the list as it came, [`ArgsMismatch`] says which
 //!   argument did not fit and why.
 //! - [`Handler`] is the shape of an event handler (the socket, then optionally the data and
-//!   the ack callback) that the server and the client both accept, over their own types.
+//!   the ack callback) that the server and the client both accept, over their own types;
+//!   [`Ack`] is that callback, answering through the socket's [`AckSink`].
 //!
 //! # Quick start
 //! ```
@@ -64,7 +65,9 @@ mod msgpack;
 mod packet;
 mod value;
 
-pub use args::{Args, ArgsMismatch, Handler, HandlerFuture, from_args, shapes, to_args};
+pub use args::{
+    Ack, AckSink, Args, ArgsMismatch, Handler, HandlerFuture, from_args, shapes, to_args,
+};
 pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, write_msgpack};
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,

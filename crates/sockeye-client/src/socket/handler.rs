@@ -6,11 +6,9 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-use socketio_proto::{Handler, Packet, Value};
+use socketio_proto::{AckSink, Handler, Packet, Value, ValueError};
 
 use super::Socket;
-use crate::args::to_args;
 use crate::error::EmitError;
 use crate::manager::Command;
 
@@ -47,55 +45,23 @@ pub(crate) fn erase<H: EventHandler<M>, M>(handler: H) -> ErasedHandler {
 
 /// The callback the server asked for when it emitted with an acknowledgement. Answering
 /// consumes it, so it answers at most once, as in the reference.
-pub struct Ack {
-    target: Option<(Socket, u64)>,
-}
+///
+/// The type is the server's too ([`socketio_proto::Ack`]), over each end's socket.
+pub type Ack = socketio_proto::Ack<Socket>;
 
-impl Ack {
-    pub(crate) fn new(socket: &Socket, id: Option<u64>) -> Ack {
-        Ack {
-            target: id.map(|id| (socket.clone(), id)),
-        }
-    }
+/// An acknowledgement answers through the socket that received the event.
+impl AckSink for Socket {
+    type Error = EmitError;
 
-    /// Whether the server asked for an acknowledgement.
-    pub fn requested(&self) -> bool {
-        self.target.is_some()
-    }
-
-    /// Answers the server, like calling the callback in JavaScript: a tuple sends several
-    /// arguments, `()` none, anything else (`null` included) one. Does nothing when the
-    /// server did not ask.
-    ///
-    /// Returns nothing, as the reference's callback: an answer has no retry. A payload that
-    /// does not serialize is logged at `warn`, a closed socket at `debug`; use
-    /// [`try_send`](Ack::try_send) to see the error.
-    pub fn send<T: Serialize + ?Sized>(self, data: &T) {
-        if let Err(err) = self.try_send(data) {
-            match err {
-                EmitError::Serialize(_) => tracing::warn!(%err, "acknowledgement not sent"),
-                _ => tracing::debug!(%err, "acknowledgement not sent"),
-            }
-        }
-    }
-
-    /// [`send`](Ack::send), telling why the answer did not go out ([`EmitError`]).
-    pub fn try_send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
-        let Some((socket, id)) = self.target else {
-            return Ok(());
-        };
-        let packet = Packet::ack(socket.namespace(), to_args(data)?, id);
-        socket.command(Command::Packet {
+    fn send_ack(&self, id: u64, args: Vec<Value>) -> Result<(), EmitError> {
+        let packet = Packet::ack(self.namespace(), args, id);
+        self.command(Command::Packet {
             packet,
             volatile: false,
         })
     }
-}
 
-impl std::fmt::Debug for Ack {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ack")
-            .field("id", &self.target.as_ref().map(|(_, id)| *id))
-            .finish()
+    fn serialize_error(error: ValueError) -> EmitError {
+        EmitError::Serialize(error.to_string())
     }
 }
