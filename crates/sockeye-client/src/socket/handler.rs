@@ -10,7 +10,6 @@ use socketio_proto::{AckSink, Handler, Packet, Value, ValueError};
 
 use super::Socket;
 use crate::error::EmitError;
-use crate::manager::Command;
 
 /// A boxed handler future.
 pub(crate) type BoxFut = socketio_proto::HandlerFuture;
@@ -55,10 +54,7 @@ impl AckSink for Socket {
 
     fn send_ack(&self, id: u64, args: Vec<Value>) -> Result<(), EmitError> {
         let packet = Packet::ack(self.namespace(), args, id);
-        self.command(Command::Packet {
-            packet,
-            volatile: false,
-        })
+        self.send_packet(packet, false)
     }
 
     fn serialize_error(error: ValueError) -> EmitError {

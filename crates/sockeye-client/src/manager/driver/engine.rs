@@ -76,7 +76,7 @@ impl Driver {
         let tx = self.auth_tx.clone();
         tokio::spawn(async move {
             let auth = resolve_auth(&options).await;
-            let _ = tx.send((attempt, nsp, auth));
+            let _ = tx.send((attempt, nsp, auth)).await;
         });
     }
 
