@@ -88,10 +88,13 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
+    /// An ACK as sent: the id and the arguments.
+    type Sent = (u64, Vec<Value>);
+
     /// A socket that records the acks it sends, or refuses them once closed.
     #[derive(Clone, Default)]
     struct Sink {
-        sent: Arc<Mutex<Vec<(u64, Vec<Value>)>>>,
+        sent: Arc<Mutex<Vec<Sent>>>,
         closed: bool,
     }
 
@@ -111,7 +114,7 @@ mod tests {
         }
     }
 
-    fn sent(sink: &Sink) -> Vec<(u64, Vec<Value>)> {
+    fn sent(sink: &Sink) -> Vec<Sent> {
         sink.sent.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
