@@ -87,7 +87,9 @@
 //!   `socketio-proto`, and reconnection with exponential backoff and jitter.
 //! - Each [`Socket`] is one namespace on that connection; its handlers run one at a time, in
 //!   arrival order, in a task of its own. Emits made while it is not connected are buffered
-//!   and flushed on (re)connection; volatile ones are dropped.
+//!   (up to [`Options::max_buffered_bytes`], beyond which an emit fails with
+//!   [`EmitError::BufferFull`]) and flushed on (re)connection; volatile ones are dropped.
+//!   Handles reach the connection's task through a bounded queue ([`EmitError::Full`]).
 //! - Dropping the last handle (manager or socket) leaves every namespace and closes the
 //!   connection.
 
