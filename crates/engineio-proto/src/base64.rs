@@ -3,13 +3,27 @@
 
 use thiserror::Error;
 
-const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+use std::borrow::Cow;
+
+use ::base64::Engine as _;
+use ::base64::engine::DecodePaddingMode;
+use ::base64::engine::general_purpose::{
+    GeneralPurpose, GeneralPurposeConfig, STANDARD, URL_SAFE_NO_PAD,
+};
+
+/// Decoding as Node's `Buffer.from(s, "base64")` does for well-formed input: padding
+/// optional, bits past the last whole byte ignored.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &::base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// A base64 text that could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum Base64Error {
-    /// A byte outside both alphabets (and not `=` padding) at this offset.
+    /// A byte outside both alphabets (or misplaced `=` padding) at this offset.
     #[error("invalid base64 byte at offset {0}")]
     InvalidByte(usize),
     /// The text ends with a single dangling character, which encodes no whole byte.
@@ -19,21 +33,17 @@ pub enum Base64Error {
 
 /// Appends the standard, padded base64 encoding of `input` to `out`.
 pub fn encode_into(input: &[u8], out: &mut String) {
-    encode_with(input, STANDARD, true, out);
+    STANDARD.encode_string(input, out);
 }
 
 /// The standard, padded base64 encoding of `input`.
 pub fn encode(input: &[u8]) -> String {
-    let mut out = String::with_capacity(encoded_len(input.len()));
-    encode_into(input, &mut out);
-    out
+    STANDARD.encode(input)
 }
 
 /// The URL-safe, unpadded base64 encoding of `input` (used for session ids).
 pub(crate) fn encode_url_safe(input: &[u8]) -> String {
-    let mut out = String::with_capacity(encoded_len(input.len()));
-    encode_with(input, URL_SAFE, false, &mut out);
-    out
+    URL_SAFE_NO_PAD.encode(input)
 }
 
 /// Length of the padded encoding of `n` bytes.
@@ -41,71 +51,32 @@ pub(crate) fn encoded_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
-fn encode_with(input: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut String) {
-    out.reserve(encoded_len(input.len()));
-    let sym = |i: u32| char::from(alphabet[(i & 63) as usize]);
-    let mut chunks = input.chunks_exact(3);
-    for c in &mut chunks {
-        let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
-        out.extend([sym(n >> 18), sym(n >> 12), sym(n >> 6), sym(n)]);
-    }
-    match *chunks.remainder() {
-        [a] => {
-            let n = u32::from(a) << 16;
-            out.extend([sym(n >> 18), sym(n >> 12)]);
-            if pad {
-                out.push_str("==");
-            }
-        }
-        [a, b] => {
-            let n = (u32::from(a) << 16) | (u32::from(b) << 8);
-            out.extend([sym(n >> 18), sym(n >> 12), sym(n >> 6)]);
-            if pad {
-                out.push('=');
-            }
-        }
-        _ => {}
-    }
-}
-
-fn value(b: u8) -> Option<u32> {
-    Some(match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        // Node's decoder accepts both alphabets, and so do we.
-        b'+' | b'-' => 62,
-        b'/' | b'_' => 63,
-        _ => return None,
-    } as u32)
-}
-
 /// Decodes base64 in either alphabet, padded or not (as Node's `Buffer.from(s, "base64")`
 /// does for well-formed input); anything else is an error rather than silently skipped.
 pub fn decode(input: &[u8]) -> Result<Vec<u8>, Base64Error> {
-    let body = match input.iter().rposition(|&b| b != b'=') {
-        Some(last) if input.len() - last - 1 <= 2 => &input[..=last],
-        Some(_) => return Err(Base64Error::InvalidByte(input.len() - 1)),
-        None if input.is_empty() => input,
-        None => return Err(Base64Error::InvalidByte(0)),
+    // Node takes the URL-safe alphabet too: map it onto the standard one, copying only then.
+    let input: Cow<'_, [u8]> = if input.iter().any(|b| matches!(b, b'-' | b'_')) {
+        Cow::Owned(
+            input
+                .iter()
+                .map(|&b| match b {
+                    b'-' => b'+',
+                    b'_' => b'/',
+                    b => b,
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(input)
     };
-    let mut out = Vec::with_capacity(body.len() / 4 * 3 + 2);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    for (i, &b) in body.iter().enumerate() {
-        let v = value(b).ok_or(Base64Error::InvalidByte(i))?;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+    LENIENT.decode(&input).map_err(|e| match e {
+        ::base64::DecodeError::InvalidByte(at, _)
+        | ::base64::DecodeError::InvalidLastSymbol(at, _) => Base64Error::InvalidByte(at),
+        ::base64::DecodeError::InvalidLength(_) => Base64Error::InvalidLength,
+        ::base64::DecodeError::InvalidPadding => {
+            Base64Error::InvalidByte(input.len().saturating_sub(1))
         }
-    }
-    if body.len() % 4 == 1 {
-        return Err(Base64Error::InvalidLength);
-    }
-    Ok(out)
+    })
 }
 
 #[cfg(test)]

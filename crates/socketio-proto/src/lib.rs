@@ -16,11 +16,13 @@
 //!   msgpack ([`encode_msgpack`], and [`Decoder::with_parser`]), one binary frame per packet,
 //!   as `socket.io-msgpack-parser` writes it. [`read_msgpack`] and [`write_msgpack`] are its
 //!   value codec, usable for any `notepack.io` peer.
-//! - [`AckTable`] tracks the acknowledgements a side awaits, with deadlines.
 //! - [`to_args`] and [`from_args`] map a Rust value to an event's argument list and back (a
 //!   tuple is several arguments, `()` none; one parameter reads the first argument, as a
 //!   JavaScript listener does); [`Args`] is the list as it came, [`ArgsMismatch`] says which
 //!   argument did not fit and why.
+//! - [`Handler`] is the shape of an event handler (the socket, then optionally the data and
+//!   the ack callback) that the server and the client both accept, over their own types;
+//!   [`Ack`] is that callback, answering through the socket's [`AckSink`].
 //!
 //! # Quick start
 //! ```
@@ -58,14 +60,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod ack;
 mod args;
 mod msgpack;
 mod packet;
 mod value;
 
-pub use ack::AckTable;
-pub use args::{Args, ArgsMismatch, from_args, to_args};
+pub use args::{
+    Ack, AckSink, Args, ArgsMismatch, Handler, HandlerFuture, from_args, shapes, to_args,
+};
 pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, timestamp_to_iso, write_msgpack};
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,

@@ -5,6 +5,8 @@
 use std::time::Instant;
 
 use bytes::Bytes;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 use socketio_proto::{
     Decoder, DecoderLimits, Encoded, Map, Packet, PacketData, PacketType, Value, encode,
     encode_event,
@@ -191,18 +193,16 @@ fn decoder_is_reusable_across_packets() {
     }
 }
 
-/// A small deterministic generator (xorshift) standing in for a property-testing crate.
-struct Gen(u64);
+/// Random packets from the workspace's one test generator (rand's, seeded), standing in for
+/// a property-testing crate.
+struct Gen(StdRng);
 
 impl Gen {
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+        self.0.random()
     }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.random_range(0..n)
     }
     fn string(&mut self) -> String {
         const CHARS: &[char] = &[
@@ -241,7 +241,7 @@ impl Gen {
 
 #[test]
 fn generated_packets_roundtrip() {
-    let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+    let mut g = Gen(StdRng::seed_from_u64(0x9e37_79b9_7f4a_7c15));
     for _ in 0..3000 {
         let nsp = match g.below(3) {
             0 => "/".to_owned(),

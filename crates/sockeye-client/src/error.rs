@@ -27,6 +27,18 @@ pub enum EmitError {
     /// The manager's driver is gone (the runtime is shutting down).
     #[error("the client is closed")]
     Closed,
+    /// The queue of commands to the connection's task is full (1024 commands): the program
+    /// emits faster than the task can take them. Try again later.
+    #[error("the client's command queue is full")]
+    Full,
+    /// The namespace is not joined and the emits kept for when it is already hold `limit`
+    /// bytes ([`Options::max_buffered_bytes`](crate::Options::max_buffered_bytes)). The
+    /// reference client keeps them without limit; this one refuses the emit instead.
+    #[error("the offline buffer is full ({limit} bytes): emit refused")]
+    BufferFull {
+        /// The limit, in bytes of encoded packets.
+        limit: usize,
+    },
 }
 
 /// Why an acknowledgement did not come back.

@@ -83,11 +83,13 @@
 //! - [`Manager`] owns one connection, driven by one task: the sans-IO Engine.IO client
 //!   session (`engineio_proto::ClientSession`: handshake, heartbeat watchdog, upgrade from
 //!   long-polling to websocket, close) over the transports (hyper HTTP/1.1 for polling,
-//!   tungstenite for websocket, rustls for `https`/`wss`), the sans-IO Socket.IO codec of
+//!   websocket-proto for websocket framing, rustls for `https`/`wss`), the sans-IO Socket.IO codec of
 //!   `socketio-proto`, and reconnection with exponential backoff and jitter.
 //! - Each [`Socket`] is one namespace on that connection; its handlers run one at a time, in
 //!   arrival order, in a task of its own. Emits made while it is not connected are buffered
-//!   and flushed on (re)connection; volatile ones are dropped.
+//!   (up to [`Options::max_buffered_bytes`], beyond which an emit fails with
+//!   [`EmitError::BufferFull`]) and flushed on (re)connection; volatile ones are dropped.
+//!   Handles reach the connection's task through a bounded queue ([`EmitError::Full`]).
 //! - Dropping the last handle (manager or socket) leaves every namespace and closes the
 //!   connection.
 

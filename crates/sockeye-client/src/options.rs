@@ -78,6 +78,12 @@ pub struct Options {
     /// The packet format (`parser`): [`Parser::Json`] (default) or [`Parser::Msgpack`]
     /// (`socket.io-msgpack-parser`); it must be the server's.
     pub parser: Parser,
+    /// The most bytes (of encoded packets) of emits a socket keeps while its namespace is
+    /// not joined, to send them once it is (default 8 MiB; no reference option: the
+    /// reference keeps them without limit). An emit that does not fit fails with
+    /// [`EmitError::BufferFull`](crate::EmitError::BufferFull) and is not kept; volatile
+    /// emits are never kept.
+    pub max_buffered_bytes: usize,
     pub(crate) auth: Option<Auth>,
 }
 
@@ -99,6 +105,7 @@ impl Default for Options {
             retries: 0,
             extra_root_certificates: Vec::new(),
             parser: Parser::Json,
+            max_buffered_bytes: 8 << 20,
             auth: None,
         }
     }
@@ -200,6 +207,13 @@ impl Options {
     #[must_use]
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = retries;
+        self
+    }
+
+    /// Sets [`max_buffered_bytes`](Self::max_buffered_bytes), in bytes.
+    #[must_use]
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.max_buffered_bytes = bytes;
         self
     }
 

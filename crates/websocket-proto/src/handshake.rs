@@ -1,4 +1,5 @@
-//! The server's answer to the opening handshake's key (RFC 6455 section 4.2.2).
+//! The opening handshake's keys (RFC 6455 sections 4.1 and 4.2.2): the client's nonce and the
+//! server's proof that it read it.
 
 use base64::Engine as _;
 use sha1::{Digest as _, Sha1};
@@ -14,9 +15,22 @@ pub fn accept_key(key: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha1.finalize())
 }
 
+/// The Sec-WebSocket-Key a client sends: `nonce` in base64. The caller draws the 16 bytes
+/// from a random source, fresh for every connection (this crate does no I/O, randomness
+/// included).
+pub fn client_key(nonce: [u8; 16]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(nonce)
+}
+
+/// Whether `accept`, the server's Sec-WebSocket-Accept, answers the `key` the client sent;
+/// the client must fail the connection when it does not (RFC 6455 section 4.1).
+pub fn is_accept_for(key: &str, accept: &[u8]) -> bool {
+    accept_key(key.as_bytes()).as_bytes() == accept
+}
+
 #[cfg(test)]
 mod tests {
-    use super::accept_key;
+    use super::{accept_key, client_key, is_accept_for};
 
     /// RFC 6455 section 1.3 (the value in its section 4.2.2 example, too).
     #[test]
@@ -33,5 +47,25 @@ mod tests {
             accept_key(b"x3JJHMbDL1EzLkh9GBhXDw=="),
             "HSmrc0sMlYUkAGmm5OPpG2HaGWk="
         );
+    }
+
+    /// The RFC's sample nonce is the 16 bytes of "the sample nonce".
+    #[test]
+    fn client_key_is_the_nonce_in_base64() {
+        assert_eq!(client_key(*b"the sample nonce"), "dGhlIHNhbXBsZSBub25jZQ==");
+        assert_eq!(client_key([0; 16]).len(), 24);
+    }
+
+    #[test]
+    fn accept_checked_exactly() {
+        let key = "dGhlIHNhbXBsZSBub25jZQ==";
+        assert!(is_accept_for(key, b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        assert!(!is_accept_for(key, b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo"));
+        assert!(!is_accept_for(key, b"S3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        assert!(!is_accept_for(key, b""));
+        assert!(!is_accept_for(
+            "x3JJHMbDL1EzLkh9GBhXDw==",
+            b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        ));
     }
 }

@@ -1,4 +1,6 @@
-//! RFC 6455 websocket framing, sans-IO: bytes in, messages out; messages in, bytes out.
+//! RFC 6455 websocket framing, sans-IO: bytes in, messages out; messages in, bytes out. One
+//! codec serves both ends: the sockeye server ([`Role::Server`]) and the sockeye client
+//! ([`Role::Client`], which masks what it sends with a fresh key per frame).
 //!
 //! - [`Decoder`]: takes the peer's bytes from the front of a [`BytesMut`](bytes::BytesMut) and
 //!   hands back whole [`Message`]s, enforcing the RFC's rules (masking by [`Role`], control frame
@@ -7,7 +9,8 @@
 //!   released as soon as the message completes.
 //! - [`encode`] / [`encode_close`] / [`header_len`]: append one final frame to any
 //!   [`BufMut`](bytes::BufMut), so a broadcast can build its frame once and share the bytes.
-//! - [`accept_key`]: the `Sec-WebSocket-Accept` value of the opening handshake.
+//! - [`accept_key`], [`client_key`], [`is_accept_for`]: the keys of the opening handshake, for
+//!   the server's answer and the client's check of it.
 //!
 //! - [`negotiate`] / [`Deflater`] / [`Decoder::with_deflate`]: permessage-deflate (RFC 7692),
 //!   the only extension: negotiated from the client's offers, it gives RSV1 its meaning
@@ -43,5 +46,5 @@ pub use deflate::{DeflateConfig, DeflateParams, Deflater, negotiate};
 pub use encoder::{encode, encode_close, header_len};
 pub use error::Error;
 pub use frame::{OpCode, Role};
-pub use handshake::accept_key;
+pub use handshake::{accept_key, client_key, is_accept_for};
 pub use message::{CloseFrame, Message};

@@ -2,24 +2,12 @@
 
 use std::time::{Duration, Instant};
 
+// The workspace's one test generator: rand's, seeded, so every run walks the same way.
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+
 use super::tests::{config, open};
 use super::*;
-
-/// Deterministic xorshift, so that the random walk below is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Any sequence of inputs: no panic, one `Closed` at most, nothing but a GET release after it,
 /// and never a deadline in the past left unhandled.
@@ -35,7 +23,7 @@ fn random_inputs_keep_the_invariants() {
         PacketType::Noop,
     ];
     for seed in 1..200u64 {
-        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let mut rng = StdRng::seed_from_u64(seed);
         let mut now = Instant::now();
         let transport = if seed % 2 == 0 {
             TransportKind::Polling
@@ -45,13 +33,13 @@ fn random_inputs_keep_the_invariants() {
         let mut s = Session::<u32>::new(config(), transport, open(), now);
         let mut closed = 0;
         for step in 0..300 {
-            now += Duration::from_millis(rng.below(120));
-            let via = if rng.below(3) == 0 {
+            now += Duration::from_millis(rng.random_range(0..120));
+            let via = if rng.random_range(0..3) == 0 {
                 Via::Upgrade
             } else {
                 Via::Current
             };
-            match rng.below(12) {
+            match rng.random_range(0..12) {
                 0 => {
                     let _ = s.handle_poll_request(now);
                 }
@@ -67,8 +55,8 @@ fn random_inputs_keep_the_invariants() {
                 }
                 7 => s.close(CloseReason::ForcedClose, now),
                 8 => {
-                    let kind = kinds[rng.below(7) as usize];
-                    let p = if rng.below(2) == 0 {
+                    let kind = kinds[rng.random_range(0..7) as usize];
+                    let p = if rng.random_range(0..2) == 0 {
                         Packet::new(kind)
                     } else {
                         Packet::with_text(kind, "probe")
@@ -105,12 +93,12 @@ fn random_inputs_keep_the_invariants() {
 
 #[test]
 fn random_text_never_panics_the_decoder() {
-    let mut rng = Rng(42);
+    let mut rng = StdRng::seed_from_u64(42);
     let alphabet: Vec<char> = "0123456b789aAZ+/=-_\u{1e}€ \u{0}".chars().collect();
     for _ in 0..20_000 {
-        let len = rng.below(12) as usize;
+        let len = rng.random_range(0..12) as usize;
         let text: String = (0..len)
-            .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+            .map(|_| alphabet[rng.random_range(0..alphabet.len() as u64) as usize])
             .collect();
         for p in crate::decode_payload(&text).flatten() {
             // Whatever decodes encodes back to something that decodes to the same packet.

@@ -5,8 +5,12 @@
 //! for exactly one. Reading is the mirror image, as a JavaScript listener sees its arguments
 //! (see [`from_args`]).
 
+mod ack;
+mod handler;
 mod read;
 
+pub use ack::{Ack, AckSink};
+pub use handler::{Handler, HandlerFuture, shapes};
 pub use read::{ArgsMismatch, from_args};
 
 use crate::Value;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use socketio_proto::{Packet, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{EmitError, Error};
 use crate::options::{Options, Transport};
@@ -22,24 +22,26 @@ pub(crate) enum Command {
     Connect(String),
     /// Leave the namespace for good.
     Disconnect(String),
-    /// Send a packet, or buffer it while the namespace is not joined.
-    Packet { packet: Packet, volatile: bool },
+    /// Send a packet, or buffer it while the namespace is not joined. `reserved`: the bytes
+    /// the sender already counted against the namespace's offline buffer (0 when it
+    /// expected the packet to go out at once).
+    Packet {
+        packet: Packet,
+        volatile: bool,
+        reserved: usize,
+    },
     /// Close the connection and stop reconnecting (`manager.disconnect()`).
     Close,
-    /// Every user handle is gone: close and stop.
-    Dropped,
 }
 
-/// Sends [`Command::Dropped`] when the last user handle goes.
+/// Commands queued for the driver before an emit fails with [`EmitError::Full`].
+const COMMANDS: usize = 1024;
+
+/// Tells the driver, by being dropped, that the last user handle is gone (a channel of its
+/// own, so that a full command queue cannot lose it).
 #[derive(Debug)]
 pub(crate) struct Guard {
-    tx: mpsc::UnboundedSender<Command>,
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.tx.send(Command::Dropped);
-    }
+    _dropped: oneshot::Sender<()>,
 }
 
 /// A manager event listener.
@@ -66,7 +68,7 @@ pub(crate) struct Status {
 
 /// State shared by the manager's handles and its driver.
 pub(crate) struct ManagerShared {
-    tx: mpsc::UnboundedSender<Command>,
+    tx: mpsc::Sender<Command>,
     options: Arc<Options>,
     sockets: Mutex<HashMap<String, Arc<SocketShared>>>,
     listeners: Mutex<ManagerListeners>,
@@ -149,19 +151,22 @@ impl Manager {
     /// ignored here, see [`crate::io`]).
     pub fn new(url: &str, options: Options) -> Result<Manager, Error> {
         let (target, _) = crate::transport::target::parse(url, &options)?;
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(COMMANDS);
+        let (dropped_tx, dropped) = oneshot::channel();
         let options = Arc::new(options);
         let shared = Arc::new(ManagerShared {
-            tx: tx.clone(),
+            tx,
             options: options.clone(),
             sockets: Mutex::new(HashMap::new()),
             listeners: Mutex::new(ManagerListeners::default()),
             status: Mutex::new(Status::default()),
         });
-        tokio::spawn(driver::run(shared.clone(), Arc::new(target), rx));
+        tokio::spawn(driver::run(shared.clone(), Arc::new(target), rx, dropped));
         Ok(Manager {
             shared,
-            guard: Arc::new(Guard { tx }),
+            guard: Arc::new(Guard {
+                _dropped: dropped_tx,
+            }),
         })
     }
 
@@ -197,7 +202,19 @@ impl Manager {
     }
 
     pub(crate) fn command(&self, command: Command) -> Result<(), EmitError> {
-        self.shared.tx.send(command).map_err(|_| EmitError::Closed)
+        match self.shared.tx.try_send(command) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(EmitError::Closed),
+            // An emit behind a queue the driver cannot keep up with fails, visibly.
+            Err(mpsc::error::TrySendError::Full(Command::Packet { .. })) => Err(EmitError::Full),
+            // Joining, leaving and closing are not lost: they wait for room, in a task,
+            // and there are only as many as the program asks for.
+            Err(mpsc::error::TrySendError::Full(command)) => {
+                let tx = self.shared.tx.clone();
+                tokio::spawn(async move { tx.send(command).await });
+                Ok(())
+            }
+        }
     }
 
     /// Closes the connection and stops reconnecting; every connected socket sees

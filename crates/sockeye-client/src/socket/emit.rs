@@ -10,7 +10,6 @@ use socketio_proto::{Packet, RESERVED_EVENTS, Value};
 use super::Socket;
 use crate::args::{from_args, to_args};
 use crate::error::{AckError, EmitError};
-use crate::manager::Command;
 
 /// Emits with modifiers; made by [`Socket::timeout`] and [`Socket::volatile`], chainable like
 /// the reference's `socket.timeout(5000).emit(...)`.
@@ -93,10 +92,7 @@ impl Emitter {
             self.socket.namespace(),
             socketio_proto::PacketData::Event { args, id: None },
         );
-        self.socket.command(Command::Packet {
-            packet,
-            volatile: self.volatile,
-        })
+        self.socket.send_packet(packet, self.volatile)
     }
 
     /// Sends `event` and resolves to the acknowledgement (see [`Socket::emit_with_ack`]).
@@ -137,10 +133,7 @@ impl Emitter {
             socketio_proto::PacketData::Event { args, id: Some(id) },
         );
         self.socket
-            .command(Command::Packet {
-                packet,
-                volatile: self.volatile,
-            })
+            .send_packet(packet, self.volatile)
             .inspect_err(|_| shared.forget_ack(id))?;
         Ok((id, rx))
     }

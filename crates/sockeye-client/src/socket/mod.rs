@@ -3,6 +3,7 @@
 mod emit;
 pub(crate) mod handler;
 pub(crate) mod listeners;
+mod offline;
 pub(crate) mod recovery;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use emit::Emitter;
 use handler::{EventHandler, erase};
 use listeners::{Listener, Listeners, SocketEvent};
+pub(crate) use offline::{OfflineBytes, encoded_len};
 use recovery::Recovery;
 
 use crate::error::{ConnectError, DisconnectReason, EmitError};
@@ -31,6 +33,8 @@ pub(crate) struct SocketShared {
     pub(crate) events: mpsc::UnboundedSender<SocketEvent>,
     /// With `retries`, emits go one at a time, in order.
     pub(crate) queue: tokio::sync::Mutex<()>,
+    /// The bytes of emits kept while the namespace is not joined.
+    pub(crate) offline: OfflineBytes,
 }
 
 /// Whether the namespace is joined, as the driver last set it.
@@ -62,6 +66,7 @@ impl SocketShared {
             acks: Mutex::new(Acks::default()),
             events,
             queue: tokio::sync::Mutex::new(()),
+            offline: OfflineBytes::default(),
         });
         (shared, rx)
     }
@@ -181,6 +186,8 @@ impl Socket {
     /// Leaves the namespace for good (`socket.disconnect()`): no reconnection. The last
     /// socket to leave closes the connection. Handlers see `io client disconnect`.
     pub fn disconnect(&self) {
+        // Not joined from now on, as in the reference: later emits are kept, not sent.
+        self.shared.state().connected = false;
         let _ = self.command(Command::Disconnect(self.shared.nsp.clone()));
     }
 

@@ -108,16 +108,6 @@ impl Target {
             format!("{host}:{}", self.port)
         }
     }
-
-    /// The websocket URL for `sid` (or a fresh session).
-    pub(crate) fn ws_url(&self, sid: Option<&str>) -> String {
-        let scheme = if self.tls { "wss" } else { "ws" };
-        format!(
-            "{scheme}://{}{}",
-            self.authority(),
-            self.request_path(TransportKind::WebSocket, sid)
-        )
-    }
 }
 
 /// Percent-encodes a query component.
@@ -153,8 +143,14 @@ mod tests {
         let (t, nsp) = parse("http://127.0.0.1:3000", &Options::default()).unwrap();
         assert_eq!(nsp, "/");
         assert_eq!(
-            t.ws_url(None),
-            "ws://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket"
+            (
+                t.authority(),
+                t.request_path(TransportKind::WebSocket, None)
+            ),
+            (
+                "127.0.0.1:3000".to_owned(),
+                "/socket.io/?EIO=4&transport=websocket".to_owned()
+            )
         );
         assert!(parse("ftp://x", &Options::default()).is_err());
     }

@@ -7,7 +7,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use engineio_proto::{
-    CloseReason, Event, Outgoing, Packet, PacketData, PacketType, Protocol, Via, binary_prefix_v3,
+    CloseReason, Event, Outgoing, Packet, PacketType, Protocol, Via, binary_prefix_v3,
     decode_binary_v3, decode_packet_v3,
 };
 use tokio::sync::futures::Notified;
@@ -352,19 +352,11 @@ fn on_read(
     if let (Some(tx), Some(data)) = (tx, data) {
         // A refusal means the application dropped its stream: the message has nobody to go to.
         let _ = tx.push_now(Delivered {
-            msg: to_incoming(data),
+            msg: Incoming::from_packet(data),
             request,
         });
     }
     None
-}
-
-pub(crate) fn to_incoming(data: PacketData) -> Incoming {
-    match data {
-        PacketData::Text(t) => Incoming::Text(t),
-        PacketData::Binary(b) => Incoming::Binary(b),
-        PacketData::Empty => Incoming::Text(String::new()),
-    }
 }
 
 fn finish(current: &mut Option<WsStream>, probe: &mut Option<Box<WsStream>>, reason: CloseReason) {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::session::SessionShared;
 use bytes::Bytes;
-use engineio_proto::CloseReason;
+use engineio_proto::{CloseReason, PacketData};
 use http::HeaderMap;
 
 /// One thing received from the peer.
@@ -16,6 +16,17 @@ pub enum Incoming {
     Binary(Bytes),
     /// The session is closed; nothing follows.
     Close(CloseReason),
+}
+
+impl Incoming {
+    /// The message a data packet carries (an empty MESSAGE packet is an empty text).
+    pub(crate) fn from_packet(data: PacketData) -> Incoming {
+        match data {
+            PacketData::Text(t) => Incoming::Text(t),
+            PacketData::Binary(b) => Incoming::Binary(b),
+            PacketData::Empty => Incoming::Text(String::new()),
+        }
+    }
 }
 
 /// A message on its way to the application, with the headers of the HTTP request that

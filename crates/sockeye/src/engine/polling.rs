@@ -14,9 +14,8 @@ use http_body_util::{BodyExt, Full, Limited};
 
 use super::BoxError;
 use super::compression;
-use super::driver::to_incoming;
 use super::error::{EngineBody, RequestError, empty};
-use super::incoming::Delivered;
+use super::incoming::{Delivered, Incoming};
 use super::session::{SessionShared, now};
 
 /// Answers a GET with the session's next batch, waiting for one if there is none yet.
@@ -199,7 +198,7 @@ where
         let mut on_packet = |packet: Result<Packet, String>| match packet {
             Ok(p) => {
                 if let Some(data) = inner.machine.handle_packet(p, Via::Current, now()) {
-                    messages.push(to_incoming(data));
+                    messages.push(Incoming::from_packet(data));
                 }
             }
             Err(e) => {

@@ -1,12 +1,10 @@
 //! Acknowledgements: answering the client's, and waiting for its answers to ours.
 
-use serde::Serialize;
-use socketio_proto::{Packet, PacketData, Value};
+use socketio_proto::{AckSink, Packet, PacketData, Value, ValueError};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Socket;
 use crate::adapter::AckResponse;
-use crate::args::to_args;
 use crate::error::EmitError;
 
 /// The callback a client asked for when it emitted with an acknowledgement. Passed to an event
@@ -27,61 +25,24 @@ use crate::error::EmitError;
 ///     });
 /// });
 /// ```
-pub struct Ack {
-    target: Option<(Socket, u64)>,
-}
+///
+/// The type is the client's too ([`socketio_proto::Ack`]), over each end's socket.
+pub type Ack = socketio_proto::Ack<Socket>;
 
-impl Ack {
-    pub(crate) fn new(socket: &Socket, id: Option<u64>) -> Ack {
-        Ack {
-            target: id.map(|id| (socket.clone(), id)),
-        }
-    }
+/// An acknowledgement answers through the socket that received the event.
+impl AckSink for Socket {
+    type Error = EmitError;
 
-    /// Whether the client asked for an acknowledgement.
-    pub fn requested(&self) -> bool {
-        self.target.is_some()
-    }
-
-    /// Answers the client, like calling the callback in JavaScript: a tuple sends several
-    /// arguments, `()` none, anything else (`null` included) one. Does nothing when the
-    /// client did not ask for an answer.
-    ///
-    /// Returns nothing, as the reference's callback: the ack is answered at most once, so a
-    /// caller has nothing to retry. A payload that does not serialize is a bug in the
-    /// program and is logged at `warn`; a socket that is gone is logged at `debug`. Use
-    /// [`try_send`](Ack::try_send) to see the error.
-    pub fn send<T: Serialize + ?Sized>(self, data: &T) {
-        if let Err(err) = self.try_send(data) {
-            match err {
-                EmitError::Serialize(_) => tracing::warn!(%err, "acknowledgement not sent"),
-                _ => tracing::debug!(%err, "acknowledgement not sent"),
-            }
-        }
-    }
-
-    /// [`send`](Ack::send), telling why the answer did not reach the transport
-    /// ([`EmitError`]).
-    pub fn try_send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
-        let Some((socket, id)) = self.target else {
-            return Ok(());
-        };
+    fn send_ack(&self, id: u64, args: Vec<Value>) -> Result<(), EmitError> {
         let packet = Packet {
-            nsp: socket.namespace().name().to_owned(),
-            data: PacketData::Ack {
-                args: to_args(data)?,
-                id,
-            },
+            nsp: self.namespace().name().to_owned(),
+            data: PacketData::Ack { args, id },
         };
-        socket.send_packet(&packet, false)
+        self.send_packet(&packet, false)
     }
-}
 
-impl std::fmt::Debug for Ack {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ack")
-            .field("id", &self.target.as_ref().map(|(_, id)| *id))
-            .finish()
+    fn serialize_error(error: ValueError) -> EmitError {
+        EmitError::Serialize(error.to_string())
     }
 }
 

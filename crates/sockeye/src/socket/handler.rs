@@ -9,14 +9,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
-use socketio_proto::{ArgsMismatch, Value};
+pub use socketio_proto::shapes;
+use socketio_proto::{ArgsMismatch, Handler, Value};
 
 use super::{Ack, DisconnectReason, Socket};
 use crate::error::ConnectError;
 
 /// A boxed handler future.
-pub(crate) type BoxFut = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+pub(crate) type BoxFut = socketio_proto::HandlerFuture;
 
 /// What a handler gives back when the arguments do not fit its data type: why, and the
 /// acknowledgement it did not take.
@@ -134,80 +134,12 @@ pub(crate) type Refused = (ArgsMismatch, Ack);
 /// ```
 ///
 /// The marker `M` only tells the shapes apart ([`shapes`](crate::shapes)); it is inferred.
-pub trait EventHandler<M>: Send + Sync + 'static {
-    /// Runs the handler, or gives back why the arguments do not fit and the unused ack.
-    #[doc(hidden)]
-    fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused>;
-}
+///
+/// The shapes are the client's too: both are [`socketio_proto::Handler`] over their own
+/// socket and ack types, and every such function is an `EventHandler`.
+pub trait EventHandler<M>: Handler<Socket, Ack, M> {}
 
-/// The markers that tell the shapes of an [`EventHandler`] apart. They are inferred; no
-/// program names them. Listed so that the trait's page shows each shape's exact bounds.
-pub mod shapes {
-    /// Marks the `Fn(Socket)` shape.
-    #[derive(Debug)]
-    pub struct SocketOnly;
-    /// Marks the `Fn(Socket, Ack)` shape.
-    #[derive(Debug)]
-    pub struct AckOnly;
-    /// Marks the `Fn(Socket, T)` shape.
-    #[derive(Debug)]
-    pub struct WithData<T>(std::marker::PhantomData<fn() -> T>);
-    /// Marks the `Fn(Socket, T, Ack)` shape.
-    #[derive(Debug)]
-    pub struct WithDataAck<T>(std::marker::PhantomData<fn() -> T>);
-}
-
-use shapes::{AckOnly, SocketOnly, WithData, WithDataAck};
-
-impl<F, Fut> EventHandler<SocketOnly> for F
-where
-    F: Fn(Socket) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    fn call(&self, socket: Socket, _args: Vec<Value>, _ack: Ack) -> Result<BoxFut, Refused> {
-        Ok(Box::pin(self(socket)))
-    }
-}
-
-// Not ambiguous with `WithData<Ack>`: `Ack` is not `DeserializeOwned`, so only this impl fits
-// a `Fn(Socket, Ack)`.
-impl<F, Fut> EventHandler<AckOnly> for F
-where
-    F: Fn(Socket, Ack) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    fn call(&self, socket: Socket, _args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused> {
-        Ok(Box::pin(self(socket, ack)))
-    }
-}
-
-impl<F, Fut, T> EventHandler<WithData<T>> for F
-where
-    F: Fn(Socket, T) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-    T: DeserializeOwned + Send + 'static,
-{
-    fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused> {
-        match socketio_proto::from_args::<T>(args) {
-            Ok(data) => Ok(Box::pin(self(socket, data))),
-            Err(mismatch) => Err((mismatch, ack)),
-        }
-    }
-}
-
-impl<F, Fut, T> EventHandler<WithDataAck<T>> for F
-where
-    F: Fn(Socket, T, Ack) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-    T: DeserializeOwned + Send + 'static,
-{
-    fn call(&self, socket: Socket, args: Vec<Value>, ack: Ack) -> Result<BoxFut, Refused> {
-        match socketio_proto::from_args::<T>(args) {
-            Ok(data) => Ok(Box::pin(self(socket, data, ack))),
-            Err(mismatch) => Err((mismatch, ack)),
-        }
-    }
-}
+impl<H: Handler<Socket, Ack, M>, M> EventHandler<M> for H {}
 
 /// A type-erased event handler.
 pub(crate) type ErasedHandler =

@@ -8,7 +8,6 @@ use engineio_proto::{
     decode_payload, encode_payload,
 };
 use socketio_proto::{Packet, Parser, Value};
-use tokio_tungstenite::tungstenite::Message;
 
 use super::Driver;
 use crate::error::{ConnectError, DisconnectReason};
@@ -77,7 +76,7 @@ impl Driver {
         let tx = self.auth_tx.clone();
         tokio::spawn(async move {
             let auth = resolve_auth(&options).await;
-            let _ = tx.send((attempt, nsp, auth));
+            let _ = tx.send((attempt, nsp, auth)).await;
         });
     }
 
@@ -273,13 +272,13 @@ impl Driver {
                 ClientTransmit::WebSocket(packets) => {
                     if let Some(ws) = &engine.ws {
                         for p in packets {
-                            let _ = ws.send(frame(&p)).await;
+                            let _ = ws.send(p.encode_ws()).await;
                         }
                     }
                 }
                 ClientTransmit::Upgrade(p) => {
                     if let Some(ws) = &engine.upgrade_ws {
-                        let _ = ws.send(frame(&p)).await;
+                        let _ = ws.send(p.encode_ws()).await;
                     }
                     if p.kind == engineio_proto::PacketType::Upgrade {
                         // From here on the new websocket is the transport.
@@ -379,13 +378,6 @@ impl Driver {
             self.backoff.reset();
             self.schedule_reconnect();
         }
-    }
-}
-
-fn frame(p: &engineio_proto::Packet) -> Message {
-    match p.encode_ws() {
-        engineio_proto::WsFrame::Text(t) => Message::text(t),
-        engineio_proto::WsFrame::Binary(b) => Message::binary(b),
     }
 }
 

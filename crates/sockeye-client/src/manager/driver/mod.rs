@@ -7,11 +7,12 @@ use std::time::Instant;
 
 use engineio_proto::{PacketData, Via};
 use socketio_proto::{Decoder, DecoderLimits, Packet, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::backoff::Backoff;
 use super::{Command, ManagerListeners, ManagerShared};
 use crate::error::{ConnectError, DisconnectReason};
+use crate::socket::encoded_len;
 use crate::socket::listeners::SocketEvent;
 use crate::transport::TransportEvent;
 use crate::transport::target::Target;
@@ -26,8 +27,9 @@ struct Nsp {
     /// The application wants it joined (until `disconnect` or a refusal).
     active: bool,
     connected: bool,
-    /// Packets emitted while not joined.
-    buffer: VecDeque<Packet>,
+    /// Packets emitted while not joined, each with the bytes it counts for in its socket's
+    /// [`OfflineBytes`](crate::socket::OfflineBytes).
+    buffer: VecDeque<(Packet, usize)>,
     /// Events that came before the CONNECT answer (a recovered session's missed events come
     /// first): handed to the handlers, in order, before `connect`.
     received: Vec<(Vec<Value>, Option<u64>)>,
@@ -40,7 +42,7 @@ struct Driver {
     engine: Option<Engine>,
     attempts: u64,
     events_tx: mpsc::Sender<TransportEvent>,
-    auth_tx: mpsc::UnboundedSender<(u64, String, Option<Value>)>,
+    auth_tx: mpsc::Sender<(u64, String, Option<Value>)>,
     decoder: Decoder,
     backoff: Backoff,
     reconnect_at: Option<tokio::time::Instant>,
@@ -52,10 +54,12 @@ struct Driver {
 pub(crate) async fn run(
     shared: Arc<ManagerShared>,
     target: Arc<Target>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    mut commands: mpsc::Receiver<Command>,
+    mut dropped: oneshot::Receiver<()>,
 ) {
     let (events_tx, mut events) = mpsc::channel(64);
-    let (auth_tx, mut auths) = mpsc::unbounded_channel();
+    // One answer per namespace and connection attempt: a handful at most.
+    let (auth_tx, mut auths) = mpsc::channel(16);
     let o = shared.options.clone();
     let mut d = Driver {
         shared,
@@ -84,15 +88,18 @@ pub(crate) async fn run(
     loop {
         let deadline = d.deadline();
         tokio::select! {
-            command = commands.recv() => match command {
-                Some(Command::Dropped) | None => {
-                    d.close_all();
-                    d.flush().await;
-                    d.shared.shutdown_sockets();
-                    return;
+            // Sent or dropped, it means the same: every user handle is gone.
+            _ = &mut dropped => {
+                // What the handles asked before they went still happens, in order.
+                while let Ok(command) = commands.try_recv() {
+                    d.on_command(command);
                 }
-                Some(command) => d.on_command(command),
-            },
+                d.close_all();
+                d.flush().await;
+                d.shared.shutdown_sockets();
+                return;
+            }
+            Some(command) = commands.recv() => d.on_command(command),
             Some(event) = events.recv() => d.on_transport(event),
             Some((attempt, nsp, auth)) = auths.recv() => d.send_connect(attempt, &nsp, auth),
             () = sleep_until(deadline) => d.on_timeout(),
@@ -183,34 +190,60 @@ impl Driver {
                 let was_connected = entry.connected;
                 entry.active = false;
                 entry.connected = false;
-                entry.buffer.clear();
+                let kept: usize = entry.buffer.drain(..).map(|(_, size)| size).sum();
                 entry.received.clear();
+                if let Some(s) = self.shared.socket(&nsp) {
+                    s.offline.release(kept);
+                }
                 if was_connected {
                     self.send_packet(&Packet::disconnect(nsp.clone()));
                     self.left(&nsp, DisconnectReason::IoClientDisconnect);
                 }
                 self.close_if_idle();
             }
-            Command::Packet { packet, volatile } => {
-                let Some(entry) = self.nsps.get_mut(&packet.nsp) else {
-                    if !volatile {
-                        self.nsps
-                            .entry(packet.nsp.clone())
-                            .or_default()
-                            .buffer
-                            .push_back(packet);
-                    }
-                    return;
-                };
-                if entry.connected {
+            Command::Packet {
+                packet,
+                volatile,
+                reserved,
+            } => {
+                let connected = self.nsps.get(&packet.nsp).is_some_and(|e| e.connected);
+                if connected {
                     self.send_packet(&packet);
+                    if let Some(s) = self.shared.socket(&packet.nsp) {
+                        s.offline.release(reserved);
+                    }
                 } else if !volatile {
-                    entry.buffer.push_back(packet);
+                    self.keep(packet, reserved);
                 }
             }
             Command::Close => self.close_all(),
-            Command::Dropped => {}
         }
+    }
+
+    /// Keeps a packet until its namespace is joined. One the socket did not count (it saw
+    /// the namespace joined a moment ago) is counted now, and dropped if it does not fit.
+    fn keep(&mut self, packet: Packet, reserved: usize) {
+        let Some(s) = self.shared.socket(&packet.nsp) else {
+            return;
+        };
+        let size = if reserved > 0 {
+            reserved
+        } else {
+            let size = encoded_len(&packet, s.options.parser);
+            if !s.offline.try_add(size, s.options.max_buffered_bytes) {
+                tracing::warn!(nsp = packet.nsp, size, "offline buffer full: emit dropped");
+                if let Some(id) = ack_id(&packet) {
+                    s.forget_ack(id);
+                }
+                return;
+            }
+            size
+        };
+        self.nsps
+            .entry(packet.nsp.clone())
+            .or_default()
+            .buffer
+            .push_back((packet, size));
     }
 
     /// The namespace was left: its sent acks fail and its handlers hear `reason`.
@@ -220,7 +253,7 @@ impl Driver {
             let buffered: Vec<u64> = self
                 .nsps
                 .get(nsp)
-                .map(|e| e.buffer.iter().filter_map(ack_id).collect())
+                .map(|e| e.buffer.iter().filter_map(|(p, _)| ack_id(p)).collect())
                 .unwrap_or_default();
             s.fail_sent_acks(&buffered);
             s.send_event(SocketEvent::Disconnect(reason));
@@ -315,7 +348,7 @@ impl Driver {
         match packet.data {
             P::Connect(payload) if entry.active && !entry.connected => {
                 entry.connected = true;
-                let buffered: Vec<Packet> = entry.buffer.drain(..).collect();
+                let (buffered, sizes): (Vec<Packet>, Vec<usize>) = entry.buffer.drain(..).unzip();
                 let received = std::mem::take(&mut entry.received);
                 let sid = payload
                     .as_ref()
@@ -332,6 +365,9 @@ impl Driver {
                 self.socket_event(&nsp, SocketEvent::Connect);
                 for p in &buffered {
                     self.send_packet(p);
+                }
+                if let Some(s) = self.shared.socket(&nsp) {
+                    s.offline.release(sizes.iter().sum());
                 }
             }
             P::ConnectError(payload) if entry.active => {
