@@ -13,6 +13,9 @@ import os
 import statistics
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from results import read_runs  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 results_dir = sys.argv[1]
 out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "docs", "benchmarks.md")
@@ -25,19 +28,7 @@ section_path = os.path.join(HERE, "benchmarks.cluster.md")
 PEERS = ["sockeye", "node"]
 NAMES = {"sockeye": "sockeye", "node": "Node socket.io"}
 
-runs = {}  # (scenario, peer) -> [{key: value}, one per run]
-order = []
-with open(results_path) as f:
-    for line in f:
-        peer, scen, result = line.rstrip("\n").split("\t", 2)
-        kv = {}
-        for tok in result.split()[1:]:
-            if "=" in tok:
-                k, v = tok.split("=", 1)
-                kv[k] = v
-        runs.setdefault((scen, peer), []).append(kv)
-        if scen not in order:
-            order.append(scen)
+runs, order = read_runs(results_path)  # (scenario, peer) -> [{key: value}, one per run]
 peers = [p for p in PEERS if any(k[1] == p for k in runs)]
 
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from results import read_runs  # noqa: E402
 from section import put_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,15 +56,7 @@ CHARTS = [
      "acks in flight", "server CPU per ack (µs)", False),
 ]
 
-runs = {}  # (scenario, peer) -> [{key: value}]
-with open(os.path.join(results_dir, "results.tsv")) as f:
-    for line in f:
-        parts = line.rstrip("\n").split("\t", 2)
-        if len(parts) != 3:
-            continue
-        peer, scen, result = parts
-        kv = dict(tok.split("=", 1) for tok in result.split()[1:] if "=" in tok)
-        runs.setdefault((scen, peer), []).append(kv)
+runs, _ = read_runs(os.path.join(results_dir, "results.tsv"))  # (scenario, peer) -> [{key: value}]
 repeats = max((len(v) for v in runs.values()), default=1)
 peers = [(p, name) for p, name in PEERS if any(k[1] == p for k in runs)]
 

@@ -14,6 +14,7 @@ import statistics
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from results import fmt, read_runs  # noqa: E402
 from section import put_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -51,18 +52,7 @@ METRICS = {
     ],
 }
 
-runs = {}  # (scenario, peer) -> [{key: value}]
-order = []
-with open(os.path.join(results_dir, "results.tsv")) as f:
-    for line in f:
-        parts = line.rstrip("\n").split("\t", 2)
-        if len(parts) != 3:
-            continue
-        peer, scen, result = parts
-        kv = dict(tok.split("=", 1) for tok in result.split()[1:] if "=" in tok)
-        runs.setdefault((scen, peer), []).append(kv)
-        if scen not in order:
-            order.append(scen)
+runs, order = read_runs(os.path.join(results_dir, "results.tsv"))  # (scenario, peer) -> [{key: value}]
 repeats = max((len(v) for v in runs.values()), default=1)
 peers = [(c, p) for c, p in COLUMNS if any(k[1] == p for k in runs)]
 
@@ -80,16 +70,6 @@ def num(scen, peer, key):
 def complete(scen, peer):
     kvs = runs.get((scen, peer), [])
     return bool(kvs) and all(kv.get("complete") == "1" for kv in kvs)
-
-
-def fmt(v):
-    if v is None:
-        return "–"
-    if v >= 100:
-        return f"{v:,.0f}"
-    if v >= 10:
-        return f"{v:.1f}"
-    return f"{v:.2f}"
 
 
 def ratio(a, b):

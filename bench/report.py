@@ -15,6 +15,9 @@ them.
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from results import fmt, read_runs  # noqa: E402
+
 results_path, machine_path, command, head_path = sys.argv[1:5]
 notes_path = sys.argv[5] if len(sys.argv) > 5 else None
 piece_paths = sys.argv[6:]
@@ -45,23 +48,10 @@ SCENARIO_METRICS = {
     "fanout": ["deliveries_per_s", "server_us_per_delivery", "server_cpu", "p50_us", "p99_us", "p999_us"],
 }
 
+flat, order = read_runs(results_path)
 runs = {}  # scenario -> peer -> [dict per run, in run order]
-order = []
-with open(results_path) as f:
-    for line in f:
-        parts = line.rstrip("\n").split("\t")
-        if len(parts) != 3:
-            continue
-        peer, scenario, res = parts
-        kv = {}
-        for tok in res.split()[1:]:
-            if "=" in tok:
-                k, v = tok.split("=", 1)
-                kv[k] = v
-        if scenario not in runs:
-            runs[scenario] = {}
-            order.append(scenario)
-        runs[scenario].setdefault(peer, []).append(kv)
+for (scenario, peer), kvs in flat.items():
+    runs.setdefault(scenario, {})[peer] = kvs
 
 
 def median(values):
@@ -103,16 +93,6 @@ def num(scenario, peer, key):
         return float(results[scenario][peer][key])
     except (KeyError, ValueError):
         return None
-
-
-def fmt(v):
-    if v is None:
-        return "–"
-    if v >= 100:
-        return f"{v:,.0f}"
-    if v >= 10:
-        return f"{v:.1f}"
-    return f"{v:.2f}"
 
 
 def ratio(a, b):

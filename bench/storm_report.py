@@ -10,11 +10,11 @@ again on the same results directory.
 usage: storm_report.py RESULTS_DIR [OUT]   (RESULTS_DIR: results.tsv, machine.md, command)
 """
 import os
-import shlex
 import statistics
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from results import read_runs  # noqa: E402
 from section import put_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -79,22 +79,7 @@ INTRO = {
     ),
 }
 
-runs = {}
-order = []
-with open(os.path.join(results_dir, "results.tsv")) as f:
-    for line in f:
-        parts = line.rstrip("\n").split("\t", 2)
-        if len(parts) != 3:
-            continue
-        peer, scen, result = parts
-        try:
-            tokens = shlex.split(result)  # first_error="..." holds spaces
-        except ValueError:
-            tokens = result.split()
-        kv = dict(tok.split("=", 1) for tok in tokens[1:] if "=" in tok)
-        runs.setdefault((scen, peer), []).append(kv)
-        if scen not in order:
-            order.append(scen)
+runs, order = read_runs(os.path.join(results_dir, "results.tsv"))
 repeats = max((len(v) for v in runs.values()), default=1)
 
 
