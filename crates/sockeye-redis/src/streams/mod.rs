@@ -286,6 +286,12 @@ impl ClusterAdapter for StreamsAdapter {
         Box::pin(async move { inner.persist(&session, ttl).await })
     }
 
+    fn forget_session(&self, pid: &str) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let inner = self.inner.clone();
+        let pid = pid.to_owned();
+        Box::pin(async move { inner.forget(&pid).await })
+    }
+
     fn restore_session(
         &self,
         pid: &str,

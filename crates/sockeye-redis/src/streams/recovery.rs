@@ -40,6 +40,20 @@ impl Inner {
         }
     }
 
+    /// `DEL <prefix><pid>`: the socket left for good.
+    pub(super) async fn forget(&self, pid: &str) -> Result<(), AdapterError> {
+        let mut del = redis::cmd("DEL");
+        del.arg(self.session_key(pid));
+        let replies = self.driver.query(vec![del]).await?;
+        match replies.into_iter().next() {
+            Some(redis::Value::ServerError(err)) => Err(AdapterError::Transport(
+                redis::RedisError::from(err).to_string(),
+            )),
+            Some(_) => Ok(()),
+            None => Err(AdapterError::Transport("no reply to DEL".into())),
+        }
+    }
+
     /// Takes the session of `pid` (at most once: it is deleted as it is read), and the
     /// packets of this namespace sent to its rooms after `offset`. `None` when the offset is
     /// not an entry id, the session or the entry is gone, or the stream holds more after it

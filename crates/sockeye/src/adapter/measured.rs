@@ -171,6 +171,10 @@ impl ClusterAdapter for Measured {
         self.inner.persist_session(session, ttl)
     }
 
+    fn forget_session(&self, pid: &str) -> BoxFuture<'static, Result<(), AdapterError>> {
+        self.inner.forget_session(pid)
+    }
+
     fn restore_session(
         &self,
         pid: &str,

@@ -199,6 +199,15 @@ pub trait ClusterAdapter: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// Forgets the kept state of private id `pid`, if any: its socket left for a reason that
+    /// is not recoverable (the namespace keeps a connected socket's state in the cluster
+    /// too, so that it outlives a node that is killed). Only called when
+    /// [`recovers_sessions`](ClusterAdapter::recovers_sessions) is true.
+    fn forget_session(&self, pid: &str) -> BoxFuture<'static, Result<(), AdapterError>> {
+        let _ = pid;
+        Box::pin(async { Ok(()) })
+    }
+
     /// Takes back the session of private id `pid` with the packets sent after `offset` to
     /// the rooms it was in, or `None` when the session or the offset is unknown (expired, or
     /// too old for the log): the client then gets a fresh session. A session is restored

@@ -168,6 +168,7 @@ impl Namespace {
                 cluster.room_created(room);
             }
         }
+        self.keep_connected(socket);
     }
 
     /// Removes socket `id` from `room`.
@@ -180,6 +181,11 @@ impl Namespace {
         if self.0.rooms.del(id, room) {
             if let Some(cluster) = self.cluster() {
                 cluster.room_deleted(room);
+            }
+        }
+        if self.recovery().is_some_and(|r| !r.in_memory()) {
+            if let Some(socket) = self.get_socket(id) {
+                self.keep_connected(&socket);
             }
         }
     }

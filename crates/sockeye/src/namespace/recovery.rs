@@ -8,6 +8,11 @@ use socketio_proto::Value;
 
 use super::Namespace;
 use crate::adapter::{RestoredSession, Room, SessionState};
+use crate::recovery::KeepOp;
+
+/// How often the connected sockets' states are written again to a cluster's session store
+/// (they are kept for `max_disconnection_duration` plus this).
+const KEEP_PERIOD: Duration = Duration::from_secs(30);
 
 impl Namespace {
     /// Keeps the state of a socket that left for a recoverable reason.
@@ -22,19 +27,97 @@ impl Namespace {
             }
             return;
         }
-        if let Some(cluster) = self.cluster() {
-            let ttl = recovery.config().max_disconnection_duration;
-            let persist = cluster.persist_session(state, ttl);
-            let nsp = self.name().to_owned();
-            let persisting = recovery.persisting.clone();
-            persisting.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-            tokio::spawn(async move {
-                if let Err(err) = persist.await {
-                    crate::log_limit::warn_limited!(nsp, %err, "session not persisted in the cluster: its client will get a new one");
+        let ttl = recovery.config().max_disconnection_duration;
+        self.keep(KeepOp::Persist(state, ttl));
+    }
+
+    /// A connected socket's state, kept in the cluster's store as it changes (connected,
+    /// rooms joined or left, data set) and refreshed every [`KEEP_PERIOD`], so that it
+    /// outlives a node that is killed: its client finds it on another node. Only with a
+    /// cluster adapter that keeps the sessions (the reference keeps a session only when its
+    /// socket disconnects, so a killed node's clients get new ones there).
+    pub(crate) fn keep_connected(&self, socket: &crate::Socket) {
+        let Some(recovery) = self.recovery() else {
+            return;
+        };
+        if recovery.in_memory() {
+            return;
+        }
+        if let Some(state) = socket.live_session_state() {
+            let ttl = recovery.config().max_disconnection_duration + KEEP_PERIOD;
+            self.keep(KeepOp::Persist(state, ttl));
+        }
+    }
+
+    /// The socket of `pid` left for a reason that is not recoverable: what was kept of it
+    /// while it was connected goes.
+    pub(crate) fn forget_session(&self, pid: &str) {
+        if self.recovery().is_some_and(|r| !r.in_memory()) {
+            self.keep(KeepOp::Forget(pid.to_owned()));
+        }
+    }
+
+    /// Queues a write to the cluster's session store: one task per namespace does them in
+    /// order (a socket's last word wins), counted until done.
+    fn keep(&self, op: KeepOp) {
+        let Some(recovery) = self.recovery() else {
+            return;
+        };
+        let Some(cluster) = self.cluster().cloned() else {
+            return;
+        };
+        let queue = recovery.keeper.get_or_init(|| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            self.spawn_keeper(cluster, rx, recovery.persisting.clone());
+            tx
+        });
+        recovery
+            .persisting
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        if queue.send(op).is_err() {
+            recovery
+                .persisting
+                .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        }
+    }
+
+    /// The writer of the queue, and the timer that refreshes the connected sockets' states.
+    fn spawn_keeper(
+        &self,
+        cluster: Arc<dyn crate::adapter::ClusterAdapter>,
+        mut ops: tokio::sync::mpsc::UnboundedReceiver<KeepOp>,
+        persisting: Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let nsp = self.name().to_owned();
+        runtime.spawn(async move {
+            while let Some(op) = ops.recv().await {
+                let result = match op {
+                    KeepOp::Persist(state, ttl) => cluster.persist_session(state, ttl).await,
+                    KeepOp::Forget(pid) => cluster.forget_session(&pid).await,
+                };
+                if let Err(err) = result {
+                    crate::log_limit::warn_limited!(nsp, %err, "session not kept in the cluster: its client may get a new one");
                 }
                 persisting.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-            });
-        }
+            }
+        });
+        let ns = Arc::downgrade(&self.0);
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(KEEP_PERIOD);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(ns) = ns.upgrade().map(Namespace) else {
+                    return;
+                };
+                for socket in ns.sockets() {
+                    ns.keep_connected(&socket);
+                }
+            }
+        });
     }
 
     /// Sessions still on their way to the cluster's store.

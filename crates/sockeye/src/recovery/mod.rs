@@ -70,6 +70,17 @@ pub(crate) struct Recovery {
     sweeping: std::sync::atomic::AtomicBool,
     /// Sessions on their way to the cluster's store, which a closing server waits for.
     pub(crate) persisting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// With a cluster that keeps the sessions: the queue of writes to its store, in order
+    /// (started by the first socket; see `namespace/recovery.rs`).
+    pub(crate) keeper: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<KeepOp>>,
+}
+
+/// A write to the cluster's session store, done in the order they were asked.
+pub(crate) enum KeepOp {
+    /// Keep this state for this long.
+    Persist(crate::adapter::SessionState, std::time::Duration),
+    /// The socket of this private id left for good.
+    Forget(String),
 }
 
 impl Recovery {
@@ -81,6 +92,7 @@ impl Recovery {
             memory,
             sweeping: std::sync::atomic::AtomicBool::new(false),
             persisting: std::sync::Arc::default(),
+            keeper: std::sync::OnceLock::new(),
         }
     }
 

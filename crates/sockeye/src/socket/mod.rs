@@ -223,6 +223,7 @@ impl Socket {
         if let Some(observer) = self.0.ns.observer() {
             observer.data_changed(self);
         }
+        self.0.ns.keep_connected(self);
         Ok(())
     }
 
@@ -550,6 +551,7 @@ impl Socket {
 
     pub(crate) fn set_connected(&self) {
         self.0.connected.store(true, Ordering::Release);
+        self.0.ns.keep_connected(self);
     }
 
     /// Ends a restored socket's replay: sends the `missed` packets, then `answer` (the
@@ -596,6 +598,21 @@ impl Socket {
                 rooms: self.rooms().into_iter().collect(),
                 data: self.data_value(),
             })
+    }
+
+    /// The state of this connected socket, for a cluster that keeps it while it is connected
+    /// (`None` without a private id).
+    pub(crate) fn live_session_state(&self) -> Option<crate::adapter::SessionState> {
+        if !self.connected() {
+            return None;
+        }
+        let pid = self.pid()?;
+        Some(crate::adapter::SessionState {
+            sid: self.0.id.to_string(),
+            pid: pid.to_owned(),
+            rooms: self.rooms().into_iter().collect(),
+            data: self.data_value(),
+        })
     }
 
     // ----- sending ---------------------------------------------------------------------

@@ -135,6 +135,9 @@ async fn close(socket: &Socket) {
     // Left behind for the client to recover, rooms as they are after `disconnecting`.
     if let Some(state) = socket.session_state(reason) {
         ns.persist_session(state);
+    } else if let Some(pid) = socket.pid() {
+        // Gone for good: what the cluster kept of it while connected goes too.
+        ns.forget_session(pid);
     }
     ns.leave_all(socket.id());
     ns.remove_socket(socket.id());
