@@ -349,6 +349,23 @@ impl Failures {
     }
 }
 
+impl Load {
+    /// How a request/answer workload ended: its counts, its failures, and whether it is
+    /// complete (no failure, nothing malformed, every request answered, and `ok`: every
+    /// client there and something measured).
+    fn report_answers(&self, r: &mut Report, fails: &Failures, ok: bool) {
+        r.put("sent", self.sent);
+        r.put("received", self.received);
+        r.put("lost", self.sent.saturating_sub(self.received));
+        r.put("malformed", self.malformed);
+        fails.report(r);
+        r.put(
+            "complete",
+            u8::from(fails.count == 0 && self.malformed == 0 && self.sent == self.received && ok),
+        );
+    }
+}
+
 /// Opens `n` clients, at most `cfg.concurrency` handshakes at a time, and waits until all are
 /// connected (or failed, or the deadline passed). Returns the indexes of the connected ones.
 fn ramp(
@@ -574,24 +591,10 @@ pub(crate) fn echo(cfg: &Config) -> Result<Report, String> {
             b.saturating_sub(a) as f64 / 1024.0 / ids.len().max(1) as f64,
         );
     }
-    r.put("sent", load.sent);
-    r.put("received", load.received);
-    r.put("lost", load.sent.saturating_sub(load.received));
-    r.put("malformed", load.malformed);
     if load.recovery {
         r.put("offsets", load.offsets);
     }
-    fails.report(&mut r);
-    r.put(
-        "complete",
-        u8::from(
-            fails.count == 0
-                && load.malformed == 0
-                && load.sent == load.received
-                && ids.len() == cfg.clients
-                && round_trips > 0,
-        ),
-    );
+    load.report_answers(&mut r, &fails, ids.len() == cfg.clients && round_trips > 0);
     Ok(r)
 }
 

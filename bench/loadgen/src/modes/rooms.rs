@@ -190,20 +190,6 @@ pub(crate) fn churn(cfg: &Config) -> Result<Report, String> {
     r.put_f("ops_per_s", ops as f64 / spent.wall_s.max(1e-9));
     r.cpu(&spent, ops, "op");
     r.latency(&load.hist);
-    r.put("sent", load.sent);
-    r.put("received", load.received);
-    r.put("lost", load.sent.saturating_sub(load.received));
-    r.put("malformed", load.malformed);
-    fails.report(&mut r);
-    r.put(
-        "complete",
-        u8::from(
-            fails.count == 0
-                && load.malformed == 0
-                && load.sent == load.received
-                && ids.len() == cfg.clients
-                && ops > 0,
-        ),
-    );
+    load.report_answers(&mut r, &fails, ids.len() == cfg.clients && ops > 0);
     Ok(r)
 }
