@@ -14,17 +14,11 @@ import statistics
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
-from results import read_runs  # noqa: E402
+from results import read_runs, section_run  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-results_dir = sys.argv[1]
-out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "docs", "benchmarks.md")
+results_dir, out_path, command, notes_path, section_path = section_run("cluster")
 results_path = os.path.join(results_dir, "results.tsv")
 machine_path = os.path.join(results_dir, "machine.md")
-with open(os.path.join(results_dir, "command")) as f:
-    command = f.read().strip()
-notes_path = os.path.join(HERE, "benchmarks.cluster.notes.md")
-section_path = os.path.join(HERE, "benchmarks.cluster.md")
 PEERS = ["sockeye", "node"]
 NAMES = {"sockeye": "sockeye", "node": "Node socket.io"}
 

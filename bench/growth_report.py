@@ -18,19 +18,14 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
-from results import read_runs  # noqa: E402
+from results import read_runs, run_header, section_run  # noqa: E402
 from section import put_section  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-results_dir = sys.argv[1]
-out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "docs", "benchmarks.md")
+results_dir, out_path, command, notes_path, section_path = section_run("growth")
 charts_bin = sys.argv[3] if len(sys.argv) > 3 else os.path.join(
     os.environ.get("CARGO_TARGET_DIR", os.path.join(HERE, "..", "target")), "release", "sockeye-charts")
 img_dir = os.path.join(os.path.dirname(os.path.abspath(out_path)), "img")
-with open(os.path.join(results_dir, "command")) as f:
-    command = f.read().strip()
-notes_path = os.path.join(HERE, "benchmarks.growth.notes.md")
-section_path = os.path.join(HERE, "benchmarks.growth.md")
 
 PEERS = [("sockeye", "sockeye"), ("socketioxide", "socketioxide"), ("node", "Node socket.io")]
 
@@ -179,9 +174,7 @@ out.append(
     "These were taken on a shared machine of 2 cores where other builds ran at the same "
     "time: read the shapes, not the third digit.\n\n"
 )
-out.append("```\n" + command + "\n```\n")
-with open(os.path.join(results_dir, "machine.md")) as f:
-    out.append(f.read())
+out.append(run_header(results_dir, command))
 out.append("\n" + ("" if repeats == 1 else f"Medians of {repeats} runs per point. ") +
            "Scenarios (`sockeye-loadgen` arguments in `bench/run`): connections: `echo --rate 2000` "
            "spread over N websocket clients, the idle memory measured a second after they "

@@ -14,16 +14,10 @@ import statistics
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
-from results import fmt, read_runs  # noqa: E402
+from results import fmt, read_runs, run_header, section_run  # noqa: E402
 from section import put_section  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-results_dir = sys.argv[1]
-out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "docs", "benchmarks.md")
-with open(os.path.join(results_dir, "command")) as f:
-    command = f.read().strip()
-notes_path = os.path.join(HERE, "benchmarks.recovery.notes.md")
-section_path = os.path.join(HERE, "benchmarks.recovery.md")
+results_dir, out_path, command, notes_path, section_path = section_run("recovery")
 
 # (column, peer label in results.tsv)
 COLUMNS = [
@@ -87,9 +81,7 @@ out.append(
     "Node's `connectionStateRecovery: {}`). socketioxide has no connection state recovery "
     "(its `SocketIoBuilder` has no such option) and is left out.\n\n"
 )
-out.append("```\n" + command + "\n```\n")
-with open(os.path.join(results_dir, "machine.md")) as f:
-    out.append(f.read())
+out.append(run_header(results_dir, command))
 out.append(
     "\n"
     + ("" if repeats == 1 else f"Medians of {repeats} runs. ")

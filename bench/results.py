@@ -3,7 +3,9 @@
 results.tsv holds one line per run of a scenario against a peer, `peer<TAB>scenario<TAB>RESULT
 key=value ...` (a value may be quoted when it holds spaces, as first_error="..." does).
 """
+import os
 import shlex
+import sys
 
 
 def read_runs(path):
@@ -38,3 +40,23 @@ def fmt(v):
     if v >= 10:
         return f"{v:.1f}"
     return f"{v:.2f}"
+
+
+def section_run(name):
+    """What a section's report script reads first: RESULTS_DIR and OUT from its command line
+    (OUT defaults to docs/benchmarks.md), the run's command, and the section's files in
+    bench/: benchmarks.NAME.notes.md (by hand) and benchmarks.NAME.md (written)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    results_dir = sys.argv[1]
+    out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "..", "docs", "benchmarks.md")
+    with open(os.path.join(results_dir, "command")) as f:
+        command = f.read().strip()
+    notes_path = os.path.join(here, f"benchmarks.{name}.notes.md")
+    section_path = os.path.join(here, f"benchmarks.{name}.md")
+    return results_dir, out_path, command, notes_path, section_path
+
+
+def run_header(results_dir, command):
+    """The run's command as a code block, then its machine lines (machine.md)."""
+    with open(os.path.join(results_dir, "machine.md")) as f:
+        return "```\n" + command + "\n```\n" + f.read()

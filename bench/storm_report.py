@@ -14,16 +14,10 @@ import statistics
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
-from results import read_runs  # noqa: E402
+from results import read_runs, section_run  # noqa: E402
 from section import put_section  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-results_dir = sys.argv[1]
-out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "docs", "benchmarks.md")
-with open(os.path.join(results_dir, "command")) as f:
-    command = f.read().strip()
-notes_path = os.path.join(HERE, "benchmarks.storm.notes.md")
-section_path = os.path.join(HERE, "benchmarks.storm.md")
+results_dir, out_path, command, notes_path, section_path = section_run("storm")
 PEERS = ["sockeye", "socketioxide", "node"]
 NAMES = {"sockeye": "sockeye", "socketioxide": "socketioxide", "node": "Node socket.io"}
 # key, label, scale
