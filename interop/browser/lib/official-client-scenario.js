@@ -7,12 +7,12 @@ const { io } = require("socket.io-client");
 const TIMEOUT = 10000;
 
 /** Resolves with the args of the next `event` on `emitter` for which `test(...args)` holds. */
-function next(emitter, event, test = () => true) {
+function next(emitter, event, test = () => true, timeoutMs = TIMEOUT) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.off(event, on);
-      reject(new Error(`no "${event}" within ${TIMEOUT} ms`));
-    }, TIMEOUT);
+      reject(new Error(`no "${event}" within ${timeoutMs} ms`));
+    }, timeoutMs);
     function on(...args) {
       if (!test(...args)) return;
       clearTimeout(timer);

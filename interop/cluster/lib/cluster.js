@@ -7,6 +7,7 @@ const { start } = require("../../lib/server.js");
 const { startRedis } = require("../../lib/redis.js");
 const { startNginx } = require("../../lib/nginx.js");
 const { SOCKEYE_CHAT, sockeyeChatMissing } = require("../../browser/lib/servers.js");
+const { next } = require("../../browser/lib/official-client-scenario.js");
 
 const SECRET = "interop cluster secret, shared by every node";
 const TIMEOUT = 10000;
@@ -53,23 +54,6 @@ async function startCluster({ count = 3, forwarding = true, adapter = "classic" 
       await redis.stop();
     },
   };
-}
-
-/** Resolves with the args of the next `event` on `emitter` for which `test(...args)` holds. */
-function next(emitter, event, test = () => true, timeoutMs = TIMEOUT) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`no "${event}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    function on(...args) {
-      if (!test(...args)) return;
-      clearTimeout(timer);
-      emitter.off(event, on);
-      resolve(args);
-    }
-    emitter.on(event, on);
-  });
 }
 
 /** An official client, connected (the chat's `user-join` done when `name` is given). */
