@@ -589,27 +589,26 @@ impl Socket {
         &self,
         reason: DisconnectReason,
     ) -> Option<crate::adapter::SessionState> {
-        let pid = self.pid()?;
-        reason
-            .is_recoverable()
-            .then(|| crate::adapter::SessionState {
-                sid: self.0.id.to_string(),
-                pid: pid.to_owned(),
-                rooms: self.rooms().into_iter().collect(),
-                data: self.data_value(),
-            })
+        if !reason.is_recoverable() {
+            return None;
+        }
+        self.state_now()
     }
 
     /// The state of this connected socket, for a cluster that keeps it while it is connected
-    /// (`None` without a private id).
+    /// (`None` without a private id, or once it is leaving).
     pub(crate) fn live_session_state(&self) -> Option<crate::adapter::SessionState> {
         if !self.connected() {
             return None;
         }
-        let pid = self.pid()?;
+        self.state_now()
+    }
+
+    /// Its id, private id, rooms and data as they are now (`None` without a private id).
+    fn state_now(&self) -> Option<crate::adapter::SessionState> {
         Some(crate::adapter::SessionState {
             sid: self.0.id.to_string(),
-            pid: pid.to_owned(),
+            pid: self.pid()?.to_owned(),
             rooms: self.rooms().into_iter().collect(),
             data: self.data_value(),
         })
