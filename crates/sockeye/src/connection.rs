@@ -1,12 +1,18 @@
 //! One Engine.IO connection seen from the Socket.IO layer: it decodes packets, routes them to
 //! the connection's sockets (one per namespace), and closes them when the transport goes.
 //!
-//! The driver task reads packets in order. CONNECT runs the namespace's middlewares in a task
-//! of its own so that a slow one does not hold the connection's other namespaces; EVENT goes to
-//! the socket's task, which runs handlers in order; ACK is answered on the spot so that a
-//! handler awaiting an acknowledgement never waits behind itself.
+//! It runs in the session's task, with its sockets: packets are read in order; CONNECT runs
+//! the namespace's middlewares beside the reading (a slow one holds no other namespace);
+//! EVENT goes to the socket's queue, whose handlers run one at a time in arrival order; ACK is
+//! answered on the spot, so that a handler awaiting an acknowledgement never waits behind
+//! itself.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use socketio_proto::{Decoder, Map, Packet, PacketData, Parser, Value};
 use tracing::Instrument;
@@ -125,7 +131,12 @@ impl Connection {
     }
 }
 
-/// Drives one connection until its transport closes.
+/// The connection's sockets at work, each a future polled by the connection: a CONNECT's
+/// middlewares, then the socket's handlers until it closes.
+type Sockets = FuturesUnordered<Pin<Box<dyn Future<Output = ()> + Send>>>;
+
+/// Drives one connection until its transport closes and its sockets said goodbye. It runs in
+/// the session's task, and its sockets run in it too: a message wakes no other task.
 pub(crate) async fn run(
     server: Arc<ServerInner>,
     session: EngineSession,
@@ -147,19 +158,29 @@ pub(crate) async fn run(
     let mut decoder = Decoder::with_parser(parser, server.config.decoder_limits.clone());
     let connect_deadline = tokio::time::Instant::now() + server.config.connect_timeout;
     let mut joined_once = false;
+    let mut sockets = Sockets::new();
+    // An event for a socket whose queue is full: reading waits until it has room, so that a
+    // slow handler slows its own client down (and nobody else).
+    let mut stalled: Option<(Socket, SocketEvent)> = None;
     if conn.session.protocol() == Protocol::V3 {
         // Socket.IO v4 clients are in the main namespace without asking.
         let main = Packet {
             nsp: "/".to_owned(),
             data: PacketData::Connect(None),
         };
-        route(&server, &conn, main).await;
+        route(&server, &conn, main, &mut sockets);
     }
 
     loop {
         let attachments_deadline = decoder.poll_timeout().map(tokio::time::Instant::from_std);
         tokio::select! {
-            message = incoming.recv() => {
+            Some(()) = sockets.next(), if !sockets.is_empty() => {}
+            () = room_for(stalled.as_ref()), if stalled.is_some() => {
+                if let Some((socket, event)) = stalled.take() {
+                    stalled = socket.try_push_event(event).map(|event| (socket, event));
+                }
+            }
+            message = incoming.recv(), if stalled.is_none() => {
                 // As a websocket carries it: a text message has its packet type `4` first.
                 let size = match &message {
                     Incoming::Text(text) => text.len() + 1,
@@ -181,11 +202,15 @@ pub(crate) async fn run(
                 match decoded {
                     Ok(Some(packet)) => {
                         Counters::add(&conn.counters.packets_in, 1);
-                        if !route(&server, &conn, packet).await {
-                            // The reference's "invalid state": the whole client is closed.
-                            warn_limited!(sid = conn.session.id(), "packet invalid in this state: closing");
-                            conn.close_sockets(DisconnectReason::ForcedServerClose);
-                            conn.session.close(CloseReason::ForcedClose);
+                        match route(&server, &conn, packet, &mut sockets) {
+                            Routed::Done => {}
+                            Routed::Stalled(socket, event) => stalled = Some((socket, event)),
+                            Routed::Invalid => {
+                                // The reference's "invalid state": the whole client is closed.
+                                warn_limited!(sid = conn.session.id(), "packet invalid in this state: closing");
+                                conn.close_sockets(DisconnectReason::ForcedServerClose);
+                                conn.session.close(CloseReason::ForcedClose);
+                            }
                         }
                         // Checked until the first namespace is joined, without copying handles.
                         if !joined_once {
@@ -214,6 +239,16 @@ pub(crate) async fn run(
         }
     }
     server.connections.unregister(&conn);
+    // The sockets' disconnect handlers, and CONNECTs still in their middlewares.
+    while sockets.next().await.is_some() {}
+}
+
+/// Resolves once the stalled event's socket has room for it (or is closed).
+async fn room_for(stalled: Option<&(Socket, SocketEvent)>) {
+    match stalled {
+        Some((socket, _)) => socket.event_room().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn sleep_until(deadline: tokio::time::Instant) {
@@ -227,9 +262,22 @@ async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-/// Routes one packet. Returns false when the packet is not valid in the connection's state
-/// (the reference then closes the connection).
-async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet) -> bool {
+/// What became of a packet.
+enum Routed {
+    Done,
+    /// Not valid in the connection's state (the reference then closes the connection).
+    Invalid,
+    /// An event for a socket whose queue is full, to hand over once it has room.
+    Stalled(Socket, SocketEvent),
+}
+
+/// Routes one packet: a CONNECT starts a socket among `sockets`.
+fn route(
+    server: &Arc<ServerInner>,
+    conn: &Arc<Connection>,
+    packet: Packet,
+    sockets: &mut Sockets,
+) -> Routed {
     tracing::debug!(kind = ?packet.packet_type(), nsp = %packet.nsp, "packet in");
     let Packet { nsp, data } = packet;
     match data {
@@ -251,11 +299,11 @@ async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet
                 nsp: path.to_owned(),
                 data: PacketData::Connect(Some(Value::Object(auth))),
             };
-            Box::pin(route(server, conn, packet)).await
+            route(server, conn, packet, sockets)
         }
         PacketData::Connect(auth) => {
             if conn.socket(&nsp).is_some() {
-                return false;
+                return Routed::Invalid;
             }
             let fresh = conn
                 .pending
@@ -271,38 +319,43 @@ async fn route(server: &Arc<ServerInner>, conn: &Arc<Connection>, packet: Packet
                 .unwrap_or(false);
             if fresh {
                 // A duplicate CONNECT while the first is in the middlewares is ignored: the
-                // middlewares run once per namespace connection.
+                // middlewares run once per namespace connection. They run beside the
+                // connection's reading: a slow one holds neither the other namespaces nor
+                // the packets for this one.
                 let auth = auth.unwrap_or_else(|| Value::Object(Map::new()));
                 let span = tracing::debug_span!("socket", nsp = %nsp, id = tracing::field::Empty);
-                tokio::spawn(connect(server.clone(), conn.clone(), nsp, auth).instrument(span));
+                let work = connect(server.clone(), conn.clone(), nsp, auth).instrument(span);
+                sockets.push(Box::pin(work));
             }
-            true
+            Routed::Done
         }
         PacketData::Disconnect => {
             if let Some(socket) = conn.socket(&nsp) {
                 socket.close_with(DisconnectReason::ClientNamespaceDisconnect);
-                true
+                Routed::Done
             } else {
-                false
+                Routed::Invalid
             }
         }
         PacketData::Event { args, id } => {
             let Some(socket) = conn.socket(&nsp) else {
-                return false;
+                return Routed::Invalid;
             };
             // Backpressure: a socket whose handlers fall behind stops the reading of its
-            // connection rather than queueing without bound. A closed socket drops it.
-            socket.push_event(SocketEvent { args, id }).await;
-            true
+            // connection rather than queueing without bound.
+            match socket.try_push_event(SocketEvent { args, id }) {
+                Some(event) => Routed::Stalled(socket, event),
+                None => Routed::Done,
+            }
         }
         PacketData::Ack { args, id } => {
             let Some(socket) = conn.socket(&nsp) else {
-                return false;
+                return Routed::Invalid;
             };
             socket.on_ack(id, args);
-            true
+            Routed::Done
         }
-        PacketData::ConnectError(_) => false,
+        PacketData::ConnectError(_) => Routed::Invalid,
     }
 }
 

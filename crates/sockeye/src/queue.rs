@@ -2,11 +2,15 @@
 //! that memory back once drained: an idle session or socket pays for no slots (unlike a
 //! channel's first block), and the usual one message in flight allocates nothing. It carries
 //! the peer's messages from the engine to the connection, and a socket's events from the
-//! connection to the socket's task.
+//! connection to the socket's handlers (all in the connection's task, the POSTs of
+//! long-polling aside: the queue is what lets a slow handler pause the reading).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use std::task::Poll;
+
+use futures_util::task::AtomicWaker;
 use tokio::sync::Notify;
 
 /// Many producers, one consumer. It closes when [`Queue::close`] is called, or when the last
@@ -14,7 +18,9 @@ use tokio::sync::Notify;
 /// [`Queue::release_sender`]).
 pub(crate) struct Queue<T> {
     state: Mutex<State<T>>,
-    readable: Notify,
+    /// The one consumer's waker: cheaper than a `Notify` to wake and to wait on, which
+    /// matters as every message passes here.
+    readable: AtomicWaker,
     writable: Notify,
     capacity: usize,
 }
@@ -53,7 +59,7 @@ impl<T> Queue<T> {
                 closed: false,
                 senders: 1,
             }),
-            readable: Notify::new(),
+            readable: AtomicWaker::new(),
             writable: Notify::new(),
             capacity: capacity.max(1),
         }
@@ -86,6 +92,21 @@ impl<T> Queue<T> {
         }
     }
 
+    /// Queues an item if there is room: `Ok(Some(item))` gives it back when the queue is
+    /// full, `Err(item)` when it is closed.
+    pub(crate) fn try_push(&self, item: T) -> Result<Option<T>, T> {
+        {
+            let state = self.lock();
+            if state.closed {
+                return Err(item);
+            }
+            if state.len() >= self.capacity {
+                return Ok(Some(item));
+            }
+        }
+        self.push_now(item).map(|()| None)
+    }
+
     /// Queues an item without waiting for room (after [`Queue::reserve`]).
     pub(crate) fn push_now(&self, item: T) -> Result<(), T> {
         let mut state = self.lock();
@@ -98,37 +119,41 @@ impl<T> Queue<T> {
             state.items.push_back(item);
         }
         drop(state);
-        // notify_one keeps a permit when the consumer is not waiting yet.
-        self.readable.notify_one();
+        self.readable.wake();
         Ok(())
     }
 
     /// The next item, waiting for one; `None` once the queue is closed and empty.
     pub(crate) async fn pop(&self) -> Option<T> {
-        loop {
-            {
-                let mut state = self.lock();
-                if let Some(item) = state.first.take().or_else(|| state.items.pop_front()) {
-                    if state.items.is_empty() {
-                        // Give the memory back once drained.
-                        state.items = VecDeque::new();
-                    }
-                    drop(state);
+        std::future::poll_fn(|cx| {
+            // Registered before looking: an item pushed after the look wakes it.
+            self.readable.register(cx.waker());
+            let mut state = self.lock();
+            let was_full = state.len() >= self.capacity;
+            if let Some(item) = state.first.take().or_else(|| state.items.pop_front()) {
+                if state.items.is_empty() {
+                    // Give the memory back once drained.
+                    state.items = VecDeque::new();
+                }
+                drop(state);
+                // Producers wait only on a full queue.
+                if was_full {
                     self.writable.notify_waiters();
-                    return Some(item);
                 }
-                if state.closed {
-                    return None;
-                }
+                return Poll::Ready(Some(item));
             }
-            self.readable.notified().await;
-        }
+            if state.closed {
+                return Poll::Ready(None);
+            }
+            Poll::Pending
+        })
+        .await
     }
 
     /// Refuses further items and wakes both sides; queued items can still be taken.
     pub(crate) fn close(&self) {
         self.lock().closed = true;
-        self.readable.notify_one();
+        self.readable.wake();
         self.writable.notify_waiters();
     }
 
@@ -220,6 +245,15 @@ mod tests {
         queue.push(12).await.unwrap();
         assert_eq!(queue.pop().await, Some(11));
         assert_eq!(queue.pop().await, Some(12));
+    }
+
+    #[test]
+    fn try_push_gives_the_item_back_when_full_or_closed() {
+        let queue = Queue::new(1);
+        assert_eq!(queue.try_push(1), Ok(None));
+        assert_eq!(queue.try_push(2), Ok(Some(2)));
+        queue.close();
+        assert_eq!(queue.try_push(3), Err(3));
     }
 
     #[tokio::test]

@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::adapter::ClusterAdapterFactory;
 use crate::config::Config;
 use crate::connection::Connection;
-use crate::engine::{Engine, EngineHandler, EngineIncoming, EngineSession};
+use crate::engine::{Engine, EngineHandler, EngineIncoming, EngineSession, SessionTask};
 use crate::error::{AdapterError, BroadcastAckError, ConnectError, EmitError};
 use crate::id::IdMap;
 use crate::namespace::{Joining, Namespace};
@@ -144,10 +144,19 @@ struct EngineBridge(Weak<ServerInner>);
 
 impl EngineHandler for EngineBridge {
     fn on_open(&self, session: EngineSession, incoming: EngineIncoming) {
-        if let Some(server) = self.0.upgrade() {
-            // In the engine's span of this connection (sid, transport).
-            tokio::spawn(crate::connection::run(server, session, incoming).in_current_span());
+        if let Some(work) = self.open(session, incoming) {
+            tokio::spawn(work);
         }
+    }
+
+    /// The connection's work (its sockets and their handlers included) runs in the session's
+    /// own task.
+    fn open(&self, session: EngineSession, incoming: EngineIncoming) -> Option<SessionTask> {
+        let server = self.0.upgrade()?;
+        // In the engine's span of this connection (sid, transport).
+        Some(Box::pin(
+            crate::connection::run(server, session, incoming).in_current_span(),
+        ))
     }
 
     fn on_upgrade(&self, sid: &str) {

@@ -1,5 +1,6 @@
 //! The one task per session: it sleeps until the session's next deadline, writes websocket
-//! output in batches, reads the websocket(s), and removes the session once it is closed.
+//! output in batches, reads the websocket(s), runs the application's work for the session
+//! (when the handler handed it over), and removes the session once it is closed.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,9 +15,10 @@ use tokio::sync::futures::Notified;
 use tokio::time::{Instant, timeout};
 use websocket_proto::Message;
 
+use super::app_task::{AppTask, app_woken};
 use super::frame::Frame;
 use super::incoming::{Delivered, Incoming};
-use super::server::EngineShared;
+use super::server::{EngineShared, SessionTask};
 use super::session::{SessionShared, now, queue_packet};
 use super::websocket::{self, WsError, WsStream};
 use crate::log_limit::warn_limited;
@@ -24,12 +26,15 @@ use crate::queue::Sender;
 
 type WsItem = Option<Result<Message, WsError>>;
 
-/// Drives `shared` until it closes. `current` is its websocket when it handshook over one.
+/// Drives `shared` until it closes, then runs `app` (the application's work for it) to its
+/// end. `current` is its websocket when it handshook over one.
 pub(crate) async fn drive(
     engine: Arc<EngineShared>,
     shared: Arc<SessionShared>,
     mut current: Option<WsStream>,
+    app: Option<SessionTask>,
 ) {
+    let mut app = app.map(|work| AppTask::new(work, shared.clone()));
     let write_limit = engine.config.ping_interval + engine.config.ping_timeout;
     // Boxed: a probe exists only during an upgrade, and the driver is every session's state.
     let mut probe: Option<Box<WsStream>> = None;
@@ -47,7 +52,12 @@ pub(crate) async fn drive(
     let mut transport = shared.transport();
     engine.counters.opened(transport);
     loop {
-        let (events, writes, write_bytes, new_probe, upgrading, deadline, tx) = {
+        shared.driver_running();
+        // The application's work first: what it sends on a message goes out in this pass.
+        if app.as_mut().is_some_and(AppTask::poll_if_woken) {
+            app = None;
+        }
+        let (events, writes, write_bytes, new_probe, upgrading, deadline, tx, quiet) = {
             let mut inner = shared.lock();
             // Batches before events: a close must follow the last messages written.
             let (writes, write_bytes) = inner.take_ws_batches();
@@ -56,6 +66,13 @@ pub(crate) async fn drive(
             // What the timer is set for below: changes wake the driver only for an earlier one.
             let deadline = inner.machine.poll_timeout();
             inner.armed = deadline;
+            // The usual pass (no engine event, the application not woken again): the driver
+            // counts as sleeping from here, under the lock that took its work, so changes
+            // from now on wake it, and it need not lock again before it sleeps.
+            let quiet = events.is_empty()
+                && shared.driver_may_sleep_locked(&inner, || {
+                    app.as_ref().is_some_and(AppTask::is_woken)
+                });
             (
                 events,
                 writes,
@@ -64,6 +81,7 @@ pub(crate) async fn drive(
                 inner.machine.is_upgrading(),
                 deadline,
                 shared.sender(&inner),
+                quiet,
             )
         };
         let mut closed = None;
@@ -112,7 +130,7 @@ pub(crate) async fn drive(
         let outcome = match writer {
             Some(ws) => {
                 let waker = (&*shared, notified.as_mut(), &mut woken);
-                Some(write_batch(ws, writes, write_limit, waker).await)
+                Some(write_batch(ws, writes, write_limit, waker, &mut app).await)
             }
             None => None,
         };
@@ -141,6 +159,9 @@ pub(crate) async fn drive(
             break;
         }
 
+        if !quiet && !shared.driver_may_sleep(|| app.as_ref().is_some_and(AppTask::is_woken)) {
+            continue;
+        }
         if deadline != armed {
             armed = deadline;
             sleep
@@ -155,7 +176,10 @@ pub(crate) async fn drive(
             }
             (room, item) = next_with_room(current.as_mut(), tx.as_ref()) => Wake::Read(Via::Current, item, room),
             item = next(probe.as_deref_mut()) => Wake::Read(Via::Upgrade, item, false),
+            () = app_woken(app.as_ref().map(AppTask::wake)) => Wake::Notified,
         };
+        // Running again: what the read hands the application is handled in the next pass.
+        shared.driver_running();
         match woke {
             Wake::Timeout => {
                 // A fired timer stays fired: re-arm it on the next pass.
@@ -179,6 +203,10 @@ pub(crate) async fn drive(
     }
     engine.counters.closed(transport);
     engine.remove(&shared);
+    // The application's goodbyes (disconnect handlers) after the session is gone.
+    if let Some(app) = app {
+        app.finish().await;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +224,7 @@ async fn write_batch<'a>(
     writes: Vec<Outgoing<Frame>>,
     write_limit: Duration,
     (shared, notified, woken): (&'a SessionShared, Pin<&mut Notified<'a>>, &mut bool),
+    app: &mut Option<AppTask>,
 ) -> Write {
     let v3 = shared.protocol == Protocol::V3;
     for item in writes {
@@ -224,14 +253,28 @@ async fn write_batch<'a>(
         Poll::Ready(Err(_)) => Write::Failed,
         Poll::Pending => {
             // Rare: boxed, so its timer is not part of every session's state.
-            let bounded = Box::pin(timeout(write_limit, batch));
-            tokio::select! {
-                written = bounded => match written {
-                    Ok(Ok(())) => Write::Done,
-                    _ => Write::Failed,
-                },
-                () = closed_meanwhile(shared, notified, woken) => Write::Abandoned,
-            }
+            let mut bounded = Box::pin(timeout(write_limit, batch));
+            let closed = closed_meanwhile(shared, notified, woken);
+            tokio::pin!(closed);
+            // Waiting: a close must wake it.
+            shared.driver_waiting();
+            let written = loop {
+                // The application's work goes on while its peer is slow to read.
+                tokio::select! {
+                    written = &mut bounded => break match written {
+                        Ok(Ok(())) => Write::Done,
+                        _ => Write::Failed,
+                    },
+                    () = &mut closed => break Write::Abandoned,
+                    () = app_woken(app.as_ref().map(AppTask::wake)) => {
+                        if app.as_mut().is_some_and(AppTask::poll_if_woken) {
+                            *app = None;
+                        }
+                    }
+                }
+            };
+            // Left marked sleeping: the pass after it looks at everything again.
+            written
         }
     }
 }

@@ -2,9 +2,10 @@
 //! them, heartbeat and close, wire-compatible with engine.io 6.6.
 //!
 //! The protocol decisions live in the sans-IO [`engineio_proto::Session`]; this module gives
-//! it sockets and a clock. Each session has one driver task (its timers, and its websocket's
-//! reads and batched writes); HTTP requests and application handles touch the session under a
-//! short std lock and wake the driver.
+//! it sockets and a clock. Each session has one task (its timers, its websocket's reads and
+//! batched writes, and the application's work when the handler hands it over with
+//! [`EngineHandler::open`]); HTTP requests and application handles touch the session under a
+//! short std lock and wake that task.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -35,6 +36,7 @@
 //! # }
 //! ```
 
+mod app_task;
 mod cluster;
 mod compression;
 mod config;
@@ -66,7 +68,7 @@ pub use per_message_deflate::PerMessageDeflate;
 pub use request::HandshakeRequest;
 pub(crate) use request::percent_decode;
 pub use serve::{ServeConfig, ServeStats, serve, serve_until, serve_with};
-pub use server::{Engine, EngineHandler};
+pub use server::{Engine, EngineHandler, SessionTask};
 pub use service::{
     EngineLayer, EngineRouter, EngineService, InternalService, Mount, MountLayer, MountRouter,
     MountService,

@@ -1,5 +1,7 @@
 //! The engine: request routing, the reference's checks, handshakes, and the session table.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -28,11 +30,25 @@ use super::stats::{EngineCounters, EngineMetrics, Refusal};
 use super::{polling, websocket};
 use crate::id::IdMap;
 
+/// The application's work for one session, run by the session's own task (see
+/// [`EngineHandler::open`]).
+pub type SessionTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
 /// Called by the engine for each new session once its handshake is done.
 pub trait EngineHandler: Send + Sync + 'static {
     /// `incoming` yields the peer's messages in order, then exactly one `Incoming::Close`.
     /// Must not block: spawn a task to drive `incoming`.
     fn on_open(&self, session: EngineSession, incoming: EngineIncoming);
+
+    /// Like [`on_open`](Self::on_open), with the application's work for the session handed
+    /// back as a future for the session's own task to run, beside its timers and its
+    /// websocket: a session then costs one task, and a message wakes no other. The future
+    /// runs until it ends, also after the session closed (its `incoming` says when). A panic
+    /// in it closes the session. The default calls `on_open` and returns `None`.
+    fn open(&self, session: EngineSession, incoming: EngineIncoming) -> Option<SessionTask> {
+        self.on_open(session, incoming);
+        None
+    }
 
     /// Session `sid` moved to websocket (the reference's `upgrade` event). Called on the
     /// session's task: must not block. Does nothing by default.
@@ -451,8 +467,8 @@ impl Engine {
                         shared: shared.clone(),
                     };
                     let span = connection_span(&shared, TransportKind::WebSocket);
-                    span.in_scope(|| engine.0.handler.on_open(session, incoming));
-                    drive(engine.0.clone(), shared, Some(ws))
+                    let app = span.in_scope(|| engine.0.handler.open(session, incoming));
+                    drive(engine.0.clone(), shared, Some(ws), app)
                         .instrument(span)
                         .await;
                 }
@@ -468,7 +484,6 @@ impl Engine {
             protocol,
         );
         let span = connection_span(&shared, TransportKind::Polling);
-        tokio::spawn(drive(self.0.clone(), shared.clone(), None).instrument(span.clone()));
         let mut response = polling::get(&shared, parts, self.0.config.http_compression).await;
         if let Some(cookie) = &self.0.config.cookie {
             if let Ok(v) = HeaderValue::from_str(&cookie.serialize(shared.sid.as_str())) {
@@ -479,7 +494,11 @@ impl Engine {
             hook(response.headers_mut(), parts);
         }
         // After the open packet is out, as the reference emits `connection` after flushing it.
-        span.in_scope(|| self.0.handler.on_open(EngineSession { shared }, incoming));
+        let session = EngineSession {
+            shared: shared.clone(),
+        };
+        let app = span.in_scope(|| self.0.handler.open(session, incoming));
+        tokio::spawn(drive(self.0.clone(), shared, None, app).instrument(span));
         response
     }
 

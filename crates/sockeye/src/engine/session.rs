@@ -35,6 +35,10 @@ pub(crate) struct SessionShared {
     inner: Mutex<Inner>,
     /// Wakes the driver: new output, a new websocket, or a close.
     pub(crate) wake: Notify,
+    /// The driver is running, not sleeping: it looks at the session again before it sleeps,
+    /// so changes need not wake it (the application's work runs in its task: waking it
+    /// from there made the scheduler poll it once more for every message).
+    driver_active: AtomicBool,
     closed: AtomicBool,
 }
 
@@ -105,6 +109,7 @@ impl SessionShared {
                 outbox,
             }),
             wake: Notify::new(),
+            driver_active: AtomicBool::new(true),
             closed: AtomicBool::new(false),
         }
     }
@@ -126,12 +131,50 @@ impl SessionShared {
         inner.catch_up();
         let r = f(&mut inner);
         self.dispatch(&mut inner);
-        let wake = inner.driver_needed();
+        let wake = inner.driver_needed() && !self.is_driver_active();
         drop(inner);
         if wake {
             self.wake.notify_one();
         }
         r
+    }
+
+    /// Whether the driver is running (see [`SessionShared::driver_may_sleep`]).
+    pub(crate) fn is_driver_active(&self) -> bool {
+        self.driver_active.load(Ordering::SeqCst)
+    }
+
+    /// Marks the driver running: changes made meanwhile need not wake it.
+    pub(crate) fn driver_running(&self) {
+        self.driver_active.store(true, Ordering::SeqCst);
+    }
+
+    /// Marks the driver waiting on a write: changes must wake it.
+    pub(crate) fn driver_waiting(&self) {
+        self.driver_active.store(false, Ordering::SeqCst);
+    }
+
+    /// Called by the driver before it sleeps: marks it sleeping unless a change made while it
+    /// ran still needs it, or `more` (the application's work was woken) says so. Under the
+    /// lock, so that [`with`](Self::with) either sees the driver sleeping and wakes it, or
+    /// made its change before this looks.
+    pub(crate) fn driver_may_sleep(&self, more: impl FnOnce() -> bool) -> bool {
+        let inner = self.lock();
+        self.driver_may_sleep_locked(&inner, more)
+    }
+
+    /// [`driver_may_sleep`](Self::driver_may_sleep) with the lock held.
+    pub(crate) fn driver_may_sleep_locked(
+        &self,
+        inner: &Inner,
+        more: impl FnOnce() -> bool,
+    ) -> bool {
+        self.driver_active.store(false, Ordering::SeqCst);
+        if inner.driver_needed() || more() {
+            self.driver_active.store(true, Ordering::SeqCst);
+            return false;
+        }
+        true
     }
 
     /// Answers the waiting GET from polling output and ends the application's stream once

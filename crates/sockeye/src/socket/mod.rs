@@ -21,7 +21,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socketio_proto::{Packet, PacketData, Value};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 pub use ack::Ack;
 pub use emitter::SocketEmitter;
@@ -74,7 +74,6 @@ pub(crate) struct SocketInner {
     data: Mutex<Value>,
     connected: AtomicBool,
     close_reason: Mutex<Option<DisconnectReason>>,
-    close_notify: Notify,
     events: Queue<SocketEvent>,
 }
 
@@ -114,7 +113,6 @@ impl Socket {
             data: Mutex::new(data),
             connected: AtomicBool::new(false),
             close_reason: Mutex::new(None),
-            close_notify: Notify::new(),
             events: Queue::new(queue_capacity),
         }))
     }
@@ -168,10 +166,16 @@ impl Socket {
         self.0.recovery.pid.as_deref()
     }
 
-    /// Hands an incoming event to the socket's task, waiting while its queue is full.
-    pub(crate) async fn push_event(&self, event: SocketEvent) {
-        // A closed socket drops it.
-        let _ = self.0.events.push(event).await;
+    /// Hands an incoming event to the socket's handlers; gives it back while their queue is
+    /// full (the connection then waits for [`event_room`](Self::event_room)). A closed
+    /// socket drops it.
+    pub(crate) fn try_push_event(&self, event: SocketEvent) -> Option<SocketEvent> {
+        self.0.events.try_push(event).unwrap_or(None)
+    }
+
+    /// Waits until the socket's event queue has room, or is closed.
+    pub(crate) async fn event_room(&self) {
+        let _ = self.0.events.reserve().await;
     }
 
     /// The handshake details: headers, query, auth, address, time.
@@ -535,7 +539,7 @@ impl Socket {
             .send(&crate::packet::frames(self.0.ns.parser(), &packet), false);
     }
 
-    /// Marks the socket closed and wakes its task, which runs the `disconnecting` handlers,
+    /// Marks the socket closed and ends its event queue: its work then runs the `disconnecting` handlers,
     /// leaves the rooms, and runs the `disconnect` handlers. Idempotent.
     pub(crate) fn close_with(&self, reason: DisconnectReason) {
         if !self.0.connected.swap(false, Ordering::AcqRel) {
@@ -546,7 +550,6 @@ impl Socket {
             *slot = Some(reason);
         }
         self.0.events.close();
-        self.0.close_notify.notify_one();
     }
 
     pub(crate) fn set_connected(&self) {

@@ -1,7 +1,10 @@
-//! The task of one socket: it runs the connection handlers, then each event's handlers one
-//! at a time in arrival order, then the disconnect handlers. One task per socket, none per
-//! event.
+//! The work of one socket: it runs the connection handlers, then each event's handlers one
+//! at a time in arrival order, then the disconnect handlers. It is a future polled by the
+//! socket's connection, in the connection's task: no task per socket, none per event.
 
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use socketio_proto::Value;
 
 use super::{Ack, AnyListener, DisconnectReason, Event, Socket};
@@ -17,21 +20,34 @@ pub(crate) struct SocketEvent {
 }
 
 pub(crate) async fn run(socket: Socket) {
+    // A panicking handler costs its socket, not the connection's other sockets and session.
+    if AssertUnwindSafe(serve(&socket))
+        .catch_unwind()
+        .await
+        .is_err()
+    {
+        tracing::error!(
+            nsp = socket.namespace().name(),
+            id = socket.id(),
+            "a handler panicked: disconnecting the socket"
+        );
+        socket.send_disconnect_packet();
+        socket.close_with(DisconnectReason::ServerNamespaceDisconnect);
+    }
+    close(&socket).await;
+}
+
+/// The connection handlers, then the events until the socket closes.
+async fn serve(socket: &Socket) {
     for handler in socket.namespace().connection_handlers() {
         handler(socket.clone()).await;
     }
-    loop {
-        tokio::select! {
-            biased;
-            () = socket.0.close_notify.notified() => break,
-            event = socket.0.events.pop() => match event {
-                Some(event) if socket.connected() => dispatch(&socket, event).await,
-                Some(_) => {}
-                None => break,
-            },
+    // A close closes the queue too: what is left in it is skipped, then it ends.
+    while let Some(event) = socket.0.events.pop().await {
+        if socket.connected() {
+            dispatch(socket, event).await;
         }
     }
-    close(&socket).await;
 }
 
 async fn dispatch(socket: &Socket, event: SocketEvent) {
@@ -129,7 +145,7 @@ async fn close(socket: &Socket) {
     }
     let disconnecting = socket.listeners().disconnecting.clone();
     for handler in disconnecting {
-        handler(socket.clone(), reason).await;
+        guarded(socket, handler(socket.clone(), reason)).await;
     }
     let ns = socket.namespace();
     // Left behind for the client to recover, rooms as they are after `disconnecting`.
@@ -144,8 +160,19 @@ async fn close(socket: &Socket) {
     socket.drop_acks();
     let disconnect = socket.listeners().disconnect.clone();
     for handler in disconnect {
-        handler(socket.clone(), reason).await;
+        guarded(socket, handler(socket.clone(), reason)).await;
     }
     // Break the cycles through the handlers' captured sockets.
     *socket.listeners() = super::Listeners::default();
+}
+
+/// Runs a disconnect handler; a panic in it is logged, and the socket's leaving goes on.
+async fn guarded(socket: &Socket, handler: impl std::future::Future<Output = ()>) {
+    if AssertUnwindSafe(handler).catch_unwind().await.is_err() {
+        tracing::error!(
+            nsp = socket.namespace().name(),
+            id = socket.id(),
+            "a disconnect handler panicked"
+        );
+    }
 }
