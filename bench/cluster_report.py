@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Turns the RESULT lines of a bench/cluster run into the section "Cluster (Redis adapter)":
 writes it to bench/benchmarks.cluster.md (which report.py appends, so that a bench/run keeps it)
-and puts it in place of the same section of OUT (docs/benchmarks.md; it is always the last
-section), or appends it there. A scenario run several times for a peer is reported by the
+and puts it in place of the same section of OUT (docs/benchmarks.md; only the forwarding
+figures follow it), or appends it there. A scenario run several times for a peer is reported by the
 median of each figure, and is complete only if every run was. The section ends with
 bench/benchmarks.cluster.notes.md, the analysis written by hand after a run: after editing it,
 run this again on the same results directory.

@@ -4,23 +4,34 @@ scenario's figures for every peer with the ratios sockeye / peer. A scenario run
 for a peer (bench/run --repeat N) is reported by the median of each figure; the targets also
 show the range of the ratio over the runs.
 
-usage: report.py results.tsv machine.md "command" head.md [notes.md [piece.md ...]]
+usage: report.py [--previous DOC] results.tsv machine.md "command" head.md [notes.md [piece.md ...]]
 
-The pieces (bench/benchmarks.recovery.md from bench/run --recovery, bench/benchmarks.storm.md
-from bench/storm, bench/benchmarks.growth.md from bench/run --growth, bench/benchmarks.cluster.md
-from bench/cluster, the last section) follow the
-notes as their own runs last wrote them, those that exist: a full bench/run measures none of
-them.
+The pieces follow the notes as they are, those that exist: the sections other runs write
+(bench/run --recovery, bench/storm, bench/soak.js, bench/run --growth, bench/cluster) and
+those written by hand (bench/benchmarks.counters.md, .observer.md, .forwarding.md); a full
+bench/run measures none of them.
+
+--previous DOC: the document this one replaces. A "## " section of it that no part above
+produces (one written into DOC by hand) is kept, after the section it followed, and named on
+stderr: it belongs in a piece of its own.
 """
 import os
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 from results import fmt, read_runs  # noqa: E402
+from section import keep_hand_sections  # noqa: E402
 
-results_path, machine_path, command, head_path = sys.argv[1:5]
-notes_path = sys.argv[5] if len(sys.argv) > 5 else None
-piece_paths = sys.argv[6:]
+# The sections this script writes from the results (their headings vary with the run).
+GENERATED_HEADINGS = ("## The run", "## Targets", "## All scenarios")
+
+args = sys.argv[1:]
+previous_path = None
+if args[:1] == ["--previous"]:
+    previous_path, args = args[1], args[2:]
+results_path, machine_path, command, head_path = args[0:4]
+notes_path = args[4] if len(args) > 4 else None
+piece_paths = args[5:]
 
 PEERS = ["sockeye", "socketioxide", "node"]
 PEER_NAMES = {"sockeye": "sockeye", "socketioxide": "socketioxide", "node": "Node socket.io"}
@@ -243,4 +254,14 @@ for piece_path in piece_paths:
         with open(piece_path) as f:
             out.append("\n" + f.read().rstrip() + "\n")
 
-sys.stdout.write("".join(out))
+doc = "".join(out)
+if previous_path and os.path.exists(previous_path):
+    with open(previous_path) as f:
+        doc, kept = keep_hand_sections(f.read(), doc, GENERATED_HEADINGS)
+    for heading in kept:
+        print(
+            f"report.py: kept '{heading}' from {previous_path}: no piece holds it "
+            "(move it into a bench/benchmarks.*.md piece and add that to bench/run)",
+            file=sys.stderr,
+        )
+sys.stdout.write(doc)

@@ -303,39 +303,6 @@ fn an_address_that_cannot_be_bound_is_an_error() {
     }
 }
 
-#[test]
-fn the_chat_refuses_a_cors_origin_that_is_not_a_url() {
-    let out = run(CHAT, &["--cors-origin", "example.com"], &[]);
-    assert_refused(
-        "sockeye-chat",
-        &out,
-        r#"invalid URL "example.com": expected http:// or https://"#,
-    );
-}
-
-#[test]
-fn the_chat_admin_needs_a_password_or_says_it_goes_without() {
-    let expected = "--admin needs a password in SOCKEYE_ADMIN_PASSWORD (or --admin-no-auth";
-    let out = run(CHAT, &["--port", "0", "--admin"], &[]);
-    assert_refused("sockeye-chat", &out, expected);
-    assert_eq!(
-        text(&out.stderr).lines().count(),
-        1,
-        "{}",
-        text(&out.stderr)
-    );
-    // An empty password is no password.
-    let out = run(
-        CHAT,
-        &["--port", "0", "--admin"],
-        &[("SOCKEYE_ADMIN_PASSWORD", "")],
-    );
-    assert_refused("sockeye-chat", &out, expected);
-    // --admin-no-auth alone means nothing.
-    let out = run(CHAT, &["--port", "0", "--admin-no-auth"], &[]);
-    assert_refused("sockeye-chat", &out, "--admin");
-}
-
 /// The response head of a polling handshake sent with `Origin: origin`, lower-cased.
 fn polling_handshake_from(port: u16, origin: &str) -> String {
     use std::io::{Read, Write};
@@ -420,30 +387,6 @@ fn the_chat_admin_says_where_to_point_the_ui() {
         );
         stop(child);
     }
-}
-
-#[test]
-fn the_chat_refuses_a_redis_url_that_is_not_one_and_says_when_redis_is_not_there() {
-    let out = run(CHAT, &["--redis", "localhost:6379"], &[]);
-    assert_refused(
-        "sockeye-chat",
-        &out,
-        r#"invalid Redis URL "localhost:6379": expected redis://host:port"#,
-    );
-    let out = run(CHAT, &[], &[("REDIS_URL", "http://x")]);
-    assert_refused("sockeye-chat", &out, "REDIS_URL");
-    // Port 1 on loopback: nothing listens there.
-    let out = run(
-        CHAT,
-        &["--port", "0", "--redis", "redis://127.0.0.1:1"],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("cannot join the cluster on Redis at redis://127.0.0.1:1"),
-        "{}",
-        text(&out.stderr)
-    );
 }
 
 #[test]
@@ -538,95 +481,236 @@ fn arguments_that_are_not_utf8_are_refused_without_a_panic() {
     }
 }
 
+/// One way to get the chat's command line wrong: refused with status 2 and a message.
+struct ChatMistake {
+    /// What the case shows, named when it fails.
+    case: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+    /// On stderr.
+    says: &'static str,
+    /// The whole message is one line (no usage after it).
+    one_line: bool,
+    /// Not on stderr (a secret must not be echoed).
+    hides: Option<&'static str>,
+}
+
+const SECRET: &str = "a secret of sixteen or more";
+const ADMIN_WITHOUT_PASSWORD: &str =
+    "--admin needs a password in SOCKEYE_ADMIN_PASSWORD (or --admin-no-auth";
+
+const fn mistake(
+    case: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+    says: &'static str,
+) -> ChatMistake {
+    ChatMistake {
+        case,
+        args,
+        env,
+        says,
+        one_line: false,
+        hides: None,
+    }
+}
+
+const CHAT_MISTAKES: &[ChatMistake] = &[
+    mistake(
+        "a CORS origin that is not a URL",
+        &["--cors-origin", "example.com"],
+        &[],
+        r#"invalid URL "example.com": expected http:// or https://"#,
+    ),
+    ChatMistake {
+        one_line: true,
+        ..mistake(
+            "--admin without a password",
+            &["--port", "0", "--admin"],
+            &[],
+            ADMIN_WITHOUT_PASSWORD,
+        )
+    },
+    mistake(
+        "--admin with an empty password (no password)",
+        &["--port", "0", "--admin"],
+        &[("SOCKEYE_ADMIN_PASSWORD", "")],
+        ADMIN_WITHOUT_PASSWORD,
+    ),
+    mistake(
+        "--admin-no-auth alone means nothing",
+        &["--port", "0", "--admin-no-auth"],
+        &[],
+        "--admin",
+    ),
+    mistake(
+        "a Redis URL that is not one",
+        &["--redis", "localhost:6379"],
+        &[],
+        r#"invalid Redis URL "localhost:6379": expected redis://host:port"#,
+    ),
+    mistake(
+        "a REDIS_URL that is not one",
+        &[],
+        &[("REDIS_URL", "http://x")],
+        "REDIS_URL",
+    ),
+    mistake(
+        "a recovery window that is a word",
+        &["--recovery-window=soon"],
+        &[],
+        "expected a whole number of seconds, at most 86400 (a day)",
+    ),
+    mistake(
+        "a negative recovery window",
+        &["--recovery-window=-1"],
+        &[],
+        "expected a whole number of seconds, at most 86400 (a day)",
+    ),
+    mistake(
+        "a recovery window with a fraction",
+        &["--recovery-window=1.5"],
+        &[],
+        "expected a whole number of seconds, at most 86400 (a day)",
+    ),
+    mistake(
+        "a recovery window over a day",
+        &["--recovery-window=999999"],
+        &[],
+        "expected a whole number of seconds, at most 86400 (a day)",
+    ),
+    mistake(
+        "a Redis adapter without Redis",
+        &["--redis-adapter", "streams"],
+        &[],
+        "--redis <URL>",
+    ),
+    mistake(
+        "a Redis adapter that does not exist",
+        &["--redis-adapter", "pigeon"],
+        &[],
+        "[possible values: classic, streams]",
+    ),
+    // Forwarding between nodes: a secret without Redis, where the nodes find each other.
+    mistake(
+        "a cluster secret without Redis",
+        &["--cluster-secret", SECRET],
+        &[],
+        "--redis <URL>",
+    ),
+    mistake(
+        "a SOCKEYE_CLUSTER_SECRET without Redis",
+        &[],
+        &[("SOCKEYE_CLUSTER_SECRET", SECRET)],
+        "--redis <URL>",
+    ),
+    mistake(
+        "an empty cluster secret",
+        &["--redis", "redis://127.0.0.1:1", "--cluster-secret", ""],
+        &[],
+        "the cluster secret is empty",
+    ),
+    mistake(
+        "a cluster secret too short to be one",
+        &[
+            "--redis",
+            "redis://127.0.0.1:1",
+            "--cluster-secret",
+            "short",
+        ],
+        &[],
+        "the cluster secret must have at least 16 characters",
+    ),
+    ChatMistake {
+        hides: Some("tiny"),
+        ..mistake(
+            "a SOCKEYE_CLUSTER_SECRET too short, not echoed",
+            &["--redis", "redis://127.0.0.1:1"],
+            &[("SOCKEYE_CLUSTER_SECRET", "tiny")],
+            "SOCKEYE_CLUSTER_SECRET",
+        )
+    },
+    mistake(
+        "an internal listener without a secret",
+        &["--cluster-listen", "127.0.0.1:0"],
+        &[],
+        "--cluster-secret <SECRET>",
+    ),
+    mistake(
+        "an advertised address without a port",
+        &[
+            "--redis",
+            "redis://127.0.0.1:1",
+            "--cluster-secret",
+            SECRET,
+            "--cluster-advertise",
+            "nohost",
+        ],
+        &[],
+        "expected HOST:PORT",
+    ),
+    mistake(
+        "a 0.0.0.0 internal listener without the address the others reach it at",
+        &[
+            "--redis",
+            "redis://127.0.0.1:1",
+            "--port",
+            "0",
+            "--cluster-secret",
+            SECRET,
+            "--cluster-listen",
+            "0.0.0.0:0",
+        ],
+        &[],
+        "needs --cluster-advertise HOST:PORT",
+    ),
+];
+
 #[test]
-fn the_chat_refuses_a_recovery_window_that_is_not_seconds() {
-    for bad in ["soon", "-1", "1.5", "999999"] {
-        let out = run(CHAT, &[&format!("--recovery-window={bad}")], &[]);
-        assert_refused(
-            "sockeye-chat",
-            &out,
-            "expected a whole number of seconds, at most 86400 (a day)",
-        );
+fn the_chat_refuses_its_flag_mistakes_in_plain_words() {
+    for m in CHAT_MISTAKES {
+        let out = run(CHAT, m.args, m.env);
+        let name = format!("sockeye-chat, {} ({:?}, env {:?})", m.case, m.args, m.env);
+        assert_refused(&name, &out, m.says);
+        let stderr = text(&out.stderr);
+        if m.one_line {
+            assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+        }
+        if let Some(hidden) = m.hides {
+            assert!(
+                !stderr.contains(hidden),
+                "{name} echoed {hidden:?}: {stderr}"
+            );
+        }
     }
 }
 
 #[test]
-fn the_chat_wants_redis_for_a_redis_adapter() {
-    let out = run(CHAT, &["--redis-adapter", "streams"], &[]);
-    assert_refused("sockeye-chat", &out, "--redis <URL>");
-    let out = run(CHAT, &["--redis-adapter", "pigeon"], &[]);
-    assert_refused("sockeye-chat", &out, "[possible values: classic, streams]");
-}
-
-#[test]
-fn the_chat_names_its_cluster_forwarding_mistakes() {
-    let secret = "a secret of sixteen or more";
-    // A secret without Redis, where the nodes find each other.
-    let out = run(CHAT, &["--cluster-secret", secret], &[]);
-    assert_refused("sockeye-chat", &out, "--redis <URL>");
-    let out = run(CHAT, &[], &[("SOCKEYE_CLUSTER_SECRET", secret)]);
-    assert_refused("sockeye-chat", &out, "--redis <URL>");
-    // Empty, or too short to be a secret.
-    let redis = ["--redis", "redis://127.0.0.1:1"];
-    let out = run(CHAT, &[&redis[..], &["--cluster-secret", ""]].concat(), &[]);
-    assert_refused("sockeye-chat", &out, "the cluster secret is empty");
-    let out = run(
-        CHAT,
-        &[&redis[..], &["--cluster-secret", "short"]].concat(),
-        &[],
-    );
-    assert_refused(
-        "sockeye-chat",
-        &out,
-        "the cluster secret must have at least 16 characters",
-    );
-    let out = run(CHAT, &redis, &[("SOCKEYE_CLUSTER_SECRET", "tiny")]);
-    assert_refused("sockeye-chat", &out, "SOCKEYE_CLUSTER_SECRET");
-    assert!(
-        !text(&out.stderr).contains("tiny"),
-        "the secret is not echoed"
-    );
-    // The internal listener's flags mean nothing without a secret.
-    let out = run(CHAT, &["--cluster-listen", "127.0.0.1:0"], &[]);
-    assert_refused("sockeye-chat", &out, "--cluster-secret <SECRET>");
-    let out = run(
-        CHAT,
-        &[
-            &redis[..],
-            &["--cluster-secret", secret, "--cluster-advertise", "nohost"],
-        ]
-        .concat(),
-        &[],
-    );
-    assert_refused("sockeye-chat", &out, "expected HOST:PORT");
-    // A 0.0.0.0 internal listener needs the address the others reach it at.
-    let out = run(
-        CHAT,
-        &[
-            &redis[..],
+fn the_chat_says_when_redis_is_not_there() {
+    // Port 1 on loopback: nothing listens there. Well formed, so status 1, not 2.
+    for (args, says) in [
+        (
+            &["--port", "0", "--redis", "redis://127.0.0.1:1"][..],
+            "cannot join the cluster on Redis at redis://127.0.0.1:1",
+        ),
+        (
             &[
+                "--redis",
+                "redis://127.0.0.1:1",
                 "--port",
                 "0",
                 "--cluster-secret",
-                secret,
-                "--cluster-listen",
-                "0.0.0.0:0",
+                SECRET,
             ],
-        ]
-        .concat(),
-        &[],
-    );
-    assert_refused("sockeye-chat", &out, "needs --cluster-advertise HOST:PORT");
-    // All well formed, but no Redis there: said in plain words.
-    let out = run(
-        CHAT,
-        &[&redis[..], &["--port", "0", "--cluster-secret", secret]].concat(),
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("on Redis at redis://127.0.0.1:1"),
-        "{}",
-        text(&out.stderr)
-    );
+            "on Redis at redis://127.0.0.1:1",
+        ),
+    ] {
+        let out = run(CHAT, args, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(says),
+            "{args:?}: expected {says:?} in {stderr}"
+        );
+    }
 }

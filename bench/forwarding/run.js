@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// What forwarding between nodes costs (docs/benchmarks.md, "Forwarding between nodes").
+// What forwarding between nodes costs (docs/benchmarks.md, "Forwarding between nodes": its
+// tables are this script's output, copied by hand into bench/benchmarks.forwarding.md).
 //
 // Three sockeye chat nodes (--redis, --cluster-secret) on a private redis-server, nginx in
 // front of them. One client at a time, raw Engine.IO so that nothing else is measured:

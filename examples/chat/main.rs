@@ -90,6 +90,8 @@ struct Options {
     /// Serve the official Admin UI's namespace, /admin: open https://admin.socket.io and
     /// connect to this server. Logs in as SOCKEYE_ADMIN_USER (default admin) with the password
     /// in SOCKEYE_ADMIN_PASSWORD; refuses to start without one unless --admin-no-auth
+    // This doc is the --help text, which shows markdown as it is: no <> around the address.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long)]
     admin: bool,
     /// With --admin: no login at all (anyone who reaches the server may watch and act on it)

@@ -5,9 +5,17 @@
 //! be counted from what the server holds (sockets per namespace, acknowledgements pending)
 //! are counted when read, so that nothing runs for them unless someone looks.
 //!
+//! In the Prometheus text, `socketio_sockets` has one `namespace` label value per namespace
+//! the application made, but children of dynamic namespaces (named by clients) get one only
+//! for the first [`DYNAMIC_NAMESPACE_LABELS`] (100) seen, for the server's life; the others
+//! are summed under `namespace="other"` ([`OTHER_NAMESPACES`]), so that clients cannot grow
+//! the number of series without bound.
+//!
 //! [`SocketIo::metrics`]: crate::SocketIo::metrics
 
 mod adapter;
+#[cfg(feature = "prometheus")]
+mod namespace_labels;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 
@@ -16,6 +24,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use crate::engine::{EngineMetrics, HandshakeFailures};
 pub(crate) use adapter::AdapterCounters;
 pub use adapter::{AdapterMetrics, AdapterRequest, AdapterRequestMetrics, LATENCY_BOUNDS, Latency};
+#[cfg(feature = "prometheus")]
+pub use namespace_labels::{DYNAMIC_NAMESPACE_LABELS, OTHER_NAMESPACES};
+#[cfg(feature = "prometheus")]
+pub(crate) use namespace_labels::{NamespaceLabels, NamespaceSample};
 #[cfg(feature = "prometheus")]
 pub use prometheus::{CONTENT_TYPE, SocketIoCollector, collector, prometheus, response};
 
@@ -31,6 +43,9 @@ pub(crate) struct Counters {
     pub(crate) acks_timed_out: AtomicU64,
     pub(crate) broadcasts: AtomicU64,
     pub(crate) adapter: AdapterCounters,
+    /// The dynamic namespaces' children that have a label of their own in the export.
+    #[cfg(feature = "prometheus")]
+    pub(crate) namespace_labels: NamespaceLabels,
 }
 
 impl Counters {

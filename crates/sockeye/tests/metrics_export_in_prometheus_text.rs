@@ -191,6 +191,47 @@ async fn namespace_names_are_escaped_in_labels() {
 }
 
 #[tokio::test]
+async fn children_of_dynamic_namespaces_past_the_cap_share_one_label() {
+    use sockeye::metrics::{DYNAMIC_NAMESPACE_LABELS, OTHER_NAMESPACES};
+    let io = SocketIo::default();
+    io.of("/app");
+    io.of_regex(regex_lite::Regex::new(r"^/room-\d+$").unwrap());
+    let cap = DYNAMIC_NAMESPACE_LABELS;
+    for i in 0..cap + 5 {
+        io.of(&format!("/room-{i:04}"));
+    }
+    let labels = |text: &str| -> Vec<(String, String)> {
+        parse(text)
+            .1
+            .into_iter()
+            .filter(|(name, _, _)| name == "socketio_sockets")
+            .map(|(_, mut l, v)| (l.remove(0).1, v))
+            .collect()
+    };
+    let first = labels(&sockeye::metrics::prometheus(&io));
+    // "/", "/app", the first `cap` rooms, then the rest together.
+    assert_eq!(first.len(), 2 + cap + 1, "{first:?}");
+    assert!(first.contains(&("/app".into(), "0".into())));
+    assert!(first.contains(&(format!("/room-{:04}", cap - 1), "0".into())));
+    assert!(!first.iter().any(|(l, _)| *l == format!("/room-{cap:04}")));
+    assert_eq!(first.last(), Some(&(OTHER_NAMESPACES.into(), "0".into())));
+
+    // A client names a new child: counted, under "other".
+    let addr = serve(&io).await;
+    let mut raw = Raw::connect(addr).await;
+    raw.send("0/room-9999,").await;
+    let reply = raw.recv().await.unwrap();
+    assert!(reply.starts_with("0/room-9999,{"), "{reply}");
+    let now = labels(&sockeye::metrics::prometheus(&io));
+    assert_eq!(now.len(), first.len(), "{now:?}");
+    assert_eq!(now.last(), Some(&(OTHER_NAMESPACES.into(), "1".into())));
+    // Declared namespaces keep their own label past the cap.
+    io.of("/late");
+    let now = labels(&sockeye::metrics::prometheus(&io));
+    assert!(now.contains(&("/late".into(), "0".into())), "{now:?}");
+}
+
+#[tokio::test]
 async fn the_response_says_its_content_type() {
     let io = SocketIo::default();
     let r = sockeye::metrics::response(&io);

@@ -53,7 +53,8 @@ pub struct SessionConfig {
     /// Time a server-side close of a polling session waits for the client's next poll
     /// (the reference's polling `closeTimeout`, 30 s).
     pub close_timeout: Duration,
-    /// Most messages queued and not yet handed to a transport; [`Session::send`] fails beyond.
+    /// Most messages queued and not yet handed to a transport;
+    /// [`Session::send`](crate::Session::send) fails beyond.
     pub outbox_capacity: usize,
 }
 

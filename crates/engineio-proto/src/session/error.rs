@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-/// Why [`Session::send`] refused a message.
+/// Why [`Session::send`](crate::Session::send) refused a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum SendError {
     /// The outbox holds `outbox_capacity` messages: the peer is not keeping up. Not fatal.

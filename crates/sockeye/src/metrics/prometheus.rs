@@ -15,7 +15,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::exemplar::Exemplar;
 use prometheus_client::registry::Registry;
 
-use super::LATENCY_BOUNDS;
+use super::{LATENCY_BOUNDS, NamespaceSample};
 use crate::SocketIo;
 use crate::engine::EngineBody;
 use crate::server::ServerInner;
@@ -140,17 +140,20 @@ impl Collector for SocketIoCollector {
         let mut family = describe(
             e,
             "socketio_sockets",
-            "Sockets connected now, by namespace.",
+            "Sockets connected now, by namespace (children of dynamic namespaces past the first 100 share the value other).",
             MetricType::Gauge,
         )?;
-        let mut namespaces: Vec<_> = io
+        let namespaces = io
             .namespaces()
             .into_iter()
-            .map(|ns| (ns.name().to_owned(), ns.socket_count() as u64))
+            .map(|ns| NamespaceSample {
+                name: ns.name().to_owned(),
+                dynamic: ns.parent().is_some(),
+                sockets: ns.socket_count() as u64,
+            })
             .collect();
-        namespaces.sort();
-        for (name, n) in &namespaces {
-            gauge(&mut family, ("namespace", name.as_str()), *n)?;
+        for (label, n) in io.0.counters.namespace_labels.samples(namespaces) {
+            gauge(&mut family, ("namespace", label.as_str()), n)?;
         }
         let counters: [(&str, &str, u64); 7] = [
             (
