@@ -3,17 +3,22 @@
 
 mod backoff;
 mod driver;
+mod link;
+mod offline;
+mod recovery;
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use socketio_proto::{Packet, Value};
 use tokio::sync::{mpsc, oneshot};
 
+pub(crate) use link::{Link, SocketEvent};
+pub(crate) use offline::encoded_len;
+
 use crate::error::{EmitError, Error};
 use crate::options::{Options, Transport};
-use crate::socket::listeners::{SocketEvent, dispatch};
-use crate::socket::{Socket, SocketShared};
 
 /// What handles ask of the driver.
 #[derive(Debug)]
@@ -66,11 +71,19 @@ pub(crate) struct Status {
     pub(crate) transport: Option<Transport>,
 }
 
+/// A namespace's socket as the manager holds it: the link the driver uses, and the socket's
+/// own half (its handlers), kept so that [`Manager::socket`] gives the same socket each time
+/// but opaque here: the manager never reads it.
+struct Registered {
+    link: Arc<Link>,
+    socket: Arc<dyn Any + Send + Sync>,
+}
+
 /// State shared by the manager's handles and its driver.
 pub(crate) struct ManagerShared {
     tx: mpsc::Sender<Command>,
     options: Arc<Options>,
-    sockets: Mutex<HashMap<String, Arc<SocketShared>>>,
+    namespaces: Mutex<HashMap<String, Registered>>,
     listeners: Mutex<ManagerListeners>,
     status: Mutex<Status>,
 }
@@ -80,14 +93,17 @@ impl ManagerShared {
         m.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn socket(&self, nsp: &str) -> Option<Arc<SocketShared>> {
-        Self::lock(&self.sockets).get(nsp).cloned()
+    /// The link of namespace `nsp`, if a socket was made for it.
+    pub(crate) fn link(&self, nsp: &str) -> Option<Arc<Link>> {
+        Self::lock(&self.namespaces)
+            .get(nsp)
+            .map(|r| r.link.clone())
     }
 
     /// Ends every socket's dispatch task (the driver is stopping).
     pub(crate) fn shutdown_sockets(&self) {
-        for socket in Self::lock(&self.sockets).drain() {
-            socket.1.send_event(SocketEvent::Shutdown);
+        for (_, registered) in Self::lock(&self.namespaces).drain() {
+            registered.link.send_event(SocketEvent::Shutdown);
         }
     }
 
@@ -118,7 +134,7 @@ impl ManagerShared {
 /// is removed or [`disconnect`](Self::disconnect) is called.
 #[derive(Clone)]
 pub struct Manager {
-    shared: Arc<ManagerShared>,
+    pub(crate) shared: Arc<ManagerShared>,
     guard: Arc<Guard>,
 }
 
@@ -157,7 +173,7 @@ impl Manager {
         let shared = Arc::new(ManagerShared {
             tx,
             options: options.clone(),
-            sockets: Mutex::new(HashMap::new()),
+            namespaces: Mutex::new(HashMap::new()),
             listeners: Mutex::new(ManagerListeners::default()),
             status: Mutex::new(Status::default()),
         });
@@ -170,31 +186,34 @@ impl Manager {
         })
     }
 
-    /// The socket of namespace `nsp` (`manager.socket(nsp)`): the same socket each time for
-    /// the same namespace. Call [`Socket::connect`] to join.
-    pub fn socket(&self, nsp: &str) -> Socket {
-        let nsp = if nsp.starts_with('/') {
-            nsp.to_owned()
-        } else {
-            format!("/{nsp}")
-        };
-        let mut sockets = ManagerShared::lock(&self.shared.sockets);
-        let shared = match sockets.get(&nsp) {
-            Some(shared) => shared.clone(),
-            None => {
-                let (shared, rx) = SocketShared::new(nsp.clone(), self.shared.options.clone());
-                sockets.insert(nsp, shared.clone());
-                tokio::spawn(dispatch(shared.clone(), self.downgrade(), rx));
-                shared
+    /// The socket half registered for namespace `nsp` (already normalised), made with its
+    /// link by `make` the first time; `make` gets the link and the receiving end of its
+    /// events. The socket module is the only caller, so `S` is always its own type.
+    pub(crate) fn namespace<S: Send + Sync + 'static>(
+        &self,
+        nsp: &str,
+        make: impl FnOnce(Arc<Link>, mpsc::UnboundedReceiver<SocketEvent>) -> Arc<S>,
+    ) -> Arc<S> {
+        let mut namespaces = ManagerShared::lock(&self.shared.namespaces);
+        if let Some(existing) = namespaces.get(nsp) {
+            if let Ok(socket) = existing.socket.clone().downcast::<S>() {
+                return socket;
             }
-        };
-        Socket {
-            shared,
-            manager: self.clone(),
         }
+        let (link, rx) = Link::new(nsp.to_owned());
+        let link = Arc::new(link);
+        let socket = make(link.clone(), rx);
+        namespaces.insert(
+            nsp.to_owned(),
+            Registered {
+                link,
+                socket: socket.clone(),
+            },
+        );
+        socket
     }
 
-    fn downgrade(&self) -> WeakManager {
+    pub(crate) fn downgrade(&self) -> WeakManager {
         WeakManager {
             shared: Arc::downgrade(&self.shared),
             guard: Arc::downgrade(&self.guard),
@@ -241,6 +260,11 @@ impl Manager {
     /// The options.
     pub fn options(&self) -> &Options {
         &self.shared.options
+    }
+
+    /// The options, to share with a socket.
+    pub(crate) fn shared_options(&self) -> Arc<Options> {
+        self.shared.options.clone()
     }
 
     fn listen(&self, f: impl FnOnce(&mut ManagerListeners)) {

@@ -127,14 +127,14 @@ impl Emitter {
         args: Vec<Value>,
     ) -> Result<(u64, tokio::sync::oneshot::Receiver<Vec<Value>>), EmitError> {
         let shared = &self.socket.shared;
-        let (id, rx) = shared.expect_ack();
+        let (id, rx) = shared.link.expect_ack();
         let packet = Packet::new(
-            shared.nsp.clone(),
+            self.socket.namespace(),
             socketio_proto::PacketData::Event { args, id: Some(id) },
         );
         self.socket
             .send_packet(packet, self.volatile)
-            .inspect_err(|_| shared.forget_ack(id))?;
+            .inspect_err(|_| shared.link.forget_ack(id))?;
         Ok((id, rx))
     }
 
@@ -146,7 +146,7 @@ impl Emitter {
             Some(limit) => match tokio::time::timeout(limit, rx).await {
                 Ok(answer) => answer,
                 Err(_) => {
-                    self.socket.shared.forget_ack(id);
+                    self.socket.shared.link.forget_ack(id);
                     return Err(AckError::Timeout);
                 }
             },

@@ -11,9 +11,8 @@ use socketio_proto::{Packet, Parser, Value};
 
 use super::Driver;
 use crate::error::{ConnectError, DisconnectReason};
-use crate::manager::{ManagerListeners, Status, resolve_auth};
+use crate::manager::{ManagerListeners, SocketEvent, Status, resolve_auth};
 use crate::options::Transport;
-use crate::socket::listeners::SocketEvent;
 use crate::transport::polling::Lane;
 use crate::transport::{Reporter, TransportEvent, TransportEventKind, WsWriter, open_websocket};
 
@@ -86,8 +85,8 @@ impl Driver {
             .as_ref()
             .is_some_and(|e| e.attempt == attempt && e.opened);
         if current && self.nsps.get(nsp).is_some_and(|e| e.active && !e.connected) {
-            let auth = match self.shared.socket(nsp) {
-                Some(s) => s.state().recovery.connect_auth(auth),
+            let auth = match self.shared.link(nsp) {
+                Some(link) => link.state().recovery.connect_auth(auth),
                 None => auth,
             };
             self.send_packet(&Packet::connect(nsp, auth));

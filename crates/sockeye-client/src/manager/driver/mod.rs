@@ -10,10 +10,8 @@ use socketio_proto::{Decoder, DecoderLimits, Packet, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use super::backoff::Backoff;
-use super::{Command, ManagerListeners, ManagerShared};
+use super::{Command, ManagerListeners, ManagerShared, SocketEvent, encoded_len};
 use crate::error::{ConnectError, DisconnectReason};
-use crate::socket::encoded_len;
-use crate::socket::listeners::SocketEvent;
 use crate::transport::TransportEvent;
 use crate::transport::target::Target;
 
@@ -27,8 +25,8 @@ struct Nsp {
     /// The application wants it joined (until `disconnect` or a refusal).
     active: bool,
     connected: bool,
-    /// Packets emitted while not joined, each with the bytes it counts for in its socket's
-    /// [`OfflineBytes`](crate::socket::OfflineBytes).
+    /// Packets emitted while not joined, each with the bytes it counts for in its link's
+    /// [`OfflineBytes`](super::offline::OfflineBytes).
     buffer: VecDeque<(Packet, usize)>,
     /// Events that came before the CONNECT answer (a recovered session's missed events come
     /// first): handed to the handlers, in order, before `connect`.
@@ -139,14 +137,14 @@ impl Driver {
     }
 
     fn socket_event(&self, nsp: &str, event: SocketEvent) {
-        if let Some(s) = self.shared.socket(nsp) {
-            s.send_event(event);
+        if let Some(link) = self.shared.link(nsp) {
+            link.send_event(event);
         }
     }
 
     fn set_socket_state(&self, nsp: &str, connected: bool, id: Option<String>) {
-        if let Some(s) = self.shared.socket(nsp) {
-            let mut state = s.state();
+        if let Some(link) = self.shared.link(nsp) {
+            let mut state = link.state();
             state.connected = connected;
             if id.is_some() || !connected {
                 state.id = id;
@@ -192,8 +190,8 @@ impl Driver {
                 entry.connected = false;
                 let kept: usize = entry.buffer.drain(..).map(|(_, size)| size).sum();
                 entry.received.clear();
-                if let Some(s) = self.shared.socket(&nsp) {
-                    s.offline.release(kept);
+                if let Some(link) = self.shared.link(&nsp) {
+                    link.offline.release(kept);
                 }
                 if was_connected {
                     self.send_packet(&Packet::disconnect(nsp.clone()));
@@ -209,8 +207,8 @@ impl Driver {
                 let connected = self.nsps.get(&packet.nsp).is_some_and(|e| e.connected);
                 if connected {
                     self.send_packet(&packet);
-                    if let Some(s) = self.shared.socket(&packet.nsp) {
-                        s.offline.release(reserved);
+                    if let Some(link) = self.shared.link(&packet.nsp) {
+                        link.offline.release(reserved);
                     }
                 } else if !volatile {
                     self.keep(packet, reserved);
@@ -223,17 +221,18 @@ impl Driver {
     /// Keeps a packet until its namespace is joined. One the socket did not count (it saw
     /// the namespace joined a moment ago) is counted now, and dropped if it does not fit.
     fn keep(&mut self, packet: Packet, reserved: usize) {
-        let Some(s) = self.shared.socket(&packet.nsp) else {
+        let Some(link) = self.shared.link(&packet.nsp) else {
             return;
         };
         let size = if reserved > 0 {
             reserved
         } else {
-            let size = encoded_len(&packet, s.options.parser);
-            if !s.offline.try_add(size, s.options.max_buffered_bytes) {
+            let options = &self.shared.options;
+            let size = encoded_len(&packet, options.parser);
+            if !link.offline.try_add(size, options.max_buffered_bytes) {
                 tracing::warn!(nsp = packet.nsp, size, "offline buffer full: emit dropped");
                 if let Some(id) = ack_id(&packet) {
-                    s.forget_ack(id);
+                    link.forget_ack(id);
                 }
                 return;
             }
@@ -249,14 +248,14 @@ impl Driver {
     /// The namespace was left: its sent acks fail and its handlers hear `reason`.
     fn left(&mut self, nsp: &str, reason: DisconnectReason) {
         self.set_socket_state(nsp, false, None);
-        if let Some(s) = self.shared.socket(nsp) {
+        if let Some(link) = self.shared.link(nsp) {
             let buffered: Vec<u64> = self
                 .nsps
                 .get(nsp)
                 .map(|e| e.buffer.iter().filter_map(|(p, _)| ack_id(p)).collect())
                 .unwrap_or_default();
-            s.fail_sent_acks(&buffered);
-            s.send_event(SocketEvent::Disconnect(reason));
+            link.fail_sent_acks(&buffered);
+            link.send_event(SocketEvent::Disconnect(reason));
         }
     }
 
@@ -356,8 +355,8 @@ impl Driver {
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 self.set_socket_state(&nsp, true, sid);
-                if let Some(s) = self.shared.socket(&nsp) {
-                    s.state().recovery.on_connect(payload.as_ref());
+                if let Some(link) = self.shared.link(&nsp) {
+                    link.state().recovery.on_connect(payload.as_ref());
                 }
                 for (args, id) in received {
                     self.deliver(&nsp, args, id);
@@ -366,8 +365,8 @@ impl Driver {
                 for p in &buffered {
                     self.send_packet(p);
                 }
-                if let Some(s) = self.shared.socket(&nsp) {
-                    s.offline.release(sizes.iter().sum());
+                if let Some(link) = self.shared.link(&nsp) {
+                    link.offline.release(sizes.iter().sum());
                 }
             }
             P::ConnectError(payload) if entry.active => {
@@ -389,8 +388,8 @@ impl Driver {
             P::Event { args, id } if entry.connected => self.deliver(&nsp, args, id),
             P::Event { args, id } if entry.active => entry.received.push((args, id)),
             P::Ack { args, id } => {
-                if let Some(s) = self.shared.socket(&nsp) {
-                    s.resolve_ack(id, args);
+                if let Some(link) = self.shared.link(&nsp) {
+                    link.resolve_ack(id, args);
                 }
             }
             _ => {}
@@ -401,9 +400,9 @@ impl Driver {
     /// reach the handlers, even after a disconnection, so noting the offset here rather than
     /// once the (async) handlers finished keeps the server from replaying them a second time.
     fn deliver(&self, nsp: &str, args: Vec<Value>, id: Option<u64>) {
-        if let Some(s) = self.shared.socket(nsp) {
-            s.state().recovery.on_event(&args, id);
-            s.send_event(SocketEvent::Event { args, id });
+        if let Some(link) = self.shared.link(nsp) {
+            link.state().recovery.on_event(&args, id);
+            link.send_event(SocketEvent::Event { args, id });
         }
     }
 }
