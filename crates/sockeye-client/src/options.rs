@@ -84,6 +84,19 @@ pub struct Options {
     /// [`EmitError::BufferFull`](crate::EmitError::BufferFull) and is not kept; volatile
     /// emits are never kept.
     pub max_buffered_bytes: usize,
+    /// How many received events (and `connect`/`disconnect` notices) of one socket may wait
+    /// for its handlers, which run one at a time (default 128, as the server's
+    /// `socket_queue`; at least 1; no reference option: the reference queues without
+    /// limit). Beyond that the connection's reading pauses until the handlers catch up, so
+    /// that a server sending faster than they run is held back rather than filling memory.
+    ///
+    /// Acknowledgements are not queued: [`emit_with_ack`](crate::Socket::emit_with_ack)
+    /// gets its answer while the queue is full. Reading pauses for every namespace of the
+    /// connection, pings included: a handler holding its queue full for longer than the
+    /// server's ping interval and timeout loses the connection (`ping timeout`), and an
+    /// answer that comes behind more events than the queue holds waits for the handler's
+    /// own ack timeout.
+    pub socket_queue: usize,
     pub(crate) auth: Option<Auth>,
 }
 
@@ -106,6 +119,7 @@ impl Default for Options {
             extra_root_certificates: Vec::new(),
             parser: Parser::Json,
             max_buffered_bytes: 8 << 20,
+            socket_queue: 128,
             auth: None,
         }
     }
@@ -214,6 +228,13 @@ impl Options {
     #[must_use]
     pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
         self.max_buffered_bytes = bytes;
+        self
+    }
+
+    /// Sets [`socket_queue`](Self::socket_queue), in events.
+    #[must_use]
+    pub fn socket_queue(mut self, events: usize) -> Self {
+        self.socket_queue = events;
         self
     }
 

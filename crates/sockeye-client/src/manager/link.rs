@@ -5,10 +5,10 @@
 //! socket's handlers, so the dependency goes one way (socket -> manager).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use socketio_proto::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::offline::OfflineBytes;
 use super::recovery::Recovery;
@@ -20,12 +20,7 @@ pub(crate) enum SocketEvent {
     Connect,
     ConnectError(ConnectError),
     Disconnect(DisconnectReason),
-    Event {
-        args: Vec<Value>,
-        id: Option<u64>,
-    },
-    /// The driver is gone: end the handlers' task.
-    Shutdown,
+    Event { args: Vec<Value>, id: Option<u64> },
 }
 
 /// Whether the namespace is joined, as the driver last set it.
@@ -50,7 +45,12 @@ pub(crate) struct Link {
     acks: Mutex<Acks>,
     /// The bytes of emits kept while the namespace is not joined.
     pub(crate) offline: OfflineBytes,
-    events: mpsc::UnboundedSender<SocketEvent>,
+    /// The handlers' queue (`Options::socket_queue` long); `None` once the driver is gone,
+    /// which ends the handlers' task when they have taken what is queued.
+    events: Mutex<Option<mpsc::Sender<SocketEvent>>>,
+    /// Wakes the driver when the handlers take an event, so that it hands on the ones that
+    /// did not fit (the driver's, shared by every link).
+    room: Arc<Notify>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -58,15 +58,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Link {
-    /// A link for `nsp`, and the receiving end of its events (for the socket's task).
-    pub(crate) fn new(nsp: String) -> (Link, mpsc::UnboundedReceiver<SocketEvent>) {
-        let (events, rx) = mpsc::unbounded_channel();
+    /// A link for `nsp` whose handlers' queue holds `capacity` events (at least one), and
+    /// the receiving end of that queue (for the socket's task).
+    pub(crate) fn new(
+        nsp: String,
+        capacity: usize,
+        room: Arc<Notify>,
+    ) -> (Link, mpsc::Receiver<SocketEvent>) {
+        let (events, rx) = mpsc::channel(capacity.max(1));
         let link = Link {
             nsp,
             state: Mutex::new(LinkState::default()),
             acks: Mutex::new(Acks::default()),
             offline: OfflineBytes::default(),
-            events,
+            events: Mutex::new(Some(events)),
+            room,
         };
         (link, rx)
     }
@@ -109,7 +115,61 @@ impl Link {
             .retain(|id, _| buffered.contains(id));
     }
 
-    pub(crate) fn send_event(&self, event: SocketEvent) {
-        let _ = self.events.send(event);
+    /// Queues an event for the handlers, or gives it back when their queue is full. Once
+    /// the handlers' task is gone, or the queue closed, the event is dropped.
+    pub(crate) fn try_send_event(&self, event: SocketEvent) -> Result<(), SocketEvent> {
+        let events = lock(&self.events);
+        let Some(tx) = events.as_ref() else {
+            return Ok(());
+        };
+        match tx.try_send(event) {
+            Err(mpsc::error::TrySendError::Full(event)) => Err(event),
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
+        }
+    }
+
+    /// The handlers took an event: there is room for one more.
+    pub(crate) fn took_event(&self) {
+        self.room.notify_one();
+    }
+
+    /// No more events: the handlers' task ends once it has taken what is queued.
+    pub(crate) fn close_events(&self) {
+        lock(&self.events).take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: u64) -> SocketEvent {
+        SocketEvent::Event {
+            args: Vec::new(),
+            id: Some(n),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_gives_the_event_back_and_a_zero_length_holds_one() {
+        let (link, mut rx) = Link::new("/".into(), 0, Arc::new(Notify::new()));
+        assert!(link.try_send_event(event(1)).is_ok());
+        assert!(matches!(
+            link.try_send_event(event(2)),
+            Err(SocketEvent::Event { id: Some(2), .. })
+        ));
+        assert!(matches!(
+            rx.recv().await,
+            Some(SocketEvent::Event { id: Some(1), .. })
+        ));
+        assert!(link.try_send_event(event(3)).is_ok());
+        // Closed: what is queued is still taken, then the queue ends; later events drop.
+        link.close_events();
+        assert!(link.try_send_event(event(4)).is_ok());
+        assert!(matches!(
+            rx.recv().await,
+            Some(SocketEvent::Event { id: Some(3), .. })
+        ));
+        assert!(rx.recv().await.is_none());
     }
 }

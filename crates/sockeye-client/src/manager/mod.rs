@@ -9,10 +9,11 @@ mod recovery;
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use socketio_proto::{Packet, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 pub(crate) use link::{Link, SocketEvent};
 pub(crate) use offline::encoded_len;
@@ -86,6 +87,13 @@ pub(crate) struct ManagerShared {
     namespaces: Mutex<HashMap<String, Registered>>,
     listeners: Mutex<ManagerListeners>,
     status: Mutex<Status>,
+    /// Notified when a socket's handlers take an event (see [`Link::took_event`]).
+    room: Arc<Notify>,
+    /// Whether the transports may hand on what they read: closed while events wait for room
+    /// in a socket's queue (see `driver/backlog.rs`).
+    reading: watch::Sender<bool>,
+    /// The most events ever held beyond the sockets' queues while reading paused.
+    backlog_peak: AtomicUsize,
 }
 
 impl ManagerShared {
@@ -100,11 +108,17 @@ impl ManagerShared {
             .map(|r| r.link.clone())
     }
 
-    /// Ends every socket's dispatch task (the driver is stopping).
+    /// Ends every socket's dispatch task once it has run what is queued (the driver is
+    /// stopping).
     pub(crate) fn shutdown_sockets(&self) {
         for (_, registered) in Self::lock(&self.namespaces).drain() {
-            registered.link.send_event(SocketEvent::Shutdown);
+            registered.link.close_events();
         }
+    }
+
+    /// Notes that `held` events wait beyond the sockets' queues.
+    pub(crate) fn note_backlog(&self, held: usize) {
+        self.backlog_peak.fetch_max(held, Ordering::Relaxed);
     }
 
     pub(crate) fn set_status(&self, status: Status) {
@@ -176,6 +190,9 @@ impl Manager {
             namespaces: Mutex::new(HashMap::new()),
             listeners: Mutex::new(ManagerListeners::default()),
             status: Mutex::new(Status::default()),
+            room: Arc::new(Notify::new()),
+            reading: watch::Sender::new(true),
+            backlog_peak: AtomicUsize::new(0),
         });
         tokio::spawn(driver::run(shared.clone(), Arc::new(target), rx, dropped));
         Ok(Manager {
@@ -192,7 +209,7 @@ impl Manager {
     pub(crate) fn namespace<S: Send + Sync + 'static>(
         &self,
         nsp: &str,
-        make: impl FnOnce(Arc<Link>, mpsc::UnboundedReceiver<SocketEvent>) -> Arc<S>,
+        make: impl FnOnce(Arc<Link>, mpsc::Receiver<SocketEvent>) -> Arc<S>,
     ) -> Arc<S> {
         let mut namespaces = ManagerShared::lock(&self.shared.namespaces);
         if let Some(existing) = namespaces.get(nsp) {
@@ -200,7 +217,11 @@ impl Manager {
                 return socket;
             }
         }
-        let (link, rx) = Link::new(nsp.to_owned());
+        let (link, rx) = Link::new(
+            nsp.to_owned(),
+            self.shared.options.socket_queue,
+            self.shared.room.clone(),
+        );
         let link = Arc::new(link);
         let socket = make(link.clone(), rx);
         namespaces.insert(

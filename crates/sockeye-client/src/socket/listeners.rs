@@ -59,12 +59,10 @@ impl Listeners {
 pub(crate) async fn dispatch(
     shared: Arc<SocketShared>,
     manager: WeakManager,
-    mut rx: mpsc::UnboundedReceiver<SocketEvent>,
+    mut rx: mpsc::Receiver<SocketEvent>,
 ) {
     while let Some(event) = rx.recv().await {
-        if matches!(event, SocketEvent::Shutdown) {
-            return;
-        }
+        shared.link.took_event();
         let Some(manager) = manager.upgrade() else {
             return;
         };
@@ -122,7 +120,6 @@ async fn run(socket: &Socket, event: SocketEvent) {
                 }
                 futures
             }
-            SocketEvent::Shutdown => Vec::new(),
         }
     };
     for fut in futures {

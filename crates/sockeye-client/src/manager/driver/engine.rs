@@ -66,6 +66,7 @@ impl Driver {
         Reporter {
             attempt: self.attempts,
             tx: self.events_tx.clone(),
+            reading: self.shared.reading.subscribe(),
         }
     }
 
@@ -224,7 +225,7 @@ impl Driver {
             .map(|(n, _)| n.clone())
             .collect();
         for nsp in waiting {
-            self.socket_event(
+            self.hand_to_socket(
                 &nsp,
                 SocketEvent::ConnectError(ConnectError::new(message.clone())),
             );

@@ -15,6 +15,7 @@ use crate::error::{ConnectError, DisconnectReason};
 use crate::transport::TransportEvent;
 use crate::transport::target::Target;
 
+mod backlog;
 mod engine;
 
 use engine::Engine;
@@ -31,6 +32,9 @@ struct Nsp {
     /// Events that came before the CONNECT answer (a recovered session's missed events come
     /// first): handed to the handlers, in order, before `connect`.
     received: Vec<(Vec<Value>, Option<u64>)>,
+    /// Events for the handlers that did not fit their queue, in order: while any namespace
+    /// has some, reading pauses.
+    backlog: VecDeque<SocketEvent>,
 }
 
 struct Driver {
@@ -48,6 +52,10 @@ struct Driver {
     reconnecting: bool,
 }
 
+/// Transport reports queued for the driver: also the most read messages that can still come
+/// in once reading paused (see `backlog.rs`).
+const REPORTS: usize = 64;
+
 /// Runs the manager's connection until every handle is dropped.
 pub(crate) async fn run(
     shared: Arc<ManagerShared>,
@@ -55,10 +63,11 @@ pub(crate) async fn run(
     mut commands: mpsc::Receiver<Command>,
     mut dropped: oneshot::Receiver<()>,
 ) {
-    let (events_tx, mut events) = mpsc::channel(64);
+    let (events_tx, mut events) = mpsc::channel(REPORTS);
     // One answer per namespace and connection attempt: a handful at most.
     let (auth_tx, mut auths) = mpsc::channel(16);
     let o = shared.options.clone();
+    let room = shared.room.clone();
     let mut d = Driver {
         shared,
         target,
@@ -99,6 +108,7 @@ pub(crate) async fn run(
             }
             Some(command) = commands.recv() => d.on_command(command),
             Some(event) = events.recv() => d.on_transport(event),
+            () = room.notified(), if d.paused() => d.refill(),
             Some((attempt, nsp, auth)) = auths.recv() => d.send_connect(attempt, &nsp, auth),
             () = sleep_until(deadline) => d.on_timeout(),
         }
@@ -134,12 +144,6 @@ impl Driver {
             .into_iter()
             .flatten()
             .min()
-    }
-
-    fn socket_event(&self, nsp: &str, event: SocketEvent) {
-        if let Some(link) = self.shared.link(nsp) {
-            link.send_event(event);
-        }
     }
 
     fn set_socket_state(&self, nsp: &str, connected: bool, id: Option<String>) {
@@ -255,7 +259,7 @@ impl Driver {
                 .map(|e| e.buffer.iter().filter_map(|(p, _)| ack_id(p)).collect())
                 .unwrap_or_default();
             link.fail_sent_acks(&buffered);
-            link.send_event(SocketEvent::Disconnect(reason));
+            self.hand_to_socket(nsp, SocketEvent::Disconnect(reason));
         }
     }
 
@@ -361,7 +365,7 @@ impl Driver {
                 for (args, id) in received {
                     self.deliver(&nsp, args, id);
                 }
-                self.socket_event(&nsp, SocketEvent::Connect);
+                self.hand_to_socket(&nsp, SocketEvent::Connect);
                 for p in &buffered {
                     self.send_packet(p);
                 }
@@ -373,7 +377,7 @@ impl Driver {
                 entry.active = false;
                 entry.connected = false;
                 entry.received.clear();
-                self.socket_event(
+                self.hand_to_socket(
                     &nsp,
                     SocketEvent::ConnectError(ConnectError::from_payload(payload)),
                 );
@@ -399,10 +403,10 @@ impl Driver {
     /// Queues an event for the socket's handlers and notes its offset. Queued events always
     /// reach the handlers, even after a disconnection, so noting the offset here rather than
     /// once the (async) handlers finished keeps the server from replaying them a second time.
-    fn deliver(&self, nsp: &str, args: Vec<Value>, id: Option<u64>) {
+    fn deliver(&mut self, nsp: &str, args: Vec<Value>, id: Option<u64>) {
         if let Some(link) = self.shared.link(nsp) {
             link.state().recovery.on_event(&args, id);
-            link.send_event(SocketEvent::Event { args, id });
+            self.hand_to_socket(nsp, SocketEvent::Event { args, id });
         }
     }
 }
