@@ -98,7 +98,6 @@
 //! - Dropping the last handle (manager or socket) leaves every namespace and closes the
 //!   connection.
 
-mod args;
 mod error;
 mod manager;
 mod options;

@@ -5,10 +5,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use socketio_proto::{Packet, RESERVED_EVENTS, Value};
+use socketio_proto::{Packet, RESERVED_EVENTS, Value, from_args, to_args};
 
 use super::Socket;
-use crate::args::{from_args, to_args};
 use crate::error::{AckError, EmitError};
 
 /// Emits with modifiers; made by [`Socket::timeout`] and [`Socket::volatile`], chainable like
@@ -118,7 +117,7 @@ impl Emitter {
                 Some(sent) => this.wait(sent?).await?,
                 None => this.send_with_retries(args).await?,
             };
-            from_args(answer).map_err(AckError::Decode)
+            Ok(from_args(answer)?)
         }
     }
 
