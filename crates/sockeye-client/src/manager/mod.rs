@@ -258,7 +258,7 @@ impl Manager {
     }
 
     /// Closes the connection and stops reconnecting; every connected socket sees
-    /// `io client disconnect`. A later [`Socket::connect`] opens it again.
+    /// `io client disconnect`. A later [`Socket::connect`](crate::Socket::connect) opens it again.
     pub fn disconnect(&self) {
         let _ = self.command(Command::Close);
     }

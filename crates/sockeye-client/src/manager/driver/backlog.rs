@@ -27,7 +27,9 @@ impl Driver {
         entry.backlog.push_back(event);
         let held = self.nsps.values().map(|e| e.backlog.len()).sum();
         self.shared.note_backlog(held);
-        self.shared.reading.send_replace(false);
+        if self.shared.reading.send_replace(false) {
+            tracing::debug!(nsp, "handlers behind: reading paused");
+        }
     }
 
     /// Whether reading is paused: some events wait for room in their socket's queue.
@@ -55,6 +57,7 @@ impl Driver {
         }
         if self.nsps.values().all(|e| e.backlog.is_empty()) {
             self.shared.reading.send_replace(true);
+            tracing::debug!("handlers caught up: reading again");
         }
     }
 }
