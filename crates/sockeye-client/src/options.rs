@@ -92,10 +92,10 @@ pub struct Options {
     ///
     /// Acknowledgements are not queued: [`emit_with_ack`](crate::Socket::emit_with_ack)
     /// gets its answer while the queue is full. Reading pauses for every namespace of the
-    /// connection, pings included: a handler holding its queue full for longer than the
-    /// server's ping interval and timeout loses the connection (`ping timeout`), and an
-    /// answer that comes behind more events than the queue holds waits for the handler's
-    /// own ack timeout.
+    /// connection, pings included: a pause longer than the server's ping interval and
+    /// timeout loses the connection (`ping timeout`, then a reconnection). So an answer that
+    /// the server sends behind more events than the queue holds is not read until the
+    /// awaiting handler gives up: at its ack timeout, else when the connection is lost.
     pub socket_queue: usize,
     pub(crate) auth: Option<Auth>,
 }
