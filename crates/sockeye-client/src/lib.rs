@@ -89,8 +89,8 @@
 //!   arrival order, in a task of its own. The driver knows a socket only by namespace,
 //!   through the link they share (joined state, awaited acks, the queue of events for the
 //!   handlers), never its handlers: the socket depends on the manager, not the reverse.
-//!   That queue holds [`Options::socket_queue`] events; beyond it the connection's reading
-//!   pauses until the handlers catch up. Acknowledgements are never queued: a handler
+//!   That queue holds [`Options::max_queued_bytes`] of events; beyond it the connection's
+//!   reading pauses until the handlers catch up. Acknowledgements are never queued: a handler
 //!   awaiting one gets it while its queue is full. Emits made while it is not connected are buffered
 //!   (up to [`Options::max_buffered_bytes`], beyond which an emit fails with
 //!   [`EmitError::BufferFull`]) and flushed on (re)connection; volatile ones are dropped.

@@ -84,11 +84,11 @@ pub struct Options {
     /// [`EmitError::BufferFull`](crate::EmitError::BufferFull) and is not kept; volatile
     /// emits are never kept.
     pub max_buffered_bytes: usize,
-    /// How many received events (and `connect`/`disconnect` notices) of one socket may wait
-    /// for its handlers, which run one at a time (default 128, as the server's
-    /// `socket_queue`; at least 1; no reference option: the reference queues without
-    /// limit). Beyond that the connection's reading pauses until the handlers catch up, so
-    /// that a server sending faster than they run is held back rather than filling memory.
+    /// How many bytes of received events (their size on the wire) of one socket may wait
+    /// for its handlers, which run one at a time (default 8 MiB; no reference option: the
+    /// reference queues without limit). Beyond that the connection's reading pauses until
+    /// the handlers catch up, so that a server sending faster than they run is held back
+    /// rather than filling memory. An event larger than the limit still goes, alone.
     ///
     /// Acknowledgements are not queued: [`emit_with_ack`](crate::Socket::emit_with_ack)
     /// gets its answer while the queue is full. Reading pauses for every namespace of the
@@ -96,7 +96,7 @@ pub struct Options {
     /// timeout loses the connection (`ping timeout`, then a reconnection). So an answer that
     /// the server sends behind more events than the queue holds is not read until the
     /// awaiting handler gives up: at its ack timeout, else when the connection is lost.
-    pub socket_queue: usize,
+    pub max_queued_bytes: usize,
     pub(crate) auth: Option<Auth>,
 }
 
@@ -119,7 +119,7 @@ impl Default for Options {
             extra_root_certificates: Vec::new(),
             parser: Parser::Json,
             max_buffered_bytes: 8 << 20,
-            socket_queue: 128,
+            max_queued_bytes: 8 << 20,
             auth: None,
         }
     }
@@ -231,10 +231,10 @@ impl Options {
         self
     }
 
-    /// Sets [`socket_queue`](Self::socket_queue), in events.
+    /// Sets [`max_queued_bytes`](Self::max_queued_bytes), in bytes.
     #[must_use]
-    pub fn socket_queue(mut self, events: usize) -> Self {
-        self.socket_queue = events;
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_bytes = bytes;
         self
     }
 

@@ -11,8 +11,12 @@ use sockeye_client::{Manager, Options, Socket};
 use support::{bind, next};
 use tokio::sync::mpsc;
 
-/// The client's queue length: the server sends exactly this many events before the answer.
+/// The events that fill the client's queue: the server sends them before the answer.
 const QUEUE: u32 = 3;
+
+/// The client's queue, in bytes: room for `QUEUE` events `e` (8 bytes each, `2["e",1]`),
+/// not one more.
+const QUEUE_BYTES: usize = 30;
 
 /// On connection sends `first`; answers `ask` after sending `QUEUE` events `e`, then two more.
 async fn server() -> String {
@@ -41,7 +45,7 @@ async fn server() -> String {
 #[tokio::test]
 async fn the_answer_passes_the_events_queued_behind_its_handler() {
     let url = server().await;
-    let options = Options::default().socket_queue(QUEUE as usize);
+    let options = Options::default().max_queued_bytes(QUEUE_BYTES);
     let manager = Manager::new(&url, options).unwrap();
     let socket = manager.socket("/");
     let (seen_tx, mut seen) = mpsc::unbounded_channel::<String>();

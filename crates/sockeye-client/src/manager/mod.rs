@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use socketio_proto::{Packet, Value};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
-pub(crate) use link::{Link, SocketEvent};
+pub(crate) use link::{Link, Queued, SocketEvent};
 pub(crate) use offline::encoded_len;
 
 use crate::error::{EmitError, Error};
@@ -209,7 +209,7 @@ impl Manager {
     pub(crate) fn namespace<S: Send + Sync + 'static>(
         &self,
         nsp: &str,
-        make: impl FnOnce(Arc<Link>, mpsc::Receiver<SocketEvent>) -> Arc<S>,
+        make: impl FnOnce(Arc<Link>, mpsc::UnboundedReceiver<Queued>) -> Arc<S>,
     ) -> Arc<S> {
         let mut namespaces = ManagerShared::lock(&self.shared.namespaces);
         if let Some(existing) = namespaces.get(nsp) {
@@ -219,7 +219,7 @@ impl Manager {
         }
         let (link, rx) = Link::new(
             nsp.to_owned(),
-            self.shared.options.socket_queue,
+            self.shared.options.max_queued_bytes,
             self.shared.room.clone(),
         );
         let link = Arc::new(link);

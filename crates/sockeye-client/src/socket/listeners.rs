@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::handler::{Ack, BoxFut, ErasedHandler};
 use super::{Socket, SocketShared};
 use crate::error::{ConnectError, DisconnectReason};
-use crate::manager::{SocketEvent, WeakManager};
+use crate::manager::{Queued, SocketEvent, WeakManager};
 
 /// A `connect` handler.
 pub(crate) type ConnectHandler = Arc<dyn Fn(Socket) -> BoxFut + Send + Sync>;
@@ -59,10 +59,10 @@ impl Listeners {
 pub(crate) async fn dispatch(
     shared: Arc<SocketShared>,
     manager: WeakManager,
-    mut rx: mpsc::Receiver<SocketEvent>,
+    mut rx: mpsc::UnboundedReceiver<Queued>,
 ) {
-    while let Some(event) = rx.recv().await {
-        shared.link.took_event();
+    while let Some(Queued { event, size }) = rx.recv().await {
+        shared.link.took_event(size);
         let Some(manager) = manager.upgrade() else {
             return;
         };

@@ -47,6 +47,7 @@ impl Driver {
         };
         tracing::debug!(attempt = self.attempts, ?transport, "opening connection");
         self.decoder.reset();
+        self.incoming = 0;
         self.engine = Some(Engine {
             attempt: self.attempts,
             session: ClientSession::new(config, now),
@@ -228,6 +229,7 @@ impl Driver {
             self.hand_to_socket(
                 &nsp,
                 SocketEvent::ConnectError(ConnectError::new(message.clone())),
+                0,
             );
         }
         self.schedule_reconnect();
@@ -354,6 +356,7 @@ impl Driver {
         // Dropping the writers closes the websockets once what was queued is written.
         drop(engine);
         self.decoder.reset();
+        self.incoming = 0;
         self.shared.set_status(Status::default());
         tracing::debug!(reason = reason.as_str(), "connection closed");
         self.manager_event(ManagerListeners::close, reason.as_str());

@@ -31,10 +31,10 @@ struct Nsp {
     buffer: VecDeque<(Packet, usize)>,
     /// Events that came before the CONNECT answer (a recovered session's missed events come
     /// first): handed to the handlers, in order, before `connect`.
-    received: Vec<(Vec<Value>, Option<u64>)>,
-    /// Events for the handlers that did not fit their queue, in order: while any namespace
-    /// has some, reading pauses.
-    backlog: VecDeque<SocketEvent>,
+    received: Vec<(Vec<Value>, Option<u64>, usize)>,
+    /// Events for the handlers that did not fit their queue, in order, each with its size:
+    /// while any namespace has some, reading pauses.
+    backlog: VecDeque<(SocketEvent, usize)>,
 }
 
 struct Driver {
@@ -46,6 +46,9 @@ struct Driver {
     events_tx: mpsc::Sender<TransportEvent>,
     auth_tx: mpsc::Sender<(u64, String, Option<Value>)>,
     decoder: Decoder,
+    /// The bytes of the messages fed to the decoder since its last packet: the size the
+    /// next packet counts for in its socket's queue.
+    incoming: usize,
     backoff: Backoff,
     reconnect_at: Option<tokio::time::Instant>,
     /// A lost connection is followed by reconnection attempts.
@@ -84,6 +87,7 @@ pub(crate) async fn run(
                 .max_attachments(1024)
                 .max_attachment_bytes(100 << 20),
         ),
+        incoming: 0,
         backoff: Backoff::new(
             o.reconnection_delay,
             o.reconnection_delay_max,
@@ -259,7 +263,7 @@ impl Driver {
                 .map(|e| e.buffer.iter().filter_map(|(p, _)| ack_id(p)).collect())
                 .unwrap_or_default();
             link.fail_sent_acks(&buffered);
-            self.hand_to_socket(nsp, SocketEvent::Disconnect(reason));
+            self.hand_to_socket(nsp, SocketEvent::Disconnect(reason), 0);
         }
     }
 
@@ -326,14 +330,24 @@ impl Driver {
 
     fn on_message(&mut self, data: PacketData, now: Instant) {
         let decoded = match data {
-            PacketData::Text(text) => self.decoder.decode_text(&text, now),
-            PacketData::Binary(bytes) => self.decoder.decode_binary(bytes),
+            PacketData::Text(text) => {
+                self.incoming += text.len();
+                self.decoder.decode_text(&text, now)
+            }
+            PacketData::Binary(bytes) => {
+                self.incoming += bytes.len();
+                self.decoder.decode_binary(bytes)
+            }
             PacketData::Empty => return,
         };
         match decoded {
-            Ok(Some(packet)) => self.on_packet(packet),
+            Ok(Some(packet)) => {
+                let size = std::mem::take(&mut self.incoming);
+                self.on_packet(packet, size);
+            }
             Ok(None) => {}
             Err(err) => {
+                self.incoming = 0;
                 tracing::warn!(%err, "undecodable packet from the server");
                 if let Some(engine) = &mut self.engine {
                     engine.session.handle_decode_error(Via::Current, now);
@@ -342,7 +356,8 @@ impl Driver {
         }
     }
 
-    fn on_packet(&mut self, packet: Packet) {
+    /// Handles a packet that took `size` bytes on the wire.
+    fn on_packet(&mut self, packet: Packet, size: usize) {
         use socketio_proto::PacketData as P;
         let nsp = packet.nsp;
         let Some(entry) = self.nsps.get_mut(&nsp) else {
@@ -362,10 +377,10 @@ impl Driver {
                 if let Some(link) = self.shared.link(&nsp) {
                     link.state().recovery.on_connect(payload.as_ref());
                 }
-                for (args, id) in received {
-                    self.deliver(&nsp, args, id);
+                for (args, id, size) in received {
+                    self.deliver(&nsp, args, id, size);
                 }
-                self.hand_to_socket(&nsp, SocketEvent::Connect);
+                self.hand_to_socket(&nsp, SocketEvent::Connect, 0);
                 for p in &buffered {
                     self.send_packet(p);
                 }
@@ -380,6 +395,7 @@ impl Driver {
                 self.hand_to_socket(
                     &nsp,
                     SocketEvent::ConnectError(ConnectError::from_payload(payload)),
+                    0,
                 );
                 self.close_if_idle();
             }
@@ -389,8 +405,8 @@ impl Driver {
                 self.left(&nsp, DisconnectReason::IoServerDisconnect);
                 self.close_if_idle();
             }
-            P::Event { args, id } if entry.connected => self.deliver(&nsp, args, id),
-            P::Event { args, id } if entry.active => entry.received.push((args, id)),
+            P::Event { args, id } if entry.connected => self.deliver(&nsp, args, id, size),
+            P::Event { args, id } if entry.active => entry.received.push((args, id, size)),
             P::Ack { args, id } => {
                 if let Some(link) = self.shared.link(&nsp) {
                     link.resolve_ack(id, args);
@@ -403,10 +419,10 @@ impl Driver {
     /// Queues an event for the socket's handlers and notes its offset. Queued events always
     /// reach the handlers, even after a disconnection, so noting the offset here rather than
     /// once the (async) handlers finished keeps the server from replaying them a second time.
-    fn deliver(&mut self, nsp: &str, args: Vec<Value>, id: Option<u64>) {
+    fn deliver(&mut self, nsp: &str, args: Vec<Value>, id: Option<u64>, size: usize) {
         if let Some(link) = self.shared.link(nsp) {
             link.state().recovery.on_event(&args, id);
-            self.hand_to_socket(nsp, SocketEvent::Event { args, id });
+            self.hand_to_socket(nsp, SocketEvent::Event { args, id }, size);
         }
     }
 }
