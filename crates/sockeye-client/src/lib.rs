@@ -91,7 +91,8 @@
 //!   handlers), never its handlers: the socket depends on the manager, not the reverse.
 //!   That queue holds [`Options::max_queued_bytes`] of events; beyond it the connection's
 //!   reading pauses until the handlers catch up. Acknowledgements are never queued: a handler
-//!   awaiting one gets it while its queue is full. Emits made while it is not connected are buffered
+//!   awaiting one gets it while its queue is full.
+//! - Emits made while a socket is not connected are buffered
 //!   (up to [`Options::max_buffered_bytes`], beyond which an emit fails with
 //!   [`EmitError::BufferFull`]) and flushed on (re)connection; volatile ones are dropped.
 //!   Handles reach the connection's task through a bounded queue ([`EmitError::Full`]).
