@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use socketio_proto::Value;
+use socketio_proto::{ArgsMismatch, Value, ValueError};
 
 /// Why a [`Manager`](crate::Manager) could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +41,13 @@ pub enum EmitError {
     },
 }
 
+/// Data that does not serialize into arguments (serde's message).
+impl From<ValueError> for EmitError {
+    fn from(error: ValueError) -> Self {
+        EmitError::Serialize(error.to_string())
+    }
+}
+
 /// Why an acknowledgement did not come back.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -58,6 +65,13 @@ pub enum AckError {
     /// The answer did not deserialize into the expected type.
     #[error("cannot deserialize the acknowledgement: {0}")]
     Decode(String),
+}
+
+/// An answer whose arguments do not fit the type asked for (which one, and serde's message).
+impl From<ArgsMismatch> for AckError {
+    fn from(mismatch: ArgsMismatch) -> Self {
+        AckError::Decode(mismatch.to_string())
+    }
 }
 
 /// The error given to `connect_error` handlers: the server refused the namespace (its
@@ -161,5 +175,32 @@ impl From<engineio_proto::CloseReason> for DisconnectReason {
             CloseReason::ForcedClose => DisconnectReason::IoClientDisconnect,
             _ => DisconnectReason::TransportClose,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argument_errors_are_serdes_message_behind_the_clients_words() {
+        // A map with non-string keys does not serialize to JSON.
+        let bad: std::collections::HashMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let err = socketio_proto::to_args(&bad).err().map(EmitError::from);
+        assert!(
+            matches!(&err, Some(EmitError::Serialize(m)) if !m.is_empty()),
+            "{err:?}"
+        );
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.starts_with("cannot serialize the payload: "), "{text}");
+        let err = socketio_proto::from_args::<u8>(vec![Value::from("x")])
+            .err()
+            .map(AckError::from);
+        assert_eq!(
+            err.map(|e| e.to_string()).as_deref(),
+            Some(
+                r#"cannot deserialize the acknowledgement: argument 0: invalid type: string "x", expected u8"#
+            )
+        );
     }
 }

@@ -86,14 +86,19 @@
 //!   websocket-proto for websocket framing, rustls for `https`/`wss`), the sans-IO Socket.IO codec of
 //!   `socketio-proto`, and reconnection with exponential backoff and jitter.
 //! - Each [`Socket`] is one namespace on that connection; its handlers run one at a time, in
-//!   arrival order, in a task of its own. Emits made while it is not connected are buffered
+//!   arrival order, in a task of its own. The driver knows a socket only by namespace,
+//!   through the link they share (joined state, awaited acks, the queue of events for the
+//!   handlers), never its handlers: the socket depends on the manager, not the reverse.
+//!   That queue holds [`Options::max_queued_bytes`] of events; beyond it the connection's
+//!   reading pauses until the handlers catch up. Acknowledgements are never queued: a handler
+//!   awaiting one gets it while its queue is full.
+//! - Emits made while a socket is not connected are buffered
 //!   (up to [`Options::max_buffered_bytes`], beyond which an emit fails with
 //!   [`EmitError::BufferFull`]) and flushed on (re)connection; volatile ones are dropped.
 //!   Handles reach the connection's task through a bounded queue ([`EmitError::Full`]).
 //! - Dropping the last handle (manager or socket) leaves every namespace and closes the
 //!   connection.
 
-mod args;
 mod error;
 mod manager;
 mod options;

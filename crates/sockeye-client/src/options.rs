@@ -84,6 +84,19 @@ pub struct Options {
     /// [`EmitError::BufferFull`](crate::EmitError::BufferFull) and is not kept; volatile
     /// emits are never kept.
     pub max_buffered_bytes: usize,
+    /// How many bytes of received events (their size on the wire) of one socket may wait
+    /// for its handlers, which run one at a time (default 8 MiB; no reference option: the
+    /// reference queues without limit). Beyond that the connection's reading pauses until
+    /// the handlers catch up, so that a server sending faster than they run is held back
+    /// rather than filling memory. An event larger than the limit still goes, alone.
+    ///
+    /// Acknowledgements are not queued: [`emit_with_ack`](crate::Socket::emit_with_ack)
+    /// gets its answer while the queue is full. Reading pauses for every namespace of the
+    /// connection, pings included: a pause longer than the server's ping interval and
+    /// timeout loses the connection (`ping timeout`, then a reconnection). So an answer that
+    /// the server sends behind more events than the queue holds is not read until the
+    /// awaiting handler gives up: at its ack timeout, else when the connection is lost.
+    pub max_queued_bytes: usize,
     pub(crate) auth: Option<Auth>,
 }
 
@@ -106,6 +119,7 @@ impl Default for Options {
             extra_root_certificates: Vec::new(),
             parser: Parser::Json,
             max_buffered_bytes: 8 << 20,
+            max_queued_bytes: 8 << 20,
             auth: None,
         }
     }
@@ -214,6 +228,13 @@ impl Options {
     #[must_use]
     pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
         self.max_buffered_bytes = bytes;
+        self
+    }
+
+    /// Sets [`max_queued_bytes`](Self::max_queued_bytes), in bytes.
+    #[must_use]
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_bytes = bytes;
         self
     }
 

@@ -1,68 +1,19 @@
 //! Events that arrive before a namespace's CONNECT answer (a recovering server replays the
 //! missed ones first) reach the handlers, in order, before `connect`; those whose answer never
 //! comes are dropped with the connection and not counted, so that the replay of the next
-//! connection delivers them once. A scripted websocket server plays the server's side, packet
-//! by packet, which no real server can be made to do at a chosen moment.
+//! connection delivers them once. A scripted websocket server plays the server's side.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod support;
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value as Json, json};
+use serde_json::json;
 use sockeye_client::{DisconnectReason, Options, Socket, Transport};
 use support::next;
-use tokio::net::{TcpListener, TcpStream};
+use support::scripted::Conn;
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
-
-const OPEN: &str =
-    r#"0{"sid":"e","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
-
-/// One websocket connection of the scripted server.
-struct Conn(WebSocketStream<TcpStream>);
-
-impl Conn {
-    async fn accept(listener: &TcpListener) -> Conn {
-        let (tcp, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
-            .await
-            .expect("the client connects within 10 s")
-            .unwrap();
-        let mut ws = Conn(tokio_tungstenite::accept_async(tcp).await.unwrap());
-        ws.send(OPEN).await;
-        ws
-    }
-
-    async fn send(&mut self, text: &str) {
-        self.0.send(Message::text(text)).await.unwrap();
-    }
-
-    /// The auth of the client's next CONNECT to `/` (`null` without one).
-    async fn connect_auth(&mut self) -> Json {
-        let text = loop {
-            let msg = tokio::time::timeout(Duration::from_secs(10), self.0.next())
-                .await
-                .expect("a packet within 10 s")
-                .unwrap()
-                .unwrap();
-            if let Message::Text(t) = msg {
-                break t.to_string();
-            }
-        };
-        let payload = text.strip_prefix("40").expect("a CONNECT to /");
-        if payload.is_empty() {
-            Json::Null
-        } else {
-            serde_json::from_str(payload).unwrap()
-        }
-    }
-
-    async fn close(mut self) {
-        let _ = self.0.close(None).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn early_events_come_before_connect_and_unanswered_ones_are_dropped() {

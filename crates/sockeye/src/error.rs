@@ -26,6 +26,13 @@ pub enum EmitError {
     Adapter(#[from] AdapterError),
 }
 
+/// Data that does not serialize into arguments (serde's message).
+impl From<socketio_proto::ValueError> for EmitError {
+    fn from(error: socketio_proto::ValueError) -> Self {
+        EmitError::Serialize(error.to_string())
+    }
+}
+
 /// Why an acknowledgement did not come back.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum AckError {

@@ -8,14 +8,17 @@ use crate::{Value, ValueError};
 
 /// What an [`Ack`] answers through: a socket, which sends the ACK packet its own way.
 pub trait AckSink: Clone {
-    /// Why an answer did not go out.
-    type Error: std::fmt::Display;
+    /// Why an answer did not go out. It is made from a payload that does not serialize, as
+    /// an emit's error is (both ends' `EmitError: From<ValueError>`).
+    type Error: std::fmt::Display + From<ValueError>;
 
     /// Sends an ACK packet answering `id` with `args`.
     fn send_ack(&self, id: u64, args: Vec<Value>) -> Result<(), Self::Error>;
 
-    /// The error for an answer that does not serialize.
-    fn serialize_error(error: ValueError) -> Self::Error;
+    /// The error for an answer that does not serialize: the `From` conversion.
+    fn serialize_error(error: ValueError) -> Self::Error {
+        error.into()
+    }
 }
 
 /// The callback the peer asked for when it emitted with an acknowledgement. Passed to an
@@ -98,19 +101,32 @@ mod tests {
         closed: bool,
     }
 
+    /// The sink's error: a message.
+    #[derive(Debug, PartialEq)]
+    struct Refused(String);
+
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl From<ValueError> for Refused {
+        fn from(error: ValueError) -> Self {
+            Refused(format!("serialize: {error}"))
+        }
+    }
+
     impl AckSink for Sink {
-        type Error = String;
-        fn send_ack(&self, id: u64, args: Vec<Value>) -> Result<(), String> {
+        type Error = Refused;
+        fn send_ack(&self, id: u64, args: Vec<Value>) -> Result<(), Refused> {
             if self.closed {
-                return Err("closed".into());
+                return Err(Refused("closed".into()));
             }
             if let Ok(mut sent) = self.sent.lock() {
                 sent.push((id, args));
             }
             Ok(())
-        }
-        fn serialize_error(error: ValueError) -> String {
-            format!("serialize: {error}")
         }
     }
 
@@ -158,12 +174,12 @@ mod tests {
         };
         assert_eq!(
             Ack::new(&closed, Some(1)).try_send(&1),
-            Err("closed".to_owned())
+            Err(Refused("closed".to_owned()))
         );
         // A map with non-string keys does not serialize to JSON.
         let bad: std::collections::HashMap<(u8, u8), u8> = [((1, 2), 3)].into();
         let err = Ack::new(&Sink::default(), Some(1)).try_send(&bad);
-        assert!(err.is_err_and(|e| e.starts_with("serialize: ")));
+        assert!(err.is_err_and(|e| e.0.starts_with("serialize: ")));
         // `send` swallows both (and logs them).
         Ack::new(&closed, Some(2)).send(&1);
     }

@@ -3,17 +3,23 @@
 
 mod backoff;
 mod driver;
+mod link;
+mod offline;
+mod recovery;
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use socketio_proto::{Packet, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+
+pub(crate) use link::{Link, Queued, SocketEvent};
+pub(crate) use offline::encoded_len;
 
 use crate::error::{EmitError, Error};
 use crate::options::{Options, Transport};
-use crate::socket::listeners::{SocketEvent, dispatch};
-use crate::socket::{Socket, SocketShared};
 
 /// What handles ask of the driver.
 #[derive(Debug)]
@@ -66,13 +72,28 @@ pub(crate) struct Status {
     pub(crate) transport: Option<Transport>,
 }
 
+/// A namespace's socket as the manager holds it: the link the driver uses, and the socket's
+/// own half (its handlers), kept so that [`Manager::socket`] gives the same socket each time
+/// but opaque here: the manager never reads it.
+struct Registered {
+    link: Arc<Link>,
+    socket: Arc<dyn Any + Send + Sync>,
+}
+
 /// State shared by the manager's handles and its driver.
 pub(crate) struct ManagerShared {
     tx: mpsc::Sender<Command>,
     options: Arc<Options>,
-    sockets: Mutex<HashMap<String, Arc<SocketShared>>>,
+    namespaces: Mutex<HashMap<String, Registered>>,
     listeners: Mutex<ManagerListeners>,
     status: Mutex<Status>,
+    /// Notified when a socket's handlers take an event (see [`Link::took_event`]).
+    room: Arc<Notify>,
+    /// Whether the transports may hand on what they read: closed while events wait for room
+    /// in a socket's queue (see `driver/backlog.rs`).
+    reading: watch::Sender<bool>,
+    /// The most events ever held beyond the sockets' queues while reading paused.
+    backlog_peak: AtomicUsize,
 }
 
 impl ManagerShared {
@@ -80,15 +101,24 @@ impl ManagerShared {
         m.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn socket(&self, nsp: &str) -> Option<Arc<SocketShared>> {
-        Self::lock(&self.sockets).get(nsp).cloned()
+    /// The link of namespace `nsp`, if a socket was made for it.
+    pub(crate) fn link(&self, nsp: &str) -> Option<Arc<Link>> {
+        Self::lock(&self.namespaces)
+            .get(nsp)
+            .map(|r| r.link.clone())
     }
 
-    /// Ends every socket's dispatch task (the driver is stopping).
+    /// Ends every socket's dispatch task once it has run what is queued (the driver is
+    /// stopping).
     pub(crate) fn shutdown_sockets(&self) {
-        for socket in Self::lock(&self.sockets).drain() {
-            socket.1.send_event(SocketEvent::Shutdown);
+        for (_, registered) in Self::lock(&self.namespaces).drain() {
+            registered.link.close_events();
         }
+    }
+
+    /// Notes that `held` events wait beyond the sockets' queues.
+    pub(crate) fn note_backlog(&self, held: usize) {
+        self.backlog_peak.fetch_max(held, Ordering::Relaxed);
     }
 
     pub(crate) fn set_status(&self, status: Status) {
@@ -118,7 +148,7 @@ impl ManagerShared {
 /// is removed or [`disconnect`](Self::disconnect) is called.
 #[derive(Clone)]
 pub struct Manager {
-    shared: Arc<ManagerShared>,
+    pub(crate) shared: Arc<ManagerShared>,
     guard: Arc<Guard>,
 }
 
@@ -157,9 +187,12 @@ impl Manager {
         let shared = Arc::new(ManagerShared {
             tx,
             options: options.clone(),
-            sockets: Mutex::new(HashMap::new()),
+            namespaces: Mutex::new(HashMap::new()),
             listeners: Mutex::new(ManagerListeners::default()),
             status: Mutex::new(Status::default()),
+            room: Arc::new(Notify::new()),
+            reading: watch::Sender::new(true),
+            backlog_peak: AtomicUsize::new(0),
         });
         tokio::spawn(driver::run(shared.clone(), Arc::new(target), rx, dropped));
         Ok(Manager {
@@ -170,31 +203,38 @@ impl Manager {
         })
     }
 
-    /// The socket of namespace `nsp` (`manager.socket(nsp)`): the same socket each time for
-    /// the same namespace. Call [`Socket::connect`] to join.
-    pub fn socket(&self, nsp: &str) -> Socket {
-        let nsp = if nsp.starts_with('/') {
-            nsp.to_owned()
-        } else {
-            format!("/{nsp}")
-        };
-        let mut sockets = ManagerShared::lock(&self.shared.sockets);
-        let shared = match sockets.get(&nsp) {
-            Some(shared) => shared.clone(),
-            None => {
-                let (shared, rx) = SocketShared::new(nsp.clone(), self.shared.options.clone());
-                sockets.insert(nsp, shared.clone());
-                tokio::spawn(dispatch(shared.clone(), self.downgrade(), rx));
-                shared
+    /// The socket half registered for namespace `nsp` (already normalised), made with its
+    /// link by `make` the first time; `make` gets the link and the receiving end of its
+    /// events. The socket module is the only caller, so `S` is always its own type.
+    pub(crate) fn namespace<S: Send + Sync + 'static>(
+        &self,
+        nsp: &str,
+        make: impl FnOnce(Arc<Link>, mpsc::UnboundedReceiver<Queued>) -> Arc<S>,
+    ) -> Arc<S> {
+        let mut namespaces = ManagerShared::lock(&self.shared.namespaces);
+        if let Some(existing) = namespaces.get(nsp) {
+            if let Ok(socket) = existing.socket.clone().downcast::<S>() {
+                return socket;
             }
-        };
-        Socket {
-            shared,
-            manager: self.clone(),
         }
+        let (link, rx) = Link::new(
+            nsp.to_owned(),
+            self.shared.options.max_queued_bytes,
+            self.shared.room.clone(),
+        );
+        let link = Arc::new(link);
+        let socket = make(link.clone(), rx);
+        namespaces.insert(
+            nsp.to_owned(),
+            Registered {
+                link,
+                socket: socket.clone(),
+            },
+        );
+        socket
     }
 
-    fn downgrade(&self) -> WeakManager {
+    pub(crate) fn downgrade(&self) -> WeakManager {
         WeakManager {
             shared: Arc::downgrade(&self.shared),
             guard: Arc::downgrade(&self.guard),
@@ -218,7 +258,7 @@ impl Manager {
     }
 
     /// Closes the connection and stops reconnecting; every connected socket sees
-    /// `io client disconnect`. A later [`Socket::connect`] opens it again.
+    /// `io client disconnect`. A later [`Socket::connect`](crate::Socket::connect) opens it again.
     pub fn disconnect(&self) {
         let _ = self.command(Command::Close);
     }
@@ -241,6 +281,11 @@ impl Manager {
     /// The options.
     pub fn options(&self) -> &Options {
         &self.shared.options
+    }
+
+    /// The options, to share with a socket.
+    pub(crate) fn shared_options(&self) -> Arc<Options> {
+        self.shared.options.clone()
     }
 
     fn listen(&self, f: impl FnOnce(&mut ManagerListeners)) {

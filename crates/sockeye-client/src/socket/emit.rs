@@ -5,10 +5,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use socketio_proto::{Packet, RESERVED_EVENTS, Value};
+use socketio_proto::{Packet, RESERVED_EVENTS, Value, from_args, to_args};
 
 use super::Socket;
-use crate::args::{from_args, to_args};
 use crate::error::{AckError, EmitError};
 
 /// Emits with modifiers; made by [`Socket::timeout`] and [`Socket::volatile`], chainable like
@@ -118,7 +117,7 @@ impl Emitter {
                 Some(sent) => this.wait(sent?).await?,
                 None => this.send_with_retries(args).await?,
             };
-            from_args(answer).map_err(AckError::Decode)
+            Ok(from_args(answer)?)
         }
     }
 
@@ -127,14 +126,14 @@ impl Emitter {
         args: Vec<Value>,
     ) -> Result<(u64, tokio::sync::oneshot::Receiver<Vec<Value>>), EmitError> {
         let shared = &self.socket.shared;
-        let (id, rx) = shared.expect_ack();
+        let (id, rx) = shared.link.expect_ack();
         let packet = Packet::new(
-            shared.nsp.clone(),
+            self.socket.namespace(),
             socketio_proto::PacketData::Event { args, id: Some(id) },
         );
         self.socket
             .send_packet(packet, self.volatile)
-            .inspect_err(|_| shared.forget_ack(id))?;
+            .inspect_err(|_| shared.link.forget_ack(id))?;
         Ok((id, rx))
     }
 
@@ -146,7 +145,7 @@ impl Emitter {
             Some(limit) => match tokio::time::timeout(limit, rx).await {
                 Ok(answer) => answer,
                 Err(_) => {
-                    self.socket.shared.forget_ack(id);
+                    self.socket.shared.link.forget_ack(id);
                     return Err(AckError::Timeout);
                 }
             },

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use socketio_proto::{AckSink, Handler, Packet, Value, ValueError};
+use socketio_proto::{AckSink, Handler, Packet, Value};
 
 use super::Socket;
 use crate::error::EmitError;
@@ -55,9 +55,5 @@ impl AckSink for Socket {
     fn send_ack(&self, id: u64, args: Vec<Value>) -> Result<(), EmitError> {
         let packet = Packet::ack(self.namespace(), args, id);
         self.send_packet(packet, false)
-    }
-
-    fn serialize_error(error: ValueError) -> EmitError {
-        EmitError::Serialize(error.to_string())
     }
 }

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use super::handler::{Ack, BoxFut, ErasedHandler};
 use super::{Socket, SocketShared};
 use crate::error::{ConnectError, DisconnectReason};
+use crate::manager::{Queued, SocketEvent, WeakManager};
 
 /// A `connect` handler.
 pub(crate) type ConnectHandler = Arc<dyn Fn(Socket) -> BoxFut + Send + Sync>;
@@ -54,30 +55,14 @@ impl Listeners {
     }
 }
 
-/// What the driver hands a socket's dispatch task.
-#[derive(Debug)]
-pub(crate) enum SocketEvent {
-    Connect,
-    ConnectError(ConnectError),
-    Disconnect(DisconnectReason),
-    Event {
-        args: Vec<Value>,
-        id: Option<u64>,
-    },
-    /// The driver is gone: end the task.
-    Shutdown,
-}
-
 /// Runs the socket's handlers, one event at a time, until every user handle is gone.
 pub(crate) async fn dispatch(
     shared: Arc<SocketShared>,
-    manager: crate::manager::WeakManager,
-    mut rx: mpsc::UnboundedReceiver<SocketEvent>,
+    manager: WeakManager,
+    mut rx: mpsc::UnboundedReceiver<Queued>,
 ) {
-    while let Some(event) = rx.recv().await {
-        if matches!(event, SocketEvent::Shutdown) {
-            return;
-        }
+    while let Some(Queued { event, size }) = rx.recv().await {
+        shared.link.took_event(size);
         let Some(manager) = manager.upgrade() else {
             return;
         };
@@ -135,7 +120,6 @@ async fn run(socket: &Socket, event: SocketEvent) {
                 }
                 futures
             }
-            SocketEvent::Shutdown => Vec::new(),
         }
     };
     for fut in futures {

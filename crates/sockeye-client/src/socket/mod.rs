@@ -4,116 +4,63 @@ mod emit;
 pub(crate) mod handler;
 pub(crate) mod listeners;
 mod offline;
-pub(crate) mod recovery;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use socketio_proto::Value;
-use tokio::sync::{mpsc, oneshot};
 
 pub use emit::Emitter;
 use handler::{EventHandler, erase};
-use listeners::{Listener, Listeners, SocketEvent};
-pub(crate) use offline::{OfflineBytes, encoded_len};
-use recovery::Recovery;
+use listeners::{Listener, Listeners, dispatch};
 
 use crate::error::{ConnectError, DisconnectReason, EmitError};
-use crate::manager::{Command, Manager};
+use crate::manager::{Command, Link, Manager};
 use crate::options::Options;
 
-/// The state a socket shares between its handles, its dispatch task and the driver.
+/// The socket's own state, shared by its handles and its dispatch task; what it shares with
+/// the driver is behind `link`.
 pub(crate) struct SocketShared {
-    pub(crate) nsp: String,
+    pub(crate) link: Arc<Link>,
     pub(crate) options: Arc<Options>,
-    pub(crate) state: Mutex<SocketState>,
     listeners: Mutex<Listeners>,
-    acks: Mutex<Acks>,
-    pub(crate) events: mpsc::UnboundedSender<SocketEvent>,
     /// With `retries`, emits go one at a time, in order.
     pub(crate) queue: tokio::sync::Mutex<()>,
-    /// The bytes of emits kept while the namespace is not joined.
-    pub(crate) offline: OfflineBytes,
-}
-
-/// Whether the namespace is joined, as the driver last set it.
-#[derive(Debug, Default)]
-pub(crate) struct SocketState {
-    pub(crate) id: Option<String>,
-    pub(crate) connected: bool,
-    pub(crate) recovery: Recovery,
-}
-
-/// Acknowledgements this socket awaits, by ack id.
-#[derive(Default)]
-struct Acks {
-    next_id: u64,
-    waiting: HashMap<u64, oneshot::Sender<Vec<Value>>>,
 }
 
 impl SocketShared {
-    pub(crate) fn new(
-        nsp: String,
-        options: Arc<Options>,
-    ) -> (Arc<SocketShared>, mpsc::UnboundedReceiver<SocketEvent>) {
-        let (events, rx) = mpsc::unbounded_channel();
-        let shared = Arc::new(SocketShared {
-            nsp,
-            options,
-            state: Mutex::new(SocketState::default()),
-            listeners: Mutex::new(Listeners::default()),
-            acks: Mutex::new(Acks::default()),
-            events,
-            queue: tokio::sync::Mutex::new(()),
-            offline: OfflineBytes::default(),
-        });
-        (shared, rx)
-    }
-
     pub(crate) fn listeners(&self) -> MutexGuard<'_, Listeners> {
         self.listeners
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
 
-    pub(crate) fn state(&self) -> MutexGuard<'_, SocketState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn acks(&self) -> MutexGuard<'_, Acks> {
-        self.acks.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Registers an awaited ack and returns its id.
-    pub(crate) fn expect_ack(&self) -> (u64, oneshot::Receiver<Vec<Value>>) {
-        let (tx, rx) = oneshot::channel();
-        let mut acks = self.acks();
-        let id = acks.next_id;
-        acks.next_id += 1;
-        acks.waiting.insert(id, tx);
-        (id, rx)
-    }
-
-    pub(crate) fn forget_ack(&self, id: u64) {
-        self.acks().waiting.remove(&id);
-    }
-
-    /// Hands an ACK packet's arguments to whoever waits for it.
-    pub(crate) fn resolve_ack(&self, id: u64, args: Vec<Value>) {
-        if let Some(tx) = self.acks().waiting.remove(&id) {
-            let _ = tx.send(args);
+// Here rather than beside the manager's other methods: the manager knows sockets only by
+// namespace, through their links.
+impl Manager {
+    /// The socket of namespace `nsp` (`manager.socket(nsp)`): the same socket each time for
+    /// the same namespace. Call [`Socket::connect`] to join.
+    pub fn socket(&self, nsp: &str) -> Socket {
+        let nsp = if nsp.starts_with('/') {
+            nsp.to_owned()
+        } else {
+            format!("/{nsp}")
+        };
+        let shared = self.namespace(&nsp, |link, rx| {
+            let shared = Arc::new(SocketShared {
+                link,
+                options: self.shared_options(),
+                listeners: Mutex::new(Listeners::default()),
+                queue: tokio::sync::Mutex::new(()),
+            });
+            tokio::spawn(dispatch(shared.clone(), self.downgrade(), rx));
+            shared
+        });
+        Socket {
+            shared,
+            manager: self.clone(),
         }
-    }
-
-    /// Fails the acks of packets that went out (the connection is gone); those of packets
-    /// still buffered stay, since they will be sent on reconnection.
-    pub(crate) fn fail_sent_acks(&self, buffered: &[u64]) {
-        self.acks().waiting.retain(|id, _| buffered.contains(id));
-    }
-
-    pub(crate) fn send_event(&self, event: SocketEvent) {
-        let _ = self.events.send(event);
     }
 }
 
@@ -133,7 +80,7 @@ pub struct Socket {
 impl std::fmt::Debug for Socket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Socket")
-            .field("nsp", &self.shared.nsp)
+            .field("nsp", &self.namespace())
             .field("id", &self.id())
             .finish()
     }
@@ -142,17 +89,17 @@ impl std::fmt::Debug for Socket {
 impl Socket {
     /// The namespace (`"/"`, `"/chat"`, …).
     pub fn namespace(&self) -> &str {
-        &self.shared.nsp
+        self.shared.link.nsp()
     }
 
     /// The socket id the server gave on the last connection (`socket.id`).
     pub fn id(&self) -> Option<String> {
-        self.shared.state().id.clone()
+        self.shared.link.state().id.clone()
     }
 
     /// Whether the namespace is joined now (`socket.connected`).
     pub fn connected(&self) -> bool {
-        self.shared.state().connected
+        self.shared.link.state().connected
     }
 
     /// Whether the last (re)connection restored the previous session (`socket.recovered`):
@@ -161,7 +108,7 @@ impl Socket {
     /// the handlers, in order, before `connect`. False on a first connection and whenever
     /// the server started a new session; it keeps its value while disconnected.
     pub fn recovered(&self) -> bool {
-        self.shared.state().recovery.recovered()
+        self.shared.link.state().recovery.recovered()
     }
 
     /// The offset of the last event received from a server that recovers sessions: the
@@ -169,7 +116,12 @@ impl Socket {
     /// nor asking for an acknowledgement. The next reconnection sends it back so that the
     /// server replays what came after it. `None` until such an event arrives.
     pub fn last_offset(&self) -> Option<String> {
-        self.shared.state().recovery.offset().map(str::to_owned)
+        self.shared
+            .link
+            .state()
+            .recovery
+            .offset()
+            .map(str::to_owned)
     }
 
     /// The manager this socket belongs to (`socket.io`).
@@ -180,15 +132,15 @@ impl Socket {
     /// Joins the namespace, opening the connection if needed (`socket.connect()`); also
     /// after a refusal or a [`disconnect`](Self::disconnect).
     pub fn connect(&self) {
-        let _ = self.command(Command::Connect(self.shared.nsp.clone()));
+        let _ = self.command(Command::Connect(self.namespace().to_owned()));
     }
 
     /// Leaves the namespace for good (`socket.disconnect()`): no reconnection. The last
     /// socket to leave closes the connection. Handlers see `io client disconnect`.
     pub fn disconnect(&self) {
         // Not joined from now on, as in the reference: later emits are kept, not sent.
-        self.shared.state().connected = false;
-        let _ = self.command(Command::Disconnect(self.shared.nsp.clone()));
+        self.shared.link.state().connected = false;
+        let _ = self.command(Command::Disconnect(self.namespace().to_owned()));
     }
 
     pub(crate) fn command(&self, command: Command) -> Result<(), EmitError> {
@@ -282,5 +234,26 @@ impl Socket {
         l.disconnect
             .push((id, Arc::new(move |s, r| Box::pin(handler(s, r)))));
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_namespace_is_one_socket_whose_link_is_all_the_driver_sees() {
+        let manager = Manager::new("http://127.0.0.1:1", Options::default()).unwrap();
+        let a = manager.socket("chat");
+        let b = manager.socket("/chat");
+        assert!(Arc::ptr_eq(&a.shared, &b.shared));
+        a.on("e", |_: Socket| async {});
+        assert_eq!(b.shared.listeners().events.len(), 1);
+        let link = manager.shared.link("/chat").unwrap();
+        assert!(Arc::ptr_eq(&a.shared.link, &link));
+        assert!(manager.shared.link("/").is_none());
+        assert!(!Arc::ptr_eq(&manager.socket("/").shared, &a.shared));
     }
 }

@@ -1,61 +1,23 @@
-//! The bound on a socket's offline buffer: emits made while its namespace is not joined are
-//! kept by the driver, to go out once it is, up to `Options::max_buffered_bytes` of encoded
-//! packets. The count is shared so that an emit that would not fit fails at once, in the
-//! caller's hands, rather than being dropped later in the driver.
+//! Emits made while the namespace is not joined: counted against the offline buffer
+//! (`Options::max_buffered_bytes`) before they reach the driver, which keeps them until the
+//! namespace is joined. An emit that would not fit fails at once, in the caller's hands.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use socketio_proto::{Packet, Parser};
+use socketio_proto::Packet;
 
 use super::{Socket, SocketShared};
 use crate::error::EmitError;
-use crate::manager::Command;
-
-/// The bytes of packets headed for, or held in, one socket's offline buffer.
-#[derive(Debug, Default)]
-pub(crate) struct OfflineBytes(AtomicUsize);
-
-impl OfflineBytes {
-    /// Counts `size` more bytes if the total stays within `limit`.
-    pub(crate) fn try_add(&self, size: usize, limit: usize) -> bool {
-        self.0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
-                used.checked_add(size).filter(|&total| total <= limit)
-            })
-            .is_ok()
-    }
-
-    /// Forgets `size` bytes (sent, or cleared).
-    pub(crate) fn release(&self, size: usize) {
-        let _ = self
-            .0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
-                Some(used.saturating_sub(size))
-            });
-    }
-}
-
-/// The bytes `packet` counts for: its length on the wire with `parser`.
-pub(crate) fn encoded_len(packet: &Packet, parser: Parser) -> usize {
-    match parser {
-        Parser::Msgpack => socketio_proto::encode_msgpack(packet).len(),
-        _ => {
-            let encoded = socketio_proto::encode(packet);
-            encoded.text.len() + encoded.attachments.iter().map(|a| a.len()).sum::<usize>()
-        }
-    }
-}
+use crate::manager::{Command, encoded_len};
 
 impl SocketShared {
     /// Counts a non-volatile packet against the offline buffer when the namespace is not
     /// joined now; returns the bytes counted (0 when it should go out at once).
     fn reserve(&self, packet: &Packet, volatile: bool) -> Result<usize, EmitError> {
-        if volatile || self.state().connected {
+        if volatile || self.link.state().connected {
             return Ok(0);
         }
         let limit = self.options.max_buffered_bytes;
         let size = encoded_len(packet, self.options.parser);
-        if self.offline.try_add(size, limit) {
+        if self.link.offline.try_add(size, limit) {
             Ok(size)
         } else {
             Err(EmitError::BufferFull { limit })
@@ -73,39 +35,6 @@ impl Socket {
             volatile,
             reserved,
         })
-        .inspect_err(|_| self.shared.offline.release(reserved))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bytes_are_counted_up_to_the_limit() {
-        let bytes = OfflineBytes::default();
-        assert!(bytes.try_add(60, 100));
-        assert!(bytes.try_add(40, 100));
-        assert!(!bytes.try_add(1, 100));
-        bytes.release(50);
-        assert!(bytes.try_add(50, 100));
-        assert!(!bytes.try_add(usize::MAX, usize::MAX));
-        bytes.release(1000);
-        assert!(bytes.try_add(100, 100));
-    }
-
-    #[test]
-    fn a_packet_counts_for_its_wire_length() {
-        let packet = Packet::new(
-            "/",
-            socketio_proto::PacketData::Event {
-                args: vec!["e".into(), bytes::Bytes::from_static(&[1, 2, 3]).into()],
-                id: None,
-            },
-        );
-        // 451-["e",{"_placeholder":true,"num":0}] and the 3-byte attachment.
-        let text = socketio_proto::encode(&packet).text;
-        assert_eq!(encoded_len(&packet, Parser::Json), text.len() + 3);
-        assert!(encoded_len(&packet, Parser::Msgpack) > 3);
+        .inspect_err(|_| self.shared.link.offline.release(reserved))
     }
 }

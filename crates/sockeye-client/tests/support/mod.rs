@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cut_proxy;
+pub mod scripted;
 
 use std::net::SocketAddr;
 use std::process::Stdio;

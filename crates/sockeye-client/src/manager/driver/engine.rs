@@ -11,9 +11,8 @@ use socketio_proto::{Packet, Parser, Value};
 
 use super::Driver;
 use crate::error::{ConnectError, DisconnectReason};
-use crate::manager::{ManagerListeners, Status, resolve_auth};
+use crate::manager::{ManagerListeners, SocketEvent, Status, resolve_auth};
 use crate::options::Transport;
-use crate::socket::listeners::SocketEvent;
 use crate::transport::polling::Lane;
 use crate::transport::{Reporter, TransportEvent, TransportEventKind, WsWriter, open_websocket};
 
@@ -48,6 +47,7 @@ impl Driver {
         };
         tracing::debug!(attempt = self.attempts, ?transport, "opening connection");
         self.decoder.reset();
+        self.incoming = 0;
         self.engine = Some(Engine {
             attempt: self.attempts,
             session: ClientSession::new(config, now),
@@ -67,6 +67,7 @@ impl Driver {
         Reporter {
             attempt: self.attempts,
             tx: self.events_tx.clone(),
+            reading: self.shared.reading.subscribe(),
         }
     }
 
@@ -86,8 +87,8 @@ impl Driver {
             .as_ref()
             .is_some_and(|e| e.attempt == attempt && e.opened);
         if current && self.nsps.get(nsp).is_some_and(|e| e.active && !e.connected) {
-            let auth = match self.shared.socket(nsp) {
-                Some(s) => s.state().recovery.connect_auth(auth),
+            let auth = match self.shared.link(nsp) {
+                Some(link) => link.state().recovery.connect_auth(auth),
                 None => auth,
             };
             self.send_packet(&Packet::connect(nsp, auth));
@@ -225,9 +226,10 @@ impl Driver {
             .map(|(n, _)| n.clone())
             .collect();
         for nsp in waiting {
-            self.socket_event(
+            self.hand_to_socket(
                 &nsp,
                 SocketEvent::ConnectError(ConnectError::new(message.clone())),
+                0,
             );
         }
         self.schedule_reconnect();
@@ -354,6 +356,7 @@ impl Driver {
         // Dropping the writers closes the websockets once what was queued is written.
         drop(engine);
         self.decoder.reset();
+        self.incoming = 0;
         self.shared.set_status(Status::default());
         tracing::debug!(reason = reason.as_str(), "connection closed");
         self.manager_event(ManagerListeners::close, reason.as_str());

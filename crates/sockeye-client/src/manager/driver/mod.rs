@@ -10,13 +10,12 @@ use socketio_proto::{Decoder, DecoderLimits, Packet, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use super::backoff::Backoff;
-use super::{Command, ManagerListeners, ManagerShared};
+use super::{Command, ManagerListeners, ManagerShared, SocketEvent, encoded_len};
 use crate::error::{ConnectError, DisconnectReason};
-use crate::socket::encoded_len;
-use crate::socket::listeners::SocketEvent;
 use crate::transport::TransportEvent;
 use crate::transport::target::Target;
 
+mod backlog;
 mod engine;
 
 use engine::Engine;
@@ -27,12 +26,15 @@ struct Nsp {
     /// The application wants it joined (until `disconnect` or a refusal).
     active: bool,
     connected: bool,
-    /// Packets emitted while not joined, each with the bytes it counts for in its socket's
-    /// [`OfflineBytes`](crate::socket::OfflineBytes).
+    /// Packets emitted while not joined, each with the bytes it counts for in its link's
+    /// [`OfflineBytes`](super::offline::OfflineBytes).
     buffer: VecDeque<(Packet, usize)>,
     /// Events that came before the CONNECT answer (a recovered session's missed events come
     /// first): handed to the handlers, in order, before `connect`.
-    received: Vec<(Vec<Value>, Option<u64>)>,
+    received: Vec<(Vec<Value>, Option<u64>, usize)>,
+    /// Events for the handlers that did not fit their queue, in order, each with its size:
+    /// while any namespace has some, reading pauses.
+    backlog: VecDeque<(SocketEvent, usize)>,
 }
 
 struct Driver {
@@ -44,11 +46,18 @@ struct Driver {
     events_tx: mpsc::Sender<TransportEvent>,
     auth_tx: mpsc::Sender<(u64, String, Option<Value>)>,
     decoder: Decoder,
+    /// The bytes of the messages fed to the decoder since its last packet: the size the
+    /// next packet counts for in its socket's queue.
+    incoming: usize,
     backoff: Backoff,
     reconnect_at: Option<tokio::time::Instant>,
     /// A lost connection is followed by reconnection attempts.
     reconnecting: bool,
 }
+
+/// Transport reports queued for the driver: also the most read messages that can still come
+/// in once reading paused (see `backlog.rs`).
+const REPORTS: usize = 64;
 
 /// Runs the manager's connection until every handle is dropped.
 pub(crate) async fn run(
@@ -57,10 +66,11 @@ pub(crate) async fn run(
     mut commands: mpsc::Receiver<Command>,
     mut dropped: oneshot::Receiver<()>,
 ) {
-    let (events_tx, mut events) = mpsc::channel(64);
+    let (events_tx, mut events) = mpsc::channel(REPORTS);
     // One answer per namespace and connection attempt: a handful at most.
     let (auth_tx, mut auths) = mpsc::channel(16);
     let o = shared.options.clone();
+    let room = shared.room.clone();
     let mut d = Driver {
         shared,
         target,
@@ -77,6 +87,7 @@ pub(crate) async fn run(
                 .max_attachments(1024)
                 .max_attachment_bytes(100 << 20),
         ),
+        incoming: 0,
         backoff: Backoff::new(
             o.reconnection_delay,
             o.reconnection_delay_max,
@@ -101,6 +112,7 @@ pub(crate) async fn run(
             }
             Some(command) = commands.recv() => d.on_command(command),
             Some(event) = events.recv() => d.on_transport(event),
+            () = room.notified(), if d.paused() => d.refill(),
             Some((attempt, nsp, auth)) = auths.recv() => d.send_connect(attempt, &nsp, auth),
             () = sleep_until(deadline) => d.on_timeout(),
         }
@@ -138,15 +150,9 @@ impl Driver {
             .min()
     }
 
-    fn socket_event(&self, nsp: &str, event: SocketEvent) {
-        if let Some(s) = self.shared.socket(nsp) {
-            s.send_event(event);
-        }
-    }
-
     fn set_socket_state(&self, nsp: &str, connected: bool, id: Option<String>) {
-        if let Some(s) = self.shared.socket(nsp) {
-            let mut state = s.state();
+        if let Some(link) = self.shared.link(nsp) {
+            let mut state = link.state();
             state.connected = connected;
             if id.is_some() || !connected {
                 state.id = id;
@@ -192,8 +198,8 @@ impl Driver {
                 entry.connected = false;
                 let kept: usize = entry.buffer.drain(..).map(|(_, size)| size).sum();
                 entry.received.clear();
-                if let Some(s) = self.shared.socket(&nsp) {
-                    s.offline.release(kept);
+                if let Some(link) = self.shared.link(&nsp) {
+                    link.offline.release(kept);
                 }
                 if was_connected {
                     self.send_packet(&Packet::disconnect(nsp.clone()));
@@ -209,8 +215,8 @@ impl Driver {
                 let connected = self.nsps.get(&packet.nsp).is_some_and(|e| e.connected);
                 if connected {
                     self.send_packet(&packet);
-                    if let Some(s) = self.shared.socket(&packet.nsp) {
-                        s.offline.release(reserved);
+                    if let Some(link) = self.shared.link(&packet.nsp) {
+                        link.offline.release(reserved);
                     }
                 } else if !volatile {
                     self.keep(packet, reserved);
@@ -223,17 +229,18 @@ impl Driver {
     /// Keeps a packet until its namespace is joined. One the socket did not count (it saw
     /// the namespace joined a moment ago) is counted now, and dropped if it does not fit.
     fn keep(&mut self, packet: Packet, reserved: usize) {
-        let Some(s) = self.shared.socket(&packet.nsp) else {
+        let Some(link) = self.shared.link(&packet.nsp) else {
             return;
         };
         let size = if reserved > 0 {
             reserved
         } else {
-            let size = encoded_len(&packet, s.options.parser);
-            if !s.offline.try_add(size, s.options.max_buffered_bytes) {
+            let options = &self.shared.options;
+            let size = encoded_len(&packet, options.parser);
+            if !link.offline.try_add(size, options.max_buffered_bytes) {
                 tracing::warn!(nsp = packet.nsp, size, "offline buffer full: emit dropped");
                 if let Some(id) = ack_id(&packet) {
-                    s.forget_ack(id);
+                    link.forget_ack(id);
                 }
                 return;
             }
@@ -249,14 +256,14 @@ impl Driver {
     /// The namespace was left: its sent acks fail and its handlers hear `reason`.
     fn left(&mut self, nsp: &str, reason: DisconnectReason) {
         self.set_socket_state(nsp, false, None);
-        if let Some(s) = self.shared.socket(nsp) {
+        if let Some(link) = self.shared.link(nsp) {
             let buffered: Vec<u64> = self
                 .nsps
                 .get(nsp)
                 .map(|e| e.buffer.iter().filter_map(|(p, _)| ack_id(p)).collect())
                 .unwrap_or_default();
-            s.fail_sent_acks(&buffered);
-            s.send_event(SocketEvent::Disconnect(reason));
+            link.fail_sent_acks(&buffered);
+            self.hand_to_socket(nsp, SocketEvent::Disconnect(reason), 0);
         }
     }
 
@@ -323,14 +330,24 @@ impl Driver {
 
     fn on_message(&mut self, data: PacketData, now: Instant) {
         let decoded = match data {
-            PacketData::Text(text) => self.decoder.decode_text(&text, now),
-            PacketData::Binary(bytes) => self.decoder.decode_binary(bytes),
+            PacketData::Text(text) => {
+                self.incoming += text.len();
+                self.decoder.decode_text(&text, now)
+            }
+            PacketData::Binary(bytes) => {
+                self.incoming += bytes.len();
+                self.decoder.decode_binary(bytes)
+            }
             PacketData::Empty => return,
         };
         match decoded {
-            Ok(Some(packet)) => self.on_packet(packet),
+            Ok(Some(packet)) => {
+                let size = std::mem::take(&mut self.incoming);
+                self.on_packet(packet, size);
+            }
             Ok(None) => {}
             Err(err) => {
+                self.incoming = 0;
                 tracing::warn!(%err, "undecodable packet from the server");
                 if let Some(engine) = &mut self.engine {
                     engine.session.handle_decode_error(Via::Current, now);
@@ -339,7 +356,8 @@ impl Driver {
         }
     }
 
-    fn on_packet(&mut self, packet: Packet) {
+    /// Handles a packet that took `size` bytes on the wire.
+    fn on_packet(&mut self, packet: Packet, size: usize) {
         use socketio_proto::PacketData as P;
         let nsp = packet.nsp;
         let Some(entry) = self.nsps.get_mut(&nsp) else {
@@ -356,27 +374,28 @@ impl Driver {
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 self.set_socket_state(&nsp, true, sid);
-                if let Some(s) = self.shared.socket(&nsp) {
-                    s.state().recovery.on_connect(payload.as_ref());
+                if let Some(link) = self.shared.link(&nsp) {
+                    link.state().recovery.on_connect(payload.as_ref());
                 }
-                for (args, id) in received {
-                    self.deliver(&nsp, args, id);
+                for (args, id, size) in received {
+                    self.deliver(&nsp, args, id, size);
                 }
-                self.socket_event(&nsp, SocketEvent::Connect);
+                self.hand_to_socket(&nsp, SocketEvent::Connect, 0);
                 for p in &buffered {
                     self.send_packet(p);
                 }
-                if let Some(s) = self.shared.socket(&nsp) {
-                    s.offline.release(sizes.iter().sum());
+                if let Some(link) = self.shared.link(&nsp) {
+                    link.offline.release(sizes.iter().sum());
                 }
             }
             P::ConnectError(payload) if entry.active => {
                 entry.active = false;
                 entry.connected = false;
                 entry.received.clear();
-                self.socket_event(
+                self.hand_to_socket(
                     &nsp,
                     SocketEvent::ConnectError(ConnectError::from_payload(payload)),
+                    0,
                 );
                 self.close_if_idle();
             }
@@ -386,11 +405,11 @@ impl Driver {
                 self.left(&nsp, DisconnectReason::IoServerDisconnect);
                 self.close_if_idle();
             }
-            P::Event { args, id } if entry.connected => self.deliver(&nsp, args, id),
-            P::Event { args, id } if entry.active => entry.received.push((args, id)),
+            P::Event { args, id } if entry.connected => self.deliver(&nsp, args, id, size),
+            P::Event { args, id } if entry.active => entry.received.push((args, id, size)),
             P::Ack { args, id } => {
-                if let Some(s) = self.shared.socket(&nsp) {
-                    s.resolve_ack(id, args);
+                if let Some(link) = self.shared.link(&nsp) {
+                    link.resolve_ack(id, args);
                 }
             }
             _ => {}
@@ -400,10 +419,10 @@ impl Driver {
     /// Queues an event for the socket's handlers and notes its offset. Queued events always
     /// reach the handlers, even after a disconnection, so noting the offset here rather than
     /// once the (async) handlers finished keeps the server from replaying them a second time.
-    fn deliver(&self, nsp: &str, args: Vec<Value>, id: Option<u64>) {
-        if let Some(s) = self.shared.socket(nsp) {
-            s.state().recovery.on_event(&args, id);
-            s.send_event(SocketEvent::Event { args, id });
+    fn deliver(&mut self, nsp: &str, args: Vec<Value>, id: Option<u64>, size: usize) {
+        if let Some(link) = self.shared.link(nsp) {
+            link.state().recovery.on_event(&args, id);
+            self.hand_to_socket(nsp, SocketEvent::Event { args, id }, size);
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use socketio_proto::{Map, Value};
 
-/// One socket's recovery state. The driver updates it; [`Socket`](crate::Socket) reads it.
+/// One namespace's recovery state. The driver updates it; [`Socket`](crate::Socket) reads it.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Recovery {
     pid: Option<String>,
