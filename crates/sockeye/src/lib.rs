@@ -43,10 +43,10 @@
 //!   protocol rules live in the sans-IO `engineio-proto` crate. In a cluster it can forward
 //!   the requests of another node's sessions to that node ([`engine::ClusterConfig`]), so
 //!   that the load balancer needs no sticky sessions.
-//! - [`SocketIo`] owns the namespaces ([`Namespace`]); each Engine.IO connection is driven
-//!   by one task that decodes packets (sans-IO `socketio-proto`) and routes them to the
-//!   connection's [`Socket`]s, one per namespace. Each socket's handlers run one at a time
-//!   in arrival order, in one task per socket.
+//! - [`SocketIo`] owns the namespaces ([`Namespace`]); each Engine.IO connection runs in one
+//!   task, its session's: it decodes packets (sans-IO `socketio-proto`) and routes them to
+//!   the connection's [`Socket`]s, one per namespace, whose handlers run one at a time in
+//!   arrival order as futures the connection polls.
 //! - Each namespace keeps the rooms of this node's sockets itself. A broadcast encodes its
 //!   packet once and hands the same bytes to every local socket; in a cluster, the
 //!   namespace's [`ClusterAdapter`] (Redis, for example) carries it and every other request

@@ -23,7 +23,8 @@ pub(crate) fn now() -> std::time::Instant {
     Instant::now().into_std()
 }
 
-/// State shared by the session's driver task, its HTTP requests and the application's handles.
+/// State shared by the session's task (its driver), its HTTP requests and the application's
+/// handles.
 #[derive(Debug)]
 pub(crate) struct SessionShared {
     pub(crate) sid: Sid,
