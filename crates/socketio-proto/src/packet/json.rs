@@ -129,29 +129,107 @@ fn write_js_number(out: &mut String, f: f64) {
 pub(crate) fn write_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x08 => Some("\\b"),
-            0x0c => Some("\\f"),
-            0x00..=0x1f => None,
-            _ => continue,
-        };
-        // Only ASCII bytes reach here, so `i` is a char boundary.
-        out.push_str(s.get(start..i).unwrap_or_default());
-        match escape {
-            Some(e) => out.push_str(e),
-            None => {
-                let _ = write!(out, "\\u{b:04x}");
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none needs an escape (most text has none).
+        if let Some(word) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        {
+            if !may_need_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
             }
         }
-        start = i + 1;
+        let end = (i + 8).min(bytes.len());
+        for (j, &b) in bytes.iter().enumerate().take(end).skip(i) {
+            let escape: Option<&str> = match b {
+                b'"' => Some("\\\""),
+                b'\\' => Some("\\\\"),
+                b'\n' => Some("\\n"),
+                b'\r' => Some("\\r"),
+                b'\t' => Some("\\t"),
+                0x08 => Some("\\b"),
+                0x0c => Some("\\f"),
+                0x00..=0x1f => None,
+                _ => continue,
+            };
+            // Only ASCII bytes reach here, so `j` is a char boundary.
+            out.push_str(s.get(start..j).unwrap_or_default());
+            match escape {
+                Some(e) => out.push_str(e),
+                None => {
+                    let _ = write!(out, "\\u{b:04x}");
+                }
+            }
+            start = j + 1;
+        }
+        i = end;
     }
     out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
+}
+
+/// Whether one of the eight bytes of `word` may be a control character, `"` or `\\` (never
+/// false when one is; sometimes true when none is, which only costs a closer look).
+fn may_need_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    below_space
+        | zero_byte(word ^ (ONES * u64::from(b'"')))
+        | zero_byte(word ^ (ONES * u64::from(b'\\')))
+        != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(s: &str) -> String {
+        let mut out = String::new();
+        write_str(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn strings_are_escaped_as_json_says_at_every_position() {
+        // Every ASCII byte and a few wider characters, at every offset of the eight-byte
+        // steps, in strings of every length around them.
+        let mut samples: Vec<char> = (0u8..0x80).map(char::from).collect();
+        samples.extend(['é', '€', '😀', '\u{7f}', '\u{2028}']);
+        for &c in &samples {
+            for before in 0..10 {
+                for after in 0..10 {
+                    let s = format!("{}{c}{}", "a".repeat(before), "b".repeat(after));
+                    let expected = serde_json::to_string(&s).unwrap_or_default();
+                    assert_eq!(written(&s), expected, "{s:?}");
+                }
+            }
+        }
+        assert_eq!(written(""), "\"\"");
+        let long = "x\"y\\z\n".repeat(100);
+        assert_eq!(
+            written(&long),
+            serde_json::to_string(&long).unwrap_or_default()
+        );
+    }
+
+    #[test]
+    fn the_word_test_never_misses_a_byte_that_needs_an_escape() {
+        for b in 0u8..=255 {
+            let needs = b < 0x20 || b == b'"' || b == b'\\';
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                if needs {
+                    assert!(may_need_escape(u64::from_le_bytes(word)), "{b:#x} at {at}");
+                }
+            }
+        }
+        assert!(!may_need_escape(u64::from_le_bytes(*b"plain ok")));
+    }
 }

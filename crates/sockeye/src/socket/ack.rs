@@ -1,6 +1,6 @@
 //! Acknowledgements: answering the client's, and waiting for its answers to ours.
 
-use socketio_proto::{AckSink, Packet, PacketData, Value, ValueError};
+use socketio_proto::{AckSink, Packet, PacketData, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Socket;
@@ -39,10 +39,6 @@ impl AckSink for Socket {
             data: PacketData::Ack { args, id },
         };
         self.send_packet(&packet, false)
-    }
-
-    fn serialize_error(error: ValueError) -> EmitError {
-        EmitError::Serialize(error.to_string())
     }
 }
 

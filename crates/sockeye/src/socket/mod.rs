@@ -219,8 +219,7 @@ impl Socket {
 
     /// Replaces the socket's `data`.
     pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), EmitError> {
-        let value =
-            socketio_proto::to_value(data).map_err(|e| EmitError::Serialize(e.to_string()))?;
+        let value = socketio_proto::to_value(data)?;
         if let Ok(mut slot) = self.0.data.lock() {
             *slot = value;
         }
