@@ -172,7 +172,13 @@ pub(crate) async fn run(
     }
 
     loop {
+        // One timer for both deadlines (each is a timer's worth of the connection's memory).
         let attachments_deadline = decoder.poll_timeout().map(tokio::time::Instant::from_std);
+        let deadline = match (joined_once, attachments_deadline) {
+            (false, Some(attachments)) => Some(attachments.min(connect_deadline)),
+            (false, None) => Some(connect_deadline),
+            (true, attachments) => attachments,
+        };
         tokio::select! {
             Some(()) = sockets.next(), if !sockets.is_empty() => {}
             () = room_for(stalled.as_ref()), if stalled.is_some() => {
@@ -224,17 +230,20 @@ pub(crate) async fn run(
                     }
                 }
             }
-            () = sleep_until(connect_deadline), if !joined_once => {
-                joined_once = true;
-                if !conn.has_sockets() {
-                    tracing::debug!(sid = conn.session.id(), "no namespace joined in time");
-                    conn.session.close(CloseReason::ForcedClose);
+            () = sleep_until_opt(deadline) => {
+                let now = tokio::time::Instant::now();
+                if !joined_once && now >= connect_deadline {
+                    joined_once = true;
+                    if !conn.has_sockets() {
+                        tracing::debug!(sid = conn.session.id(), "no namespace joined in time");
+                        conn.session.close(CloseReason::ForcedClose);
+                    }
                 }
-            }
-            () = sleep_until_opt(attachments_deadline) => {
-                warn_limited!(sid = conn.session.id(), "attachments did not arrive in time");
-                conn.session.close(CloseReason::ForcedClose);
-                decoder = Decoder::with_parser(parser, server.config.decoder_limits.clone());
+                if attachments_deadline.is_some_and(|at| now >= at) {
+                    warn_limited!(sid = conn.session.id(), "attachments did not arrive in time");
+                    conn.session.close(CloseReason::ForcedClose);
+                    decoder = Decoder::with_parser(parser, server.config.decoder_limits.clone());
+                }
             }
         }
     }
@@ -249,10 +258,6 @@ async fn room_for(stalled: Option<&(Socket, SocketEvent)>) {
         Some((socket, _)) => socket.event_room().await,
         None => std::future::pending().await,
     }
-}
-
-async fn sleep_until(deadline: tokio::time::Instant) {
-    tokio::time::sleep_until(deadline).await;
 }
 
 async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
@@ -324,8 +329,15 @@ fn route(
                 // the packets for this one.
                 let auth = auth.unwrap_or_else(|| Value::Object(Map::new()));
                 let span = tracing::debug_span!("socket", nsp = %nsp, id = tracing::field::Empty);
-                let work = connect(server.clone(), conn.clone(), nsp, auth).instrument(span);
-                sockets.push(Box::pin(work));
+                let connecting = connect(server.clone(), conn.clone(), nsp, auth);
+                let work = async move {
+                    // Boxed apart and gone once connected: a socket's long life holds only
+                    // what its handlers need, not what its CONNECT did.
+                    if let Some(socket) = Box::pin(connecting).await {
+                        crate::socket::run_task(socket).await;
+                    }
+                };
+                sockets.push(Box::pin(work.instrument(span)));
             }
             Routed::Done
         }
@@ -359,8 +371,14 @@ fn route(
     }
 }
 
-/// Runs a CONNECT: find or create the namespace, run its middlewares, then add the socket.
-async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, auth: Value) {
+/// Runs a CONNECT: find or create the namespace, run its middlewares, then add the socket
+/// (`None`: refused, or the connection closed meanwhile).
+async fn connect(
+    server: Arc<ServerInner>,
+    conn: Arc<Connection>,
+    nsp: String,
+    auth: Value,
+) -> Option<Socket> {
     let done = |conn: &Connection| {
         if let Ok(mut pending) = conn.pending.lock() {
             pending.retain(|n| n != &nsp);
@@ -381,7 +399,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
             &nsp,
             &ConnectError::new("Invalid namespace"),
         ));
-        return;
+        return None;
     };
     // Kept for after the socket took the auth: where the client said it stopped.
     let claim = recovery_claim(&auth).map(|(pid, offset)| (pid.to_owned(), offset.to_owned()));
@@ -407,7 +425,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
                 if !conn.session.is_closed() {
                     conn.send_packet(&connect_error(&conn, &nsp, &err));
                 }
-                return;
+                return None;
             }
         }
     }
@@ -417,7 +435,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
             // Gone again before it was back: the state waits for the next attempt.
             ns.persist_session(restored.state);
         }
-        return;
+        return None;
     }
     // Socket.IO v4 (Engine.IO 3) clients get a bare CONNECT: their id is the engine's.
     let reply = (conn.session.protocol() != Protocol::V3).then(|| {
@@ -469,7 +487,7 @@ async fn connect(server: Arc<ServerInner>, conn: Arc<Connection>, nsp: String, a
     if let Some(observer) = ns.observer() {
         observer.socket_connected(&socket);
     }
-    crate::socket::run_task(socket).await;
+    Some(socket)
 }
 
 /// Makes `socket` the connection's socket of namespace `nsp`.
