@@ -70,8 +70,7 @@ pub use args::{
     Ack, AckSink, Args, ArgsMismatch, Handler, HandlerFuture, from_args, shapes, to_args,
 };
 pub use msgpack::{
-    MsgpackError, MsgpackFlavor, MsgpackLimits, MsgpackWriter, read_msgpack, timestamp_to_iso,
-    write_msgpack,
+    MsgpackError, MsgpackFlavor, MsgpackLimits, MsgpackWriter, read_msgpack, write_msgpack,
 };
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,

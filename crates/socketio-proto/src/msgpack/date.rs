@@ -16,7 +16,7 @@ const MAX_MS: i64 = 8_640_000_000_000_000;
 /// The ISO 8601 string of a msgpack extension's date (`kind` -1, the timestamp, or 0,
 /// `notepack.io` 2's `Date` in a fixext 8), or `None` for another kind, a body of the wrong
 /// size or a date outside JavaScript's range (an invalid `Date`, which `toJSON` makes `null`).
-pub fn timestamp_to_iso(kind: i8, body: &[u8]) -> Option<String> {
+pub(super) fn timestamp_to_iso(kind: i8, body: &[u8]) -> Option<String> {
     let ms = match (kind, body.len()) {
         (NOTEPACK_DATE, 8) => i64::from_be_bytes(body.try_into().ok()?),
         (TIMESTAMP, 4) => i64::from(u32::from_be_bytes(body.try_into().ok()?)) * 1000,

@@ -19,7 +19,6 @@ mod date;
 mod read;
 mod write;
 
-pub use date::timestamp_to_iso;
 pub use read::read_msgpack;
 pub use write::{MsgpackFlavor, MsgpackWriter, write_msgpack};
 
