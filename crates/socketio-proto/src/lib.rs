@@ -70,7 +70,8 @@ pub use args::{
     Ack, AckSink, Args, ArgsMismatch, Handler, HandlerFuture, from_args, shapes, to_args,
 };
 pub use msgpack::{
-    MsgpackError, MsgpackFlavor, MsgpackLimits, MsgpackWriter, read_msgpack, write_msgpack,
+    MsgpackError, MsgpackFlavor, MsgpackLimits, MsgpackWriter, read_msgpack, read_msgpack_slice,
+    write_msgpack,
 };
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,

@@ -19,7 +19,7 @@ mod date;
 mod read;
 mod write;
 
-pub use read::read_msgpack;
+pub use read::{read_msgpack, read_msgpack_slice};
 pub use write::{MsgpackFlavor, MsgpackWriter, write_msgpack};
 
 pub(crate) use read::Reader;

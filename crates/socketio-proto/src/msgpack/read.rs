@@ -21,15 +21,36 @@ use crate::{Map, Value};
 /// # Ok::<(), socketio_proto::MsgpackError>(())
 /// ```
 pub fn read_msgpack(input: Bytes, limits: &MsgpackLimits) -> Result<Value, MsgpackError> {
-    let mut reader = Reader::new(input, limits);
-    let value = reader.value(0)?;
-    reader.finish()?;
-    Ok(value)
+    Reader::new(&input, limits).whole()
+}
+
+/// Reads the one msgpack value that `input` holds, as [`read_msgpack`] does, from a buffer
+/// that is only borrowed: `bin` values are copied out of it (and nothing else is, so a
+/// message without binary costs no copy of the whole).
+///
+/// # Errors
+/// A [`MsgpackError`] if `input` is not exactly one msgpack value within `limits`.
+///
+/// ```
+/// use socketio_proto::{MsgpackLimits, Value, read_msgpack_slice};
+///
+/// let value = read_msgpack_slice(&[0x92, 0xa1, b'a', 0x07], &MsgpackLimits::default())?;
+/// assert_eq!(value, Value::from(vec![Value::from("a"), Value::from(7)]));
+/// # Ok::<(), socketio_proto::MsgpackError>(())
+/// ```
+pub fn read_msgpack_slice(input: &[u8], limits: &MsgpackLimits) -> Result<Value, MsgpackError> {
+    Reader {
+        shared: None,
+        ..Reader::over(input, limits)
+    }
+    .whole()
 }
 
 /// A cursor over one msgpack input.
 pub(crate) struct Reader<'a> {
-    input: Bytes,
+    input: &'a [u8],
+    /// The buffer `input` is, when `bin` values may share it.
+    shared: Option<&'a Bytes>,
     pos: usize,
     limits: &'a MsgpackLimits,
     binaries: usize,
@@ -37,14 +58,30 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(input: Bytes, limits: &'a MsgpackLimits) -> Self {
+    /// A reader whose `bin` values share `input`'s buffer.
+    pub(crate) fn new(input: &'a Bytes, limits: &'a MsgpackLimits) -> Self {
+        Self {
+            shared: Some(input),
+            ..Self::over(input, limits)
+        }
+    }
+
+    fn over(input: &'a [u8], limits: &'a MsgpackLimits) -> Self {
         Self {
             input,
+            shared: None,
             pos: 0,
             limits,
             binaries: 0,
             binary_bytes: 0,
         }
+    }
+
+    /// Reads the value that fills the whole input.
+    fn whole(mut self) -> Result<Value, MsgpackError> {
+        let value = self.value(0)?;
+        self.finish()?;
+        Ok(value)
     }
 
     /// Fails unless the whole input was read.
@@ -59,7 +96,7 @@ impl<'a> Reader<'a> {
         self.input.len().saturating_sub(self.pos)
     }
 
-    fn take(&mut self, n: usize) -> Result<&[u8], MsgpackError> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], MsgpackError> {
         let end = self.pos.checked_add(n).ok_or(MsgpackError::Truncated)?;
         let bytes = self
             .input
@@ -135,6 +172,11 @@ impl<'a> Reader<'a> {
 
     /// Reads a map key: a string, or a number written as JavaScript would name the property.
     pub(crate) fn key(&mut self, depth: usize) -> Result<String, MsgpackError> {
+        // Nearly every key is a short string: read it without making a value of it first.
+        if let Some(&marker @ 0xa0..=0xbf) = self.input.get(self.pos) {
+            self.pos += 1;
+            return self.string(usize::from(marker & 0x1f));
+        }
         match self.value(depth)? {
             Value::String(s) => Ok(s),
             Value::Number(n) => Ok(n.to_string()),
@@ -229,9 +271,13 @@ impl<'a> Reader<'a> {
     }
 
     fn str(&mut self, n: usize) -> Result<Value, MsgpackError> {
+        self.string(n).map(Value::String)
+    }
+
+    fn string(&mut self, n: usize) -> Result<String, MsgpackError> {
         let bytes = self.take(n)?;
         let s = std::str::from_utf8(bytes).map_err(|_| MsgpackError::InvalidUtf8)?;
-        Ok(Value::String(s.to_owned()))
+        Ok(s.to_owned())
     }
 
     fn bin(&mut self, n: usize) -> Result<Value, MsgpackError> {
@@ -243,8 +289,11 @@ impl<'a> Reader<'a> {
             return Err(MsgpackError::TooMuchBinary);
         }
         let start = self.pos;
-        self.take(n)?;
-        Ok(Value::Binary(self.input.slice(start..self.pos)))
+        let bytes = self.take(n)?;
+        Ok(Value::Binary(match self.shared {
+            Some(buffer) => buffer.slice(start..self.pos),
+            None => Bytes::copy_from_slice(bytes),
+        }))
     }
 
     fn enter(depth: usize, limits: &MsgpackLimits) -> Result<usize, MsgpackError> {
@@ -280,7 +329,8 @@ impl<'a> Reader<'a> {
 
     /// An extension: `notepack.io`'s own (type 0) and the timestamp (-1) have a meaning;
     /// others become `[type, binary]`, as `notepack.io` gives them: an array, so one level
-    /// of nesting (written back, it is one).
+    /// of nesting (written back, it is one). Rare: kept out of line, off the hot path.
+    #[inline(never)]
     fn ext(&mut self, n: usize, fixed: bool, depth: usize) -> Result<Value, MsgpackError> {
         let kind = i8::from_be_bytes(self.array_of()?);
         match (kind, n, fixed) {

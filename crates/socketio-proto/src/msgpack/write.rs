@@ -89,7 +89,12 @@ impl<'a> MsgpackWriter<'a> {
 
     /// Appends a string.
     pub fn str(&mut self, s: &str) {
-        self.header(s.len(), Some(0xa0), 0x20, [0xd9, 0xda, 0xdb]);
+        let len = s.len();
+        if len < 0x20 {
+            self.out.push(0xa0 | len as u8);
+        } else {
+            self.len_8_16_32(len, [0xd9, 0xda, 0xdb]);
+        }
         self.out.extend_from_slice(s.as_bytes());
     }
 
@@ -105,36 +110,44 @@ impl<'a> MsgpackWriter<'a> {
 
     /// Appends the header of an array of `len` items; the items follow.
     pub fn array_len(&mut self, len: usize) {
-        self.header(len, Some(0x90), 0x10, [0, 0xdc, 0xdd]);
+        if len < 0x10 {
+            self.out.push(0x90 | len as u8);
+        } else {
+            self.len_16_32(len, [0xdc, 0xdd]);
+        }
     }
 
     /// Appends the header of a map of `len` entries; each key, then its value, follows.
     pub fn map_len(&mut self, len: usize) {
-        self.header(len, Some(0x80), 0x10, [0, 0xde, 0xdf]);
+        if len < 0x10 {
+            self.out.push(0x80 | len as u8);
+        } else {
+            self.len_16_32(len, [0xde, 0xdf]);
+        }
     }
 
     fn bin(&mut self, bytes: &[u8]) {
-        self.header(bytes.len(), None, 0, [0xc4, 0xc5, 0xc6]);
+        self.len_8_16_32(bytes.len(), [0xc4, 0xc5, 0xc6]);
         self.out.extend_from_slice(bytes);
     }
 
-    /// A length in the smallest form: in the `fix` marker's low bits below `fix_end`, else
-    /// after the 8-, 16- or 32-bit marker (`0`: the type has no 8-bit form). A length past
+    /// A length after the smallest of a type's 8-, 16- and 32-bit markers.
+    fn len_8_16_32(&mut self, len: usize, [m8, m16, m32]: [u8; 3]) {
+        if len < 0x100 {
+            self.out.extend_from_slice(&[m8, len as u8]);
+        } else {
+            self.len_16_32(len, [m16, m32]);
+        }
+    }
+
+    /// A length after the smaller of a type's 16- and 32-bit markers. A length past
     /// `u32::MAX` cannot be written; nothing under Engine.IO's size limits comes near, so it
     /// is clamped rather than made an error of every write.
-    fn header(&mut self, len: usize, fix: Option<u8>, fix_end: usize, [m8, m16, m32]: [u8; 3]) {
-        match (fix, u8::try_from(len), u16::try_from(len)) {
-            (Some(fix), Ok(n), _) if len < fix_end => self.out.push(fix | n),
-            (_, Ok(n), _) if m8 != 0 => self.out.extend_from_slice(&[m8, n]),
-            (_, _, Ok(n)) => {
-                self.out.push(m16);
-                self.out.extend_from_slice(&n.to_be_bytes());
-            }
-            _ => {
-                self.out.push(m32);
-                let n = u32::try_from(len).unwrap_or(u32::MAX);
-                self.out.extend_from_slice(&n.to_be_bytes());
-            }
+    fn len_16_32(&mut self, len: usize, [m16, m32]: [u8; 2]) {
+        if let Ok(n) = u16::try_from(len) {
+            self.marked(m16, &n.to_be_bytes());
+        } else {
+            self.marked(m32, &u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
         }
     }
 
@@ -176,8 +189,14 @@ impl<'a> MsgpackWriter<'a> {
     }
 
     fn float64(&mut self, f: f64) {
-        self.out.push(0xcb);
-        self.out.extend_from_slice(&f.to_be_bytes());
+        self.marked(0xcb, &f.to_be_bytes());
+    }
+
+    /// A marker and its big-endian body, in one append.
+    fn marked(&mut self, marker: u8, body: &[u8]) {
+        self.out.reserve(1 + body.len());
+        self.out.push(marker);
+        self.out.extend_from_slice(body);
     }
 
     /// Each arm's range fits its cast.
@@ -185,18 +204,9 @@ impl<'a> MsgpackWriter<'a> {
         match n {
             0..=0x7f => self.out.push(n as u8),
             0x80..=0xff => self.out.extend_from_slice(&[0xcc, n as u8]),
-            0x100..=0xffff => {
-                self.out.push(0xcd);
-                self.out.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            0x1_0000..=0xffff_ffff => {
-                self.out.push(0xce);
-                self.out.extend_from_slice(&(n as u32).to_be_bytes());
-            }
-            _ => {
-                self.out.push(0xcf);
-                self.out.extend_from_slice(&n.to_be_bytes());
-            }
+            0x100..=0xffff => self.marked(0xcd, &(n as u16).to_be_bytes()),
+            0x1_0000..=0xffff_ffff => self.marked(0xce, &(n as u32).to_be_bytes()),
+            _ => self.marked(0xcf, &n.to_be_bytes()),
         }
     }
 
@@ -205,18 +215,9 @@ impl<'a> MsgpackWriter<'a> {
         match i {
             -0x20..=-1 => self.out.push(i as u8),
             -0x80..=-0x21 => self.out.extend_from_slice(&[0xd0, i as u8]),
-            -0x8000..=-0x81 => {
-                self.out.push(0xd1);
-                self.out.extend_from_slice(&(i as i16).to_be_bytes());
-            }
-            -0x8000_0000..=-0x8001 => {
-                self.out.push(0xd2);
-                self.out.extend_from_slice(&(i as i32).to_be_bytes());
-            }
-            _ => {
-                self.out.push(0xd3);
-                self.out.extend_from_slice(&i.to_be_bytes());
-            }
+            -0x8000..=-0x81 => self.marked(0xd1, &(i as i16).to_be_bytes()),
+            -0x8000_0000..=-0x8001 => self.marked(0xd2, &(i as i32).to_be_bytes()),
+            _ => self.marked(0xd3, &i.to_be_bytes()),
         }
     }
 }

@@ -108,7 +108,7 @@ pub(crate) fn decode_msgpack(frame: Bytes, limits: &DecoderLimits) -> Result<Pac
         max_binaries: limits.max_attachments,
         max_binary_bytes: limits.max_attachment_bytes,
     };
-    let mut reader = Reader::new(frame, &limits);
+    let mut reader = Reader::new(&frame, &limits);
     // Read the top-level map by hand: a missing key or an `undefined` value must stay
     // distinct from a present null, which the checks below treat differently.
     let Some(len) = reader.map_header()? else {

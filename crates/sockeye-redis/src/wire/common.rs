@@ -3,10 +3,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use bytes::Bytes;
 use socketio_proto::{
     Map, MsgpackError, MsgpackFlavor, MsgpackLimits, MsgpackWriter, Packet, PacketData, Value,
-    read_msgpack,
+    read_msgpack_slice,
 };
 use sockeye::{BroadcastFlags, BroadcastOptions, Room};
 
@@ -32,7 +31,7 @@ pub fn decode_any(bytes: &[u8]) -> Result<Value, WireError> {
     match bytes.first() {
         None => Err(WireError::Empty),
         Some(b'{') => serde_json::from_slice(bytes).map_err(|e| WireError::Json(e.to_string())),
-        Some(_) => Ok(read_message(Bytes::copy_from_slice(bytes))?),
+        Some(_) => Ok(read_message(bytes)?),
     }
 }
 
@@ -41,13 +40,13 @@ pub const MSGPACK_MAX_DEPTH: usize = 64;
 
 /// Reads one msgpack message (either flavour: the reader takes both), bounded by
 /// [`MSGPACK_MAX_DEPTH`] and by its own size.
-pub(crate) fn read_message(bytes: Bytes) -> Result<Value, MsgpackError> {
+pub(crate) fn read_message(bytes: &[u8]) -> Result<Value, MsgpackError> {
     const LIMITS: MsgpackLimits = MsgpackLimits {
         max_depth: MSGPACK_MAX_DEPTH,
         max_binaries: usize::MAX,
         max_binary_bytes: usize::MAX,
     };
-    read_msgpack(bytes, &LIMITS)
+    read_msgpack_slice(bytes, &LIMITS)
 }
 
 /// `value` as one msgpack message, as `flavor`'s library writes it.

@@ -14,7 +14,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use bytes::Bytes;
 use socketio_proto::{Map, MsgpackFlavor, PacketData, Value};
 use sockeye::SessionState;
 
@@ -97,7 +96,7 @@ pub fn decode_entry(entry: &StreamEntry) -> Result<ClusterMessage, WireError> {
             serde_json::from_str::<Value>(data).map_err(|e| WireError::Json(e.to_string()))?
         } else {
             let bytes = BASE64.decode(data).map_err(|_| WireError::Shape("data"))?;
-            read_message(Bytes::from(bytes))?
+            read_message(&bytes)?
         };
         map.insert("data", data);
     }
@@ -140,7 +139,7 @@ pub fn encode_published(message: &ClusterMessage) -> Vec<u8> {
 
 /// Reads a message published on pub/sub.
 pub fn decode_published(bytes: &[u8]) -> Result<ClusterMessage, WireError> {
-    ClusterMessage::from_value(read_message(Bytes::copy_from_slice(bytes))?)
+    ClusterMessage::from_value(read_message(bytes)?)
 }
 
 /// The value stored for a disconnected socket: base64 of msgpack `{sid, pid, rooms, data}`.
@@ -161,7 +160,7 @@ pub fn decode_session(stored: &[u8]) -> Result<SessionState, WireError> {
     let bytes = BASE64
         .decode(stored.trim_ascii())
         .map_err(|_| WireError::Shape("session"))?;
-    let mut value = read_message(Bytes::from(bytes))?;
+    let mut value = read_message(&bytes)?;
     let map = value.as_object_mut().ok_or(WireError::Shape("session"))?;
     let string = |v: Option<Value>, what| match v {
         Some(Value::String(s)) => Ok(s),

@@ -359,3 +359,36 @@ fn unknown_extensions_of_every_size_read_as_type_and_binary() {
         );
     }
 }
+
+#[test]
+fn a_borrowed_buffer_reads_the_same_with_binaries_copied() {
+    let input = hex("82a162c40301020ba17492d6ff00000001d40000");
+    let limits = MsgpackLimits::default();
+    let shared = read_msgpack(Bytes::from(input.clone()), &limits).unwrap();
+    let borrowed = read_msgpack_slice(&input, &limits).unwrap();
+    assert_eq!(borrowed, shared);
+    let Some(Value::Binary(b)) = borrowed.get("b") else {
+        panic!("not binary");
+    };
+    assert_ne!(b.as_ptr(), input[3..].as_ptr());
+    // The same errors, the same limits.
+    for bad in [&[0x92, 0xc0][..], &[0xc0, 0xc0], &[0xc1]] {
+        assert_eq!(
+            read_msgpack_slice(bad, &limits),
+            read_msgpack(Bytes::copy_from_slice(bad), &limits)
+        );
+    }
+    let shallow = MsgpackLimits {
+        max_depth: 1,
+        max_binaries: 0,
+        ..MsgpackLimits::default()
+    };
+    assert_eq!(
+        read_msgpack_slice(&[0x91, 0x90], &shallow),
+        Err(MsgpackError::TooDeep)
+    );
+    assert_eq!(
+        read_msgpack_slice(&[0xc4, 0], &shallow),
+        Err(MsgpackError::TooMuchBinary)
+    );
+}

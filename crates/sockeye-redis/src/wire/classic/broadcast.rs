@@ -1,6 +1,5 @@
 //! Broadcasts: `[uid, packet, opts]` in msgpack.
 
-use bytes::Bytes;
 use socketio_proto::{MsgpackFlavor, MsgpackWriter, Packet, Value};
 use sockeye::BroadcastOptions;
 
@@ -66,7 +65,7 @@ fn encode_broadcast_ordered(
 
 /// Decodes a broadcast.
 pub fn decode_broadcast(bytes: &[u8]) -> Result<BroadcastMessage, WireError> {
-    let Value::Array(mut parts) = read_message(Bytes::copy_from_slice(bytes))? else {
+    let Value::Array(mut parts) = read_message(bytes)? else {
         return Err(WireError::Shape("broadcast"));
     };
     if parts.len() < 3 {
