@@ -14,8 +14,9 @@
 //!   does, and bounds what a peer can make it hold ([`DecoderLimits`]).
 //! - [`Parser`] chooses the wire format: JSON text with binary attachments (the default), or
 //!   msgpack ([`encode_msgpack`], and [`Decoder::with_parser`]), one binary frame per packet,
-//!   as `socket.io-msgpack-parser` writes it. [`read_msgpack`] and [`write_msgpack`] are its
-//!   value codec, usable for any `notepack.io` peer.
+//!   as `socket.io-msgpack-parser` writes it. [`read_msgpack`] and [`MsgpackWriter`] are its
+//!   value codec, usable for any peer speaking `notepack.io` or `@msgpack/msgpack`
+//!   ([`MsgpackFlavor`]), such as the Redis adapters.
 //! - [`to_args`] and [`from_args`] map a Rust value to an event's argument list and back (a
 //!   tuple is several arguments, `()` none; one parameter reads the first argument, as a
 //!   JavaScript listener does); [`Args`] is the list as it came, [`ArgsMismatch`] says which
@@ -68,7 +69,10 @@ mod value;
 pub use args::{
     Ack, AckSink, Args, ArgsMismatch, Handler, HandlerFuture, from_args, shapes, to_args,
 };
-pub use msgpack::{MsgpackError, MsgpackLimits, read_msgpack, timestamp_to_iso, write_msgpack};
+pub use msgpack::{
+    MsgpackError, MsgpackFlavor, MsgpackLimits, MsgpackWriter, read_msgpack, read_msgpack_slice,
+    write_msgpack,
+};
 pub use packet::{
     DEFAULT_NSP, DecodeError, Decoder, DecoderLimits, Encoded, MAX_DEPTH_CEILING, Packet,
     PacketData, PacketType, Parser, RESERVED_EVENTS, encode, encode_event, encode_event_msgpack,

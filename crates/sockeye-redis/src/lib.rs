@@ -17,8 +17,9 @@
 //! - [`NodeRegistry`]: where each node of a cluster listens for the requests the others
 //!   forward to it (sockeye's [`SessionRouter`](sockeye::engine::SessionRouter)), so that the
 //!   load balancer needs no sticky sessions (no Node package has this).
-//! - [`msgpack`] and [`wire`]: the messages, as bytes, with no I/O (msgpack as `notepack.io`
-//!   or `@msgpack/msgpack` writes it, JSON as `JSON.stringify` does).
+//! - [`wire`]: the messages, as bytes, with no I/O (msgpack as `notepack.io` or
+//!   `@msgpack/msgpack` writes it, through socketio-proto's codec, JSON as `JSON.stringify`
+//!   does).
 //!
 //! # Quick start
 //! ```no_run
@@ -86,7 +87,6 @@ mod config;
 mod driver;
 mod emitter;
 mod error;
-pub mod msgpack;
 mod registry;
 mod requests;
 mod sharded;

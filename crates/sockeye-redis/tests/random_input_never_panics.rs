@@ -4,16 +4,15 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sockeye_redis::msgpack;
+use socketio_proto::MsgpackError;
 use sockeye_redis::wire::classic::{Request, RequestType, Response, decode_broadcast};
 use sockeye_redis::wire::cluster::ClusterMessage;
-use sockeye_redis::wire::decode_any;
 use sockeye_redis::wire::streams::{
     StreamEntry, decode_entry, decode_published, decode_session, missed_packet,
 };
+use sockeye_redis::wire::{WireError, decode_any};
 
 fn all_decoders(bytes: &[u8]) {
-    let _ = msgpack::decode(bytes);
     let _ = decode_published(bytes);
     let _ = decode_session(bytes);
     // the same bytes as a stream entry's data, as text and as base64
@@ -124,12 +123,15 @@ fn huge_declared_lengths_allocate_nothing() {
         &[0xc6, 0xff, 0xff, 0xff, 0xff, 0],
     ] {
         assert_eq!(
-            msgpack::decode(bytes),
-            Err(msgpack::MsgpackError::Truncated)
+            decode_any(bytes),
+            Err(WireError::Msgpack(MsgpackError::Truncated))
         );
     }
     // deep nesting in JSON and msgpack is refused, not a stack overflow
     let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(decode_any(format!("{{\"a\":{deep_json}}}").as_bytes()).is_err());
-    assert!(msgpack::decode(&vec![0x91; 100_000]).is_err());
+    assert_eq!(
+        decode_any(&vec![0x91; 100_000]),
+        Err(WireError::Msgpack(MsgpackError::TooDeep))
+    );
 }

@@ -5,7 +5,10 @@
 //! JSON parser would have given for the same JavaScript emit.
 
 /// `notepack.io` 2's extension type for a `Date` (in a fixext 8).
-pub(crate) const NOTEPACK_DATE: i8 = 0;
+pub(super) const NOTEPACK_DATE: i8 = 0;
+
+/// The timestamp extension type of the msgpack specification.
+pub(super) const TIMESTAMP: i8 = -1;
 
 /// The largest distance from the epoch a JavaScript `Date` holds, in milliseconds.
 const MAX_MS: i64 = 8_640_000_000_000_000;
@@ -13,24 +16,17 @@ const MAX_MS: i64 = 8_640_000_000_000_000;
 /// The ISO 8601 string of a msgpack extension's date (`kind` -1, the timestamp, or 0,
 /// `notepack.io` 2's `Date` in a fixext 8), or `None` for another kind, a body of the wrong
 /// size or a date outside JavaScript's range (an invalid `Date`, which `toJSON` makes `null`).
-/// For other msgpack readers of JavaScript peers (the Redis adapters' messages).
-///
-/// ```
-/// use socketio_proto::timestamp_to_iso;
-/// assert_eq!(timestamp_to_iso(-1, &[0, 0, 0, 0]).as_deref(), Some("1970-01-01T00:00:00.000Z"));
-/// assert_eq!(timestamp_to_iso(-1, &[0; 3]), None);
-/// ```
-pub fn timestamp_to_iso(kind: i8, body: &[u8]) -> Option<String> {
+pub(super) fn timestamp_to_iso(kind: i8, body: &[u8]) -> Option<String> {
     let ms = match (kind, body.len()) {
         (NOTEPACK_DATE, 8) => i64::from_be_bytes(body.try_into().ok()?),
-        (-1, 4) => i64::from(u32::from_be_bytes(body.try_into().ok()?)) * 1000,
-        (-1, 8) => {
+        (TIMESTAMP, 4) => i64::from(u32::from_be_bytes(body.try_into().ok()?)) * 1000,
+        (TIMESTAMP, 8) => {
             let word = u64::from_be_bytes(body.try_into().ok()?);
             let nanos = word >> 34;
             let secs = word & 0x3_ffff_ffff;
             i64::try_from(secs * 1000 + nanos / 1_000_000).ok()?
         }
-        (-1, 12) => {
+        (TIMESTAMP, 12) => {
             let nanos = u32::from_be_bytes(body.get(..4)?.try_into().ok()?);
             let secs = i64::from_be_bytes(body.get(4..)?.try_into().ok()?);
             // JavaScript truncates a fractional millisecond toward zero, as `/` on i128 does.

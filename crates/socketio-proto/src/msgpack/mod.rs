@@ -1,27 +1,28 @@
-//! MessagePack for [`Value`]: the value codec under the msgpack parser, general enough for
-//! any peer that speaks `notepack.io`'s dialect (the Socket.IO msgpack parser, the Redis
-//! adapter's messages).
+//! MessagePack for [`Value`]: the one codec of the workspace, for every peer that speaks a
+//! JavaScript library's msgpack (the Socket.IO msgpack parser here, the Redis adapters'
+//! messages in sockeye-redis).
 //!
-//! Writing follows `notepack.io`: integers (and floats with an integral value that fits 64
-//! bits) in their smallest form, other numbers as float64, strings as UTF-8 `str`,
-//! [`Value::Binary`] as `bin`, objects as maps with string keys in insertion order.
+//! Writing reproduces a library's bytes ([`MsgpackFlavor`]: `notepack.io` or
+//! `@msgpack/msgpack`): integers (and floats with an integral value) in their smallest form,
+//! other numbers as float64, strings as UTF-8 `str`, [`Value::Binary`] as `bin`, objects as
+//! maps with string keys in insertion order.
 //!
-//! Reading accepts what `notepack.io` accepts, within [`MsgpackLimits`]: float32, integer map
-//! keys (made strings, as JavaScript does), the timestamp extension and `notepack.io` 2's date
-//! (made the ISO 8601 string `Date.toJSON` gives, so a date reads as it would through the
-//! JSON parser), its `undefined` (read as null) and `ArrayBuffer` (read as binary) extensions;
-//! any other extension becomes `[type, binary]` as `notepack.io` gives it.
+//! Reading accepts what `notepack.io` accepts, within [`MsgpackLimits`], and reads it as a
+//! JavaScript peer would see it: a float holding a safe integer is that integer, integer map
+//! keys are strings, the timestamp extension and `notepack.io` 2's date are the ISO 8601
+//! string `Date.toJSON` gives (so a date reads as it would through the JSON parser), its
+//! `undefined` is no property in an object and null elsewhere (as `JSON.stringify` writes
+//! it), and its `ArrayBuffer` extension is binary; any other extension is `[type, binary]`,
+//! as `notepack.io` gives it.
 
 mod date;
 mod read;
 mod write;
 
-pub use date::timestamp_to_iso;
-pub use read::read_msgpack;
-pub use write::write_msgpack;
+pub use read::{read_msgpack, read_msgpack_slice};
+pub use write::{MsgpackFlavor, MsgpackWriter, write_msgpack};
 
 pub(crate) use read::Reader;
-pub(crate) use write::{write_array_len, write_map_len, write_str, write_uint, write_value};
 
 /// Bounds on what decoding one msgpack value may build.
 ///

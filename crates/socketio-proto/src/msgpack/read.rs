@@ -1,10 +1,9 @@
 //! Reading msgpack into a [`Value`], bounded by [`MsgpackLimits`].
 
 use bytes::Bytes;
-use rmp::Marker;
 use serde_json::Number;
 
-use super::date::{NOTEPACK_DATE, timestamp_to_iso};
+use super::date::{NOTEPACK_DATE, TIMESTAMP, timestamp_to_iso};
 use super::{MsgpackError, MsgpackLimits};
 use crate::{Map, Value};
 
@@ -22,15 +21,36 @@ use crate::{Map, Value};
 /// # Ok::<(), socketio_proto::MsgpackError>(())
 /// ```
 pub fn read_msgpack(input: Bytes, limits: &MsgpackLimits) -> Result<Value, MsgpackError> {
-    let mut reader = Reader::new(input, limits);
-    let value = reader.value(0)?;
-    reader.finish()?;
-    Ok(value)
+    Reader::new(&input, limits).whole()
+}
+
+/// Reads the one msgpack value that `input` holds, as [`read_msgpack`] does, from a buffer
+/// that is only borrowed: `bin` values are copied out of it (and nothing else is, so a
+/// message without binary costs no copy of the whole).
+///
+/// # Errors
+/// A [`MsgpackError`] if `input` is not exactly one msgpack value within `limits`.
+///
+/// ```
+/// use socketio_proto::{MsgpackLimits, Value, read_msgpack_slice};
+///
+/// let value = read_msgpack_slice(&[0x92, 0xa1, b'a', 0x07], &MsgpackLimits::default())?;
+/// assert_eq!(value, Value::from(vec![Value::from("a"), Value::from(7)]));
+/// # Ok::<(), socketio_proto::MsgpackError>(())
+/// ```
+pub fn read_msgpack_slice(input: &[u8], limits: &MsgpackLimits) -> Result<Value, MsgpackError> {
+    Reader {
+        shared: None,
+        ..Reader::over(input, limits)
+    }
+    .whole()
 }
 
 /// A cursor over one msgpack input.
 pub(crate) struct Reader<'a> {
-    input: Bytes,
+    input: &'a [u8],
+    /// The buffer `input` is, when `bin` values may share it.
+    shared: Option<&'a Bytes>,
     pos: usize,
     limits: &'a MsgpackLimits,
     binaries: usize,
@@ -38,14 +58,30 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(input: Bytes, limits: &'a MsgpackLimits) -> Self {
+    /// A reader whose `bin` values share `input`'s buffer.
+    pub(crate) fn new(input: &'a Bytes, limits: &'a MsgpackLimits) -> Self {
+        Self {
+            shared: Some(input),
+            ..Self::over(input, limits)
+        }
+    }
+
+    fn over(input: &'a [u8], limits: &'a MsgpackLimits) -> Self {
         Self {
             input,
+            shared: None,
             pos: 0,
             limits,
             binaries: 0,
             binary_bytes: 0,
         }
+    }
+
+    /// Reads the value that fills the whole input.
+    fn whole(mut self) -> Result<Value, MsgpackError> {
+        let value = self.value(0)?;
+        self.finish()?;
+        Ok(value)
     }
 
     /// Fails unless the whole input was read.
@@ -60,7 +96,7 @@ impl<'a> Reader<'a> {
         self.input.len().saturating_sub(self.pos)
     }
 
-    fn take(&mut self, n: usize) -> Result<&[u8], MsgpackError> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], MsgpackError> {
         let end = self.pos.checked_add(n).ok_or(MsgpackError::Truncated)?;
         let bytes = self
             .input
@@ -100,24 +136,24 @@ impl<'a> Reader<'a> {
 
     /// Reads the map header at the cursor, if the next value is a map: its entry count.
     pub(crate) fn map_header(&mut self) -> Result<Option<usize>, MsgpackError> {
-        let Some(&byte) = self.input.get(self.pos) else {
+        let Some(&marker) = self.input.get(self.pos) else {
             return Err(MsgpackError::Truncated);
         };
-        let declared = match Marker::from_u8(byte) {
-            Marker::FixMap(n) => u32::from(n),
-            Marker::Map16 => {
+        let declared = match marker {
+            0x80..=0x8f => {
                 self.pos += 1;
-                let n = self.u16()?;
-                return self.len(u32::from(n), 2).map(Some);
+                u32::from(marker & 0x0f)
             }
-            Marker::Map32 => {
+            0xde => {
                 self.pos += 1;
-                let n = self.u32()?;
-                return self.len(n, 2).map(Some);
+                u32::from(self.u16()?)
+            }
+            0xdf => {
+                self.pos += 1;
+                self.u32()?
             }
             _ => return Ok(None),
         };
-        self.pos += 1;
         self.len(declared, 2).map(Some)
     }
 
@@ -136,6 +172,11 @@ impl<'a> Reader<'a> {
 
     /// Reads a map key: a string, or a number written as JavaScript would name the property.
     pub(crate) fn key(&mut self, depth: usize) -> Result<String, MsgpackError> {
+        // Nearly every key is a short string: read it without making a value of it first.
+        if let Some(&marker @ 0xa0..=0xbf) = self.input.get(self.pos) {
+            self.pos += 1;
+            return self.string(usize::from(marker & 0x1f));
+        }
         match self.value(depth)? {
             Value::String(s) => Ok(s),
             Value::Number(n) => Ok(n.to_string()),
@@ -145,94 +186,98 @@ impl<'a> Reader<'a> {
 
     /// Reads the value at the cursor; `depth` is how many containers enclose it.
     pub(crate) fn value(&mut self, depth: usize) -> Result<Value, MsgpackError> {
-        let marker = Marker::from_u8(self.u8()?);
+        let marker = self.u8()?;
         Ok(match marker {
-            Marker::FixPos(n) => Value::from(n),
-            Marker::FixNeg(n) => Value::from(n),
-            Marker::Null => Value::Null,
-            Marker::True => Value::Bool(true),
-            Marker::False => Value::Bool(false),
-            Marker::U8 => Value::from(self.u8()?),
-            Marker::U16 => Value::from(self.u16()?),
-            Marker::U32 => Value::from(self.u32()?),
-            Marker::U64 => Value::from(u64::from_be_bytes(self.array_of()?)),
-            Marker::I8 => Value::from(i8::from_be_bytes(self.array_of()?)),
-            Marker::I16 => Value::from(i16::from_be_bytes(self.array_of()?)),
-            Marker::I32 => Value::from(i32::from_be_bytes(self.array_of()?)),
-            Marker::I64 => Value::from(i64::from_be_bytes(self.array_of()?)),
-            Marker::F32 => float(f64::from(f32::from_be_bytes(self.array_of()?))),
-            Marker::F64 => float(f64::from_be_bytes(self.array_of()?)),
-            Marker::FixStr(n) => self.str(usize::from(n))?,
-            Marker::Str8 => {
-                let n = self.u8()?;
-                self.str(usize::from(n))?
-            }
-            Marker::Str16 => {
-                let n = self.u16()?;
-                self.str(usize::from(n))?
-            }
-            Marker::Str32 => {
-                let n = self.u32()?;
-                let n = self.len(n, 1)?;
-                self.str(n)?
-            }
-            Marker::Bin8 => {
+            0x00..=0x7f => Value::from(marker),
+            0x80..=0x8f => self.map(u32::from(marker & 0x0f), depth)?,
+            0x90..=0x9f => self.array(u32::from(marker & 0x0f), depth)?,
+            0xa0..=0xbf => self.str(usize::from(marker & 0x1f))?,
+            0xc0 => Value::Null,
+            0xc1 => return Err(MsgpackError::Reserved),
+            0xc2 => Value::Bool(false),
+            0xc3 => Value::Bool(true),
+            0xc4 => {
                 let n = self.u8()?;
                 self.bin(usize::from(n))?
             }
-            Marker::Bin16 => {
+            0xc5 => {
                 let n = self.u16()?;
                 self.bin(usize::from(n))?
             }
-            Marker::Bin32 => {
+            0xc6 => {
                 let n = self.u32()?;
                 let n = self.len(n, 1)?;
                 self.bin(n)?
             }
-            Marker::FixArray(n) => self.array(u32::from(n), depth)?,
-            Marker::Array16 => {
-                let n = self.u16()?;
-                self.array(u32::from(n), depth)?
-            }
-            Marker::Array32 => {
-                let n = self.u32()?;
-                self.array(n, depth)?
-            }
-            Marker::FixMap(n) => self.map(u32::from(n), depth)?,
-            Marker::Map16 => {
-                let n = self.u16()?;
-                self.map(u32::from(n), depth)?
-            }
-            Marker::Map32 => {
-                let n = self.u32()?;
-                self.map(n, depth)?
-            }
-            Marker::FixExt1 => self.ext(1, true, depth)?,
-            Marker::FixExt2 => self.ext(2, true, depth)?,
-            Marker::FixExt4 => self.ext(4, true, depth)?,
-            Marker::FixExt8 => self.ext(8, true, depth)?,
-            Marker::FixExt16 => self.ext(16, true, depth)?,
-            Marker::Ext8 => {
+            0xc7 => {
                 let n = self.u8()?;
                 self.ext(usize::from(n), false, depth)?
             }
-            Marker::Ext16 => {
+            0xc8 => {
                 let n = self.u16()?;
                 self.ext(usize::from(n), false, depth)?
             }
-            Marker::Ext32 => {
+            0xc9 => {
                 let n = self.u32()?;
                 let n = self.len(n, 1)?;
                 self.ext(n, false, depth)?
             }
-            Marker::Reserved => return Err(MsgpackError::Reserved),
+            0xca => float(f64::from(f32::from_be_bytes(self.array_of()?))),
+            0xcb => float(f64::from_be_bytes(self.array_of()?)),
+            0xcc => Value::from(self.u8()?),
+            0xcd => Value::from(self.u16()?),
+            0xce => Value::from(self.u32()?),
+            0xcf => Value::from(u64::from_be_bytes(self.array_of()?)),
+            0xd0 => Value::from(i8::from_be_bytes(self.array_of()?)),
+            0xd1 => Value::from(i16::from_be_bytes(self.array_of()?)),
+            0xd2 => Value::from(i32::from_be_bytes(self.array_of()?)),
+            0xd3 => Value::from(i64::from_be_bytes(self.array_of()?)),
+            0xd4 => self.ext(1, true, depth)?,
+            0xd5 => self.ext(2, true, depth)?,
+            0xd6 => self.ext(4, true, depth)?,
+            0xd7 => self.ext(8, true, depth)?,
+            0xd8 => self.ext(16, true, depth)?,
+            0xd9 => {
+                let n = self.u8()?;
+                self.str(usize::from(n))?
+            }
+            0xda => {
+                let n = self.u16()?;
+                self.str(usize::from(n))?
+            }
+            0xdb => {
+                let n = self.u32()?;
+                let n = self.len(n, 1)?;
+                self.str(n)?
+            }
+            0xdc => {
+                let n = self.u16()?;
+                self.array(u32::from(n), depth)?
+            }
+            0xdd => {
+                let n = self.u32()?;
+                self.array(n, depth)?
+            }
+            0xde => {
+                let n = self.u16()?;
+                self.map(u32::from(n), depth)?
+            }
+            0xdf => {
+                let n = self.u32()?;
+                self.map(n, depth)?
+            }
+            0xe0..=0xff => Value::from(i8::from_be_bytes([marker])),
         })
     }
 
     fn str(&mut self, n: usize) -> Result<Value, MsgpackError> {
+        self.string(n).map(Value::String)
+    }
+
+    fn string(&mut self, n: usize) -> Result<String, MsgpackError> {
         let bytes = self.take(n)?;
         let s = std::str::from_utf8(bytes).map_err(|_| MsgpackError::InvalidUtf8)?;
-        Ok(Value::String(s.to_owned()))
+        Ok(s.to_owned())
     }
 
     fn bin(&mut self, n: usize) -> Result<Value, MsgpackError> {
@@ -244,8 +289,11 @@ impl<'a> Reader<'a> {
             return Err(MsgpackError::TooMuchBinary);
         }
         let start = self.pos;
-        self.take(n)?;
-        Ok(Value::Binary(self.input.slice(start..self.pos)))
+        let bytes = self.take(n)?;
+        Ok(Value::Binary(match self.shared {
+            Some(buffer) => buffer.slice(start..self.pos),
+            None => Bytes::copy_from_slice(bytes),
+        }))
     }
 
     fn enter(depth: usize, limits: &MsgpackLimits) -> Result<usize, MsgpackError> {
@@ -271,14 +319,18 @@ impl<'a> Reader<'a> {
         let mut entries = Vec::with_capacity(len);
         for _ in 0..len {
             let key = self.key(inner)?;
-            entries.push((key, self.value(inner)?));
+            // An `undefined` property is no property, as `JSON.stringify` would send it.
+            if let Some(value) = self.value_or_undefined(inner)? {
+                entries.push((key, value));
+            }
         }
         Ok(Value::Object(Map::from_entries_dedup(entries)))
     }
 
     /// An extension: `notepack.io`'s own (type 0) and the timestamp (-1) have a meaning;
     /// others become `[type, binary]`, as `notepack.io` gives them: an array, so one level
-    /// of nesting (written back, it is one).
+    /// of nesting (written back, it is one). Rare: kept out of line, off the hot path.
+    #[inline(never)]
     fn ext(&mut self, n: usize, fixed: bool, depth: usize) -> Result<Value, MsgpackError> {
         let kind = i8::from_be_bytes(self.array_of()?);
         match (kind, n, fixed) {
@@ -287,7 +339,7 @@ impl<'a> Reader<'a> {
                 self.take(1)?;
                 Ok(Value::Null)
             }
-            (NOTEPACK_DATE, 8, true) | (-1, 4 | 8 | 12, _) => {
+            (NOTEPACK_DATE, 8, true) | (TIMESTAMP, 4 | 8 | 12, _) => {
                 let body = self.take(n)?;
                 Ok(timestamp_to_iso(kind, body).map_or(Value::Null, Value::String))
             }

@@ -3,13 +3,10 @@
 //! inside it as `bin`, so there are no attachments and no binary packet types.
 
 use bytes::Bytes;
-use rmp::encode::ByteBuf;
 
 use super::{DecodeError, DecoderLimits, Packet, PacketData, PacketType, RESERVED_EVENTS};
 use crate::Value;
-use crate::msgpack::{
-    MsgpackLimits, Reader, write_array_len, write_map_len, write_str, write_uint, write_value,
-};
+use crate::msgpack::{MsgpackFlavor, MsgpackLimits, MsgpackWriter, Reader};
 
 /// Encodes `packet` as the msgpack parser does: one binary frame.
 ///
@@ -29,14 +26,14 @@ pub fn encode_msgpack(packet: &Packet) -> Bytes {
             PacketType::Connect,
             nsp,
             None,
-            Some(&|out| write_value(out, payload)),
+            Some(&|out| out.value(payload)),
         ),
         PacketData::Disconnect => write_packet(PacketType::Disconnect, nsp, None, None),
         PacketData::ConnectError(payload) => write_packet(
             PacketType::ConnectError,
             nsp,
             None,
-            Some(&|out| write_value(out, payload)),
+            Some(&|out| out.value(payload)),
         ),
         PacketData::Event { args, id } => write_packet(
             PacketType::Event,
@@ -65,13 +62,13 @@ pub fn encode_event_msgpack(nsp: &str, event: &str, args: &[Value], id: Option<u
     )
 }
 
-fn write_args(out: &mut ByteBuf, event: Option<&str>, args: &[Value]) {
-    write_array_len(out, args.len() + usize::from(event.is_some()));
+fn write_args(out: &mut MsgpackWriter<'_>, event: Option<&str>, args: &[Value]) {
+    out.array_len(args.len() + usize::from(event.is_some()));
     if let Some(event) = event {
-        write_str(out, event);
+        out.str(event);
     }
     for arg in args {
-        write_value(out, arg);
+        out.value(arg);
     }
 }
 
@@ -81,26 +78,24 @@ fn write_packet(
     kind: PacketType,
     nsp: &str,
     id: Option<u64>,
-    data: Option<&dyn Fn(&mut ByteBuf)>,
+    data: Option<&dyn Fn(&mut MsgpackWriter<'_>)>,
 ) -> Bytes {
-    let mut out = ByteBuf::with_capacity(64 + nsp.len());
-    write_map_len(
-        &mut out,
-        2 + usize::from(data.is_some()) + usize::from(id.is_some()),
-    );
-    write_str(&mut out, "type");
-    write_uint(&mut out, kind as u64);
+    let mut buf = Vec::with_capacity(64 + nsp.len());
+    let mut out = MsgpackWriter::new(&mut buf, MsgpackFlavor::Notepack);
+    out.map_len(2 + usize::from(data.is_some()) + usize::from(id.is_some()));
+    out.str("type");
+    out.uint(kind as u64);
     if let Some(data) = data {
-        write_str(&mut out, "data");
+        out.str("data");
         data(&mut out);
     }
-    write_str(&mut out, "nsp");
-    write_str(&mut out, nsp);
+    out.str("nsp");
+    out.str(nsp);
     if let Some(id) = id {
-        write_str(&mut out, "id");
-        write_uint(&mut out, id);
+        out.str("id");
+        out.uint(id);
     }
-    Bytes::from(out.into_vec())
+    Bytes::from(buf)
 }
 
 /// Decodes one binary frame of the msgpack parser, validating it as
@@ -113,7 +108,7 @@ pub(crate) fn decode_msgpack(frame: Bytes, limits: &DecoderLimits) -> Result<Pac
         max_binaries: limits.max_attachments,
         max_binary_bytes: limits.max_attachment_bytes,
     };
-    let mut reader = Reader::new(frame, &limits);
+    let mut reader = Reader::new(&frame, &limits);
     // Read the top-level map by hand: a missing key or an `undefined` value must stay
     // distinct from a present null, which the checks below treat differently.
     let Some(len) = reader.map_header()? else {

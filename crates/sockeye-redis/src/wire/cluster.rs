@@ -2,13 +2,13 @@
 //! of `@socket.io/redis-adapter` 8.3 sends): `{type, data, uid, nsp}`, as JSON, or as msgpack
 //! when a message that may carry binary does.
 
-use socketio_proto::{Map, Packet, PacketData, Value};
+use socketio_proto::{Map, MsgpackFlavor, Packet, PacketData, Value};
 use sockeye::{BroadcastOptions, Room, SocketData};
 
 use super::common::{
-    WireError, decode_any, opts_from_value, opts_value, packet_from_value, rooms_from, string_field,
+    WireError, decode_any, opts_from_value, opts_value, packet_from_value, rooms_from,
+    string_field, write_message,
 };
-use crate::msgpack;
 
 /// The message types of the cluster protocol (the reference's `MessageType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,7 +275,7 @@ impl ClusterMessage {
         );
         let message = Value::Object(map);
         if may_carry_binary && data.as_ref().is_some_and(Value::has_binary) {
-            msgpack::encode(&message)
+            write_message(&message, MsgpackFlavor::Notepack)
         } else {
             message.to_json_string().into_bytes()
         }

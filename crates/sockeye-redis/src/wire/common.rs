@@ -3,15 +3,16 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use socketio_proto::{Map, Packet, PacketData, Value};
+use socketio_proto::{
+    Map, MsgpackError, MsgpackFlavor, MsgpackLimits, MsgpackWriter, Packet, PacketData, Value,
+    read_msgpack_slice,
+};
 use sockeye::{BroadcastFlags, BroadcastOptions, Room};
-
-use crate::msgpack::{self, MsgpackError};
 
 /// Why a message from Redis was not understood.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum WireError {
-    /// Not msgpack as notepack writes it.
+    /// Not one msgpack value within [`MSGPACK_MAX_DEPTH`].
     #[error(transparent)]
     Msgpack(#[from] MsgpackError),
     /// Not JSON.
@@ -30,8 +31,29 @@ pub fn decode_any(bytes: &[u8]) -> Result<Value, WireError> {
     match bytes.first() {
         None => Err(WireError::Empty),
         Some(b'{') => serde_json::from_slice(bytes).map_err(|e| WireError::Json(e.to_string())),
-        Some(_) => Ok(msgpack::decode(bytes)?),
+        Some(_) => Ok(read_message(bytes)?),
     }
+}
+
+/// How deep arrays and objects may nest in a msgpack message from Redis.
+pub const MSGPACK_MAX_DEPTH: usize = 64;
+
+/// Reads one msgpack message (either flavour: the reader takes both), bounded by
+/// [`MSGPACK_MAX_DEPTH`] and by its own size.
+pub(crate) fn read_message(bytes: &[u8]) -> Result<Value, MsgpackError> {
+    const LIMITS: MsgpackLimits = MsgpackLimits {
+        max_depth: MSGPACK_MAX_DEPTH,
+        max_binaries: usize::MAX,
+        max_binary_bytes: usize::MAX,
+    };
+    read_msgpack_slice(bytes, &LIMITS)
+}
+
+/// `value` as one msgpack message, as `flavor`'s library writes it.
+pub(crate) fn write_message(value: &Value, flavor: MsgpackFlavor) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    MsgpackWriter::new(&mut out, flavor).value(value);
+    out
 }
 
 /// The EVENT packet type of the Socket.IO protocol.
@@ -41,24 +63,24 @@ const BINARY_EVENT: u64 = 5;
 
 /// Writes the reference's packet object `{type: 2, data, nsp, id?}` as msgpack, straight from
 /// the packet (the arguments are not copied).
-pub fn write_packet(out: &mut Vec<u8>, packet: &Packet) {
+pub fn write_packet(out: &mut MsgpackWriter<'_>, packet: &Packet) {
     let (args, id) = match &packet.data {
         PacketData::Event { args, id } => (args.as_slice(), *id),
         _ => (&[][..], None),
     };
-    msgpack::write_map_len(out, if id.is_some() { 4 } else { 3 });
-    msgpack::write_str(out, "type");
-    msgpack::write_uint(out, EVENT);
-    msgpack::write_str(out, "data");
-    msgpack::write_array_len(out, args.len());
+    out.map_len(if id.is_some() { 4 } else { 3 });
+    out.str("type");
+    out.uint(EVENT);
+    out.str("data");
+    out.array_len(args.len());
     for arg in args {
-        msgpack::write_value(out, arg);
+        out.value(arg);
     }
-    msgpack::write_str(out, "nsp");
-    msgpack::write_str(out, &packet.nsp);
+    out.str("nsp");
+    out.str(&packet.nsp);
     if let Some(id) = id {
-        msgpack::write_str(out, "id");
-        msgpack::write_uint(out, id);
+        out.str("id");
+        out.uint(id);
     }
 }
 

@@ -16,6 +16,6 @@ mod common;
 pub mod streams;
 
 pub use common::{
-    WireError, decode_any, flags_value, opts_from_value, opts_value, packet_from_value,
-    packet_value, room_name, rooms_from, write_packet,
+    MSGPACK_MAX_DEPTH, WireError, decode_any, flags_value, opts_from_value, opts_value,
+    packet_from_value, packet_value, room_name, rooms_from, write_packet,
 };

@@ -10,16 +10,15 @@
 //! - A disconnected socket's state is kept under `sio:session:<pid>` as base64 of the msgpack
 //!   of `{sid, pid, rooms, data}`.
 //!
-//! msgpack here is `@msgpack/msgpack`'s ([`msgpack::encode_js`]), not notepack's.
+//! msgpack here is `@msgpack/msgpack`'s ([`MsgpackFlavor::MsgpackJs`]), not notepack's.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use socketio_proto::{Map, PacketData, Value};
+use socketio_proto::{Map, MsgpackFlavor, PacketData, Value};
 use sockeye::SessionState;
 
 use super::cluster::{Body, ClusterMessage, MessageType};
-use super::common::{WireError, room_name};
-use crate::msgpack;
+use super::common::{WireError, read_message, room_name, write_message};
 
 /// One entry of a stream: its id (the offset a client recovers from) and its fields in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +73,7 @@ pub fn entry_fields(message: &ClusterMessage, only_plaintext: bool) -> Vec<(&'st
                 | MessageType::BroadcastAck
         );
         let data = if !only_plaintext && may_carry_binary && data.has_binary() {
-            BASE64.encode(msgpack::encode_js(&data))
+            BASE64.encode(write_message(&data, MsgpackFlavor::MsgpackJs))
         } else {
             data.to_json_string()
         };
@@ -97,7 +96,7 @@ pub fn decode_entry(entry: &StreamEntry) -> Result<ClusterMessage, WireError> {
             serde_json::from_str::<Value>(data).map_err(|e| WireError::Json(e.to_string()))?
         } else {
             let bytes = BASE64.decode(data).map_err(|_| WireError::Shape("data"))?;
-            msgpack::decode(&bytes)?
+            read_message(&bytes)?
         };
         map.insert("data", data);
     }
@@ -135,12 +134,12 @@ pub fn encode_published(message: &ClusterMessage) -> Vec<u8> {
     }
     map.insert("uid", Value::String(message.uid.clone()));
     map.insert("nsp", Value::String(message.nsp.clone()));
-    msgpack::encode_js(&Value::Object(map))
+    write_message(&Value::Object(map), MsgpackFlavor::MsgpackJs)
 }
 
 /// Reads a message published on pub/sub.
 pub fn decode_published(bytes: &[u8]) -> Result<ClusterMessage, WireError> {
-    ClusterMessage::from_value(msgpack::decode(bytes)?)
+    ClusterMessage::from_value(read_message(bytes)?)
 }
 
 /// The value stored for a disconnected socket: base64 of msgpack `{sid, pid, rooms, data}`.
@@ -153,7 +152,7 @@ pub fn encode_session(session: &SessionState) -> String {
         Value::Array(session.rooms.iter().cloned().map(Value::String).collect()),
     );
     map.insert("data", session.data.clone());
-    BASE64.encode(msgpack::encode_js(&Value::Object(map)))
+    BASE64.encode(write_message(&Value::Object(map), MsgpackFlavor::MsgpackJs))
 }
 
 /// Reads a stored session; `data` is null when absent.
@@ -161,7 +160,7 @@ pub fn decode_session(stored: &[u8]) -> Result<SessionState, WireError> {
     let bytes = BASE64
         .decode(stored.trim_ascii())
         .map_err(|_| WireError::Shape("session"))?;
-    let mut value = msgpack::decode(&bytes)?;
+    let mut value = read_message(&bytes)?;
     let map = value.as_object_mut().ok_or(WireError::Shape("session"))?;
     let string = |v: Option<Value>, what| match v {
         Some(Value::String(s)) => Ok(s),

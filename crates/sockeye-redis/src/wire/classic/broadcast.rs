@@ -1,11 +1,10 @@
 //! Broadcasts: `[uid, packet, opts]` in msgpack.
 
-use socketio_proto::{Packet, Value};
+use socketio_proto::{MsgpackFlavor, MsgpackWriter, Packet, Value};
 use sockeye::BroadcastOptions;
 
-use crate::msgpack;
 use crate::wire::common::{
-    WireError, flags_value, opts_from_value, packet_from_value, sorted, write_packet,
+    WireError, flags_value, opts_from_value, packet_from_value, read_message, sorted, write_packet,
 };
 
 /// A broadcast: `[uid, packet, opts]` in msgpack, published on `{key}#{nsp}#` (or
@@ -39,33 +38,34 @@ fn encode_broadcast_ordered(
     opts: &BroadcastOptions,
     emitter: bool,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64);
-    msgpack::write_array_len(&mut out, 3);
-    msgpack::write_str(&mut out, uid);
+    let mut buf = Vec::with_capacity(64);
+    let mut out = MsgpackWriter::new(&mut buf, MsgpackFlavor::Notepack);
+    out.array_len(3);
+    out.str(uid);
     write_packet(&mut out, packet);
     let rooms = Value::Array(sorted(&opts.rooms));
     let except = Value::Array(sorted(&opts.except));
     let flags = flags_value(&opts.flags);
-    msgpack::write_map_len(&mut out, 3);
-    msgpack::write_str(&mut out, "rooms");
-    msgpack::write_value(&mut out, &rooms);
+    out.map_len(3);
+    out.str("rooms");
+    out.value(&rooms);
     if emitter {
-        msgpack::write_str(&mut out, "flags");
-        msgpack::write_value(&mut out, &flags);
-        msgpack::write_str(&mut out, "except");
-        msgpack::write_value(&mut out, &except);
+        out.str("flags");
+        out.value(&flags);
+        out.str("except");
+        out.value(&except);
     } else {
-        msgpack::write_str(&mut out, "except");
-        msgpack::write_value(&mut out, &except);
-        msgpack::write_str(&mut out, "flags");
-        msgpack::write_value(&mut out, &flags);
+        out.str("except");
+        out.value(&except);
+        out.str("flags");
+        out.value(&flags);
     }
-    out
+    buf
 }
 
 /// Decodes a broadcast.
 pub fn decode_broadcast(bytes: &[u8]) -> Result<BroadcastMessage, WireError> {
-    let Value::Array(mut parts) = msgpack::decode(bytes)? else {
+    let Value::Array(mut parts) = read_message(bytes)? else {
         return Err(WireError::Shape("broadcast"));
     };
     if parts.len() < 3 {

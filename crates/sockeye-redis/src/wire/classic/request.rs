@@ -1,10 +1,9 @@
 //! Requests: JSON, except BROADCAST (msgpack).
 
-use socketio_proto::{Map, Packet, Value};
+use socketio_proto::{Map, MsgpackFlavor, MsgpackWriter, Packet, Value};
 use sockeye::{BroadcastOptions, Room};
 
 use super::RequestType;
-use crate::msgpack;
 use crate::wire::common::{
     WireError, decode_any, opts_from_value, opts_value, packet_from_value, rooms_from,
     string_field, write_packet,
@@ -233,21 +232,22 @@ impl Request {
                 packet,
                 opts,
             } => {
-                let mut out = Vec::with_capacity(64);
-                msgpack::write_map_len(&mut out, if u.is_some() { 5 } else { 4 });
+                let mut buf = Vec::with_capacity(64);
+                let mut out = MsgpackWriter::new(&mut buf, MsgpackFlavor::Notepack);
+                out.map_len(if u.is_some() { 5 } else { 4 });
                 if let Some(u) = u {
-                    msgpack::write_str(&mut out, "uid");
-                    msgpack::write_str(&mut out, u);
+                    out.str("uid");
+                    out.str(u);
                 }
-                msgpack::write_str(&mut out, "requestId");
-                msgpack::write_str(&mut out, request_id);
-                msgpack::write_str(&mut out, "type");
-                msgpack::write_uint(&mut out, RequestType::Broadcast as u64);
-                msgpack::write_str(&mut out, "packet");
+                out.str("requestId");
+                out.str(request_id);
+                out.str("type");
+                out.uint(RequestType::Broadcast as u64);
+                out.str("packet");
                 write_packet(&mut out, packet);
-                msgpack::write_str(&mut out, "opts");
-                msgpack::write_value(&mut out, &opts_value(opts, true));
-                return out;
+                out.str("opts");
+                out.value(&opts_value(opts, true));
+                return buf;
             }
         }
         Value::Object(map).to_json_string().into_bytes()

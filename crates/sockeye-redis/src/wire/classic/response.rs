@@ -1,11 +1,10 @@
 //! Responses: JSON, except BROADCAST_ACK (msgpack).
 
-use socketio_proto::{Map, Value};
+use socketio_proto::{Map, MsgpackFlavor, Value};
 use sockeye::{Room, SocketData};
 
 use super::RequestType;
-use crate::msgpack;
-use crate::wire::common::{WireError, rooms_from, string_field};
+use crate::wire::common::{WireError, rooms_from, string_field, write_message};
 
 /// A response on `{key}-response#{nsp}#` (or the requester's own response channel).
 /// SOCKETS, ALL_ROOMS and REMOTE_FETCH answers carry no type: the requester knows what it
@@ -116,7 +115,7 @@ impl Response {
                 if let Some(packet) = packet {
                     map.insert("packet", packet.clone());
                 }
-                return msgpack::encode(&Value::Object(map));
+                return write_message(&Value::Object(map), MsgpackFlavor::Notepack);
             }
         }
         Value::Object(map).to_json_string().into_bytes()
