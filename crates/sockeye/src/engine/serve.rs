@@ -20,6 +20,9 @@ use tower_service::Service;
 use super::BoxError;
 use super::conn_io::{ConnIo, ConnState};
 
+/// The number of headers hyper accepts when it is not told otherwise.
+const HYPER_MAX_HEADERS: usize = 100;
+
 /// Options of [`serve_with`]: the HTTP edge's limits and timeouts. The defaults are Node 20's
 /// `http.Server` defaults where Node has one.
 #[derive(Debug, Clone)]
@@ -313,10 +316,13 @@ async fn serve_connection<S, ResBody>(
         })
     };
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .max_buf_size(config.max_header_bytes.max(8192))
-        .max_headers(config.max_headers);
+    let mut http1 = builder.http1();
+    http1.max_buf_size(config.max_header_bytes.max(8192));
+    // hyper's own limit is 100; naming a limit, even that one, makes it fill an array of
+    // that many slots for every request (about 1,700 instructions).
+    if config.max_headers != HYPER_MAX_HEADERS {
+        http1.max_headers(config.max_headers);
+    }
     let outcome = {
         let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), hyper_service);
         tokio::pin!(conn);
