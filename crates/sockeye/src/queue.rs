@@ -92,6 +92,12 @@ impl<T> Queue<T> {
         }
     }
 
+    /// Whether an item pushed now would fit.
+    pub(crate) fn has_room(&self) -> bool {
+        let state = self.lock();
+        !state.closed && state.len() < self.capacity
+    }
+
     /// Queues an item if there is room: `Ok(Some(item))` gives it back when the queue is
     /// full, `Err(item)` when it is closed.
     pub(crate) fn try_push(&self, item: T) -> Result<Option<T>, T> {

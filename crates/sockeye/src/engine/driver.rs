@@ -189,7 +189,23 @@ pub(crate) async fn drive(
             Wake::Notified => {}
             Wake::Read(via, item, room) => {
                 let tx = tx.as_ref().filter(|_| room);
-                if let Some(close) = on_read(&shared, via, item, tx) {
+                let mut close = on_read(&shared, via, item, tx);
+                if via == Via::Current {
+                    // What the peer sent meanwhile is taken in this pass too: the application
+                    // handles it together, and the answers go out in one write.
+                    let mut ahead = READ_AHEAD;
+                    while let (None, Some(ws), Some(tx)) = (close, current.as_mut(), tx) {
+                        if ahead == 0 || !tx.has_room() {
+                            break;
+                        }
+                        ahead -= 1;
+                        let Some(item) = ready_now(ws).await else {
+                            break;
+                        };
+                        close = on_read(&shared, via, item, Some(tx));
+                    }
+                }
+                if let Some(close) = close {
                     let ws = match via {
                         Via::Current => current.take(),
                         Via::Upgrade => probe.take().map(|ws| *ws),
@@ -317,6 +333,18 @@ async fn next_with_room(
         None => false,
     };
     (room, ws.next().await)
+}
+
+/// Messages read in one pass at most, after the one that woke the driver.
+const READ_AHEAD: usize = 63;
+
+/// The next websocket message if one is ready without waiting.
+async fn ready_now(ws: &mut WsStream) -> Option<WsItem> {
+    std::future::poll_fn(|cx| match std::pin::pin!(ws.next()).poll(cx) {
+        Poll::Ready(item) => Poll::Ready(Some(item)),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await
 }
 
 /// The next websocket message, or never when there is no websocket.
