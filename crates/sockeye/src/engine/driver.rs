@@ -191,18 +191,19 @@ pub(crate) async fn drive(
                 let tx = tx.as_ref().filter(|_| room);
                 let mut close = on_read(&shared, via, item, tx);
                 if via == Via::Current {
-                    // What the peer sent meanwhile is taken in this pass too: the application
-                    // handles it together, and the answers go out in one write.
+                    // Whole messages the same read brought are taken in this pass too (no
+                    // system call: a read that finds nothing costs more than it saves): the
+                    // application handles them together, and the answers share one write.
                     let mut ahead = READ_AHEAD;
                     while let (None, Some(ws), Some(tx)) = (close, current.as_mut(), tx) {
                         if ahead == 0 || !tx.has_room() {
                             break;
                         }
                         ahead -= 1;
-                        let Some(item) = ready_now(ws).await else {
+                        let Some(item) = ws.next_buffered() else {
                             break;
                         };
-                        close = on_read(&shared, via, item, Some(tx));
+                        close = on_read(&shared, via, Some(item), Some(tx));
                     }
                 }
                 if let Some(close) = close {
@@ -337,15 +338,6 @@ async fn next_with_room(
 
 /// Messages read in one pass at most, after the one that woke the driver.
 const READ_AHEAD: usize = 63;
-
-/// The next websocket message if one is ready without waiting.
-async fn ready_now(ws: &mut WsStream) -> Option<WsItem> {
-    std::future::poll_fn(|cx| match std::pin::pin!(ws.next()).poll(cx) {
-        Poll::Ready(item) => Poll::Ready(Some(item)),
-        Poll::Pending => Poll::Ready(None),
-    })
-    .await
-}
 
 /// The next websocket message, or never when there is no websocket.
 async fn next(ws: Option<&mut WsStream>) -> WsItem {

@@ -135,20 +135,28 @@ impl WsStream {
         poll_fn(|cx| self.poll_next(cx)).await
     }
 
+    /// The next message if the input already read holds a whole one (no system call).
+    pub(crate) fn next_buffered(&mut self) -> Option<Result<Message, WsError>> {
+        if self.input.is_empty() {
+            return None;
+        }
+        match self.decoder.decode(&mut self.input) {
+            Ok(Some(message)) => {
+                if let Message::Ping(data) = &message {
+                    let data = data.clone();
+                    self.queue(OpCode::Pong, &data, false);
+                }
+                Some(Ok(message))
+            }
+            Ok(None) => None,
+            Err(e) => Some(Err(WsError::Protocol(e))),
+        }
+    }
+
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
         loop {
-            if !self.input.is_empty() {
-                match self.decoder.decode(&mut self.input) {
-                    Ok(Some(message)) => {
-                        if let Message::Ping(data) = &message {
-                            let data = data.clone();
-                            self.queue(OpCode::Pong, &data, false);
-                        }
-                        return Poll::Ready(Some(Ok(message)));
-                    }
-                    Ok(None) => {}
-                    Err(e) => return Poll::Ready(Some(Err(WsError::Protocol(e)))),
-                }
+            if let Some(item) = self.next_buffered() {
+                return Poll::Ready(Some(item));
             }
             if self.input.is_empty() {
                 // Whatever the decoder took out still owns its part of the allocation.
