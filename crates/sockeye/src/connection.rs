@@ -329,11 +329,11 @@ fn route(
                 // the packets for this one.
                 let auth = auth.unwrap_or_else(|| Value::Object(Map::new()));
                 let span = tracing::debug_span!("socket", nsp = %nsp, id = tracing::field::Empty);
-                let connecting = connect(server.clone(), conn.clone(), nsp, auth);
+                let (server, conn) = (server.clone(), conn.clone());
                 let work = async move {
                     // Boxed apart and gone once connected: a socket's long life holds only
                     // what its handlers need, not what its CONNECT did.
-                    if let Some(socket) = Box::pin(connecting).await {
+                    if let Some(socket) = Box::pin(connect(server, conn, nsp, auth)).await {
                         crate::socket::run_task(socket).await;
                     }
                 };
