@@ -159,6 +159,12 @@ impl EngineHandler for EngineBridge {
         ))
     }
 
+    /// Socket.IO's `socket.request` is the handshake: the headers of later requests are
+    /// not kept.
+    fn keeps_request_headers(&self) -> bool {
+        false
+    }
+
     fn on_upgrade(&self, sid: &str) {
         let Some(server) = self.0.upgrade() else {
             return;

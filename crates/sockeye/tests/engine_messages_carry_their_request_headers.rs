@@ -1,6 +1,7 @@
 //! `EngineIncoming::request_headers`: each message comes with the headers of the HTTP
 //! request that carried it (the reference's `transport.dataReq`): its POST for long-polling,
-//! the request that opened the websocket (handshake or upgrade) for websocket.
+//! the request that opened the websocket (handshake or upgrade) for websocket. A handler
+//! that says it does not read them (`keeps_request_headers`) gets none, and nothing is copied.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,13 +20,19 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-/// Reports each text message with its request's `x-n` header (`-` when there is none).
+/// Reports each text message with its request's `x-n` header (`-` when there is none);
+/// keeps the headers when its third field says so.
 struct Headers(
     mpsc::UnboundedSender<(String, String)>,
     Arc<std::sync::Mutex<Vec<EngineSession>>>,
+    bool,
 );
 
 impl EngineHandler for Headers {
+    fn keeps_request_headers(&self) -> bool {
+        self.2
+    }
+
     fn on_open(&self, session: EngineSession, mut incoming: EngineIncoming) {
         let seen = self.0.clone();
         self.1.lock().unwrap().push(session);
@@ -54,11 +61,15 @@ struct Server {
 
 impl Server {
     async fn start() -> Server {
+        Server::start_keeping(true).await
+    }
+
+    async fn start_keeping(keep: bool) -> Server {
         let (tx, seen) = mpsc::unbounded_channel();
         let sessions = Arc::default();
         let engine = Engine::new(
             EngineConfig::default(),
-            Arc::new(Headers(tx, Arc::clone(&sessions))),
+            Arc::new(Headers(tx, Arc::clone(&sessions), keep)),
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -164,6 +175,19 @@ async fn after_an_upgrade_messages_come_with_the_headers_of_the_upgrade_request(
     ws.send(Message::text("5")).await.unwrap();
     ws.send(Message::text("4upgraded")).await.unwrap();
     assert_eq!(s.next().await, ("upgraded".into(), "upgrade".into()));
+}
+
+#[tokio::test]
+async fn a_handler_that_keeps_no_headers_gets_none_on_either_transport() {
+    let mut s = Server::start_keeping(false).await;
+    let sid = s.handshake("handshake").await;
+    s.post(&sid, "first", "4a").await;
+    assert_eq!(s.next().await, ("a".into(), "-".into()));
+    let mut ws = s.ws("", "ws-handshake").await;
+    let open = ws.next().await.unwrap().unwrap();
+    assert!(open.to_text().unwrap().starts_with('0'));
+    ws.send(Message::text("4b")).await.unwrap();
+    assert_eq!(s.next().await, ("b".into(), "-".into()));
 }
 
 /// hyper's header values are slices of the connection's read buffer (8 to 16 KiB). What a

@@ -108,13 +108,15 @@ fn common_headers(h: &mut http::HeaderMap, parts: &Parts) {
     }
 }
 
-/// Reads a POST payload and hands its packets to the session.
+/// Reads a POST payload and hands its packets to the session (with a copy of the POST's
+/// headers when `keep_headers`).
 pub(crate) async fn post<B>(
     shared: &Arc<SessionShared>,
     parts: &Parts,
     body: B,
     max: usize,
     timeout: Option<std::time::Duration>,
+    keep_headers: bool,
 ) -> Response<EngineBody>
 where
     B: Body<Data = Bytes> + Send + 'static,
@@ -218,7 +220,7 @@ where
     if let Some(tx) = tx {
         // Copied: the last message's request stays with the session until the next one, and
         // hyper's header values are slices of the connection's whole read buffer.
-        let request = (!messages.is_empty())
+        let request = (keep_headers && !messages.is_empty())
             .then(|| Arc::new(super::request::detach_headers(&parts.headers)));
         for msg in messages {
             let delivered = Delivered {

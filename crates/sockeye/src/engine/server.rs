@@ -55,6 +55,14 @@ pub trait EngineHandler: Send + Sync + 'static {
     fn on_upgrade(&self, sid: &str) {
         let _ = sid;
     }
+
+    /// Whether each message keeps the headers of the request that carried it, for
+    /// [`EngineIncoming::request_headers`](super::EngineIncoming::request_headers). Keeping
+    /// them costs a copy of the headers per long-polling POST and one per websocket, held
+    /// with the session. True by default; a handler that never reads them says `false`.
+    fn keeps_request_headers(&self) -> bool {
+        true
+    }
 }
 
 /// The Engine.IO server. Cheap to clone; serve it with [`EngineService`](super::EngineService),
@@ -65,6 +73,8 @@ pub struct Engine(pub(crate) Arc<EngineShared>);
 pub(crate) struct EngineShared {
     pub(crate) config: EngineConfig,
     handler: Arc<dyn EngineHandler>,
+    /// The handler's [`keeps_request_headers`](EngineHandler::keeps_request_headers).
+    keeps_headers: bool,
     sessions: Mutex<IdMap<Sid, Arc<SessionShared>>>,
     closed: AtomicBool,
     /// Bytes of messages held for peers, over every session.
@@ -102,6 +112,7 @@ impl Engine {
     pub fn new(config: EngineConfig, handler: Arc<dyn EngineHandler>) -> Engine {
         Engine(Arc::new(EngineShared {
             config,
+            keeps_headers: handler.keeps_request_headers(),
             handler,
             sessions: Mutex::new(IdMap::default()),
             closed: AtomicBool::new(false),
@@ -301,7 +312,8 @@ impl Engine {
                     Method::POST => {
                         let max = self.0.config.max_http_buffer_size;
                         let timeout = self.0.config.request_timeout;
-                        polling::post(&shared, parts, body, max, timeout).await
+                        let keep = self.0.keeps_headers;
+                        polling::post(&shared, parts, body, max, timeout, keep).await
                     }
                     // The reference's polling transport answers other methods with a bare 500.
                     _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
@@ -433,7 +445,10 @@ impl Engine {
         let request = HandshakeRequest::from_parts(parts);
         // Kept for the session's life: its own copy, not slices of hyper's read buffer
         // (the request's, which shares one buffer with the handshake's).
-        let headers = Arc::new(request.headers.clone());
+        let headers = self
+            .0
+            .keeps_headers
+            .then(|| Arc::new(request.headers.clone()));
         let max = self.0.config.max_http_buffer_size;
         tokio::spawn(async move {
             let Some(ws) = websocket::open(on_upgrade, max, deflate).await else {
@@ -449,7 +464,7 @@ impl Engine {
                         shared.with(|inner| match inner.machine.handle_upgrade_request(now()) {
                             Ok(()) => {
                                 inner.probe = Some(Box::new(ws));
-                                inner.ws_request = Some(headers);
+                                inner.ws_request = headers;
                                 None
                             }
                             Err(e) => Some((e, ws)),
@@ -462,7 +477,7 @@ impl Engine {
                 None => {
                     let (shared, incoming) =
                         engine.create_session(request, TransportKind::WebSocket, protocol);
-                    shared.lock().ws_request = Some(headers);
+                    shared.lock().ws_request = headers;
                     let session = EngineSession {
                         shared: shared.clone(),
                     };
