@@ -64,6 +64,28 @@ async fn client_close_packet_over_polling_is_transport_close() {
     }
 }
 
+/// A POST body is read as UTF-8 the way Node reads it: bytes that are not UTF-8 become
+/// U+FFFD, and the message is delivered.
+#[tokio::test]
+async fn a_polling_payload_that_is_not_utf8_is_read_with_replacement_characters() {
+    let mut s = TestServer::start(EngineConfig::default()).await;
+    let sid = handshake(s.addr).await;
+    let r = http_with(
+        s.addr,
+        "POST",
+        &poll_path(&sid),
+        &[],
+        b"4a\xffb\x1e4\xc3\xa9",
+    )
+    .await;
+    assert_eq!(r.body, "ok");
+    assert_eq!(
+        s.next_message().await.1,
+        Incoming::Text("a\u{fffd}b".into())
+    );
+    assert_eq!(s.next_message().await.1, Incoming::Text("\u{e9}".into()));
+}
+
 #[tokio::test]
 async fn websocket_close_and_parse_error_reasons() {
     let mut s = TestServer::start(EngineConfig::default()).await;

@@ -175,7 +175,11 @@ where
         }
     };
     guard.done = true;
-    let text = String::from_utf8_lossy(&bytes);
+    // Checked first: the lossy conversion walks valid text more slowly than the check.
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(&bytes),
+    };
     let v3 = (shared.protocol == Protocol::V3).then(|| {
         // A v3 client with binary data posts a binary payload.
         let binary = parts

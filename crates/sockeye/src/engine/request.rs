@@ -47,16 +47,17 @@ pub(crate) struct Query<'a> {
 impl<'a> Query<'a> {
     pub(crate) fn parse(query: Option<&'a str>) -> Query<'a> {
         let mut q = Query::default();
-        // Cut on bytes (`&` and `=` are ASCII, so every cut is a char boundary): the `str`
-        // splitters cost about 1,400 instructions on a usual query, every request.
+        // Cut on bytes (`&` and `=` are ASCII, so every cut is a char boundary), found with
+        // memchr: the `str` splitters cost about 1,400 instructions on a usual query, a
+        // byte-at-a-time search 900, every request.
         let mut rest = Some(query.unwrap_or(""));
         while let Some(part) = rest {
-            let (pair, next) = match part.bytes().position(|b| b == b'&') {
+            let (pair, next) = match memchr::memchr(b'&', part.as_bytes()) {
                 Some(at) => (part.get(..at).unwrap_or(""), part.get(at + 1..)),
                 None => (part, None),
             };
             rest = next;
-            let (k, v) = match pair.bytes().position(|b| b == b'=') {
+            let (k, v) = match memchr::memchr(b'=', pair.as_bytes()) {
                 Some(at) => (
                     pair.get(..at).unwrap_or(""),
                     pair.get(at + 1..).unwrap_or(""),
@@ -80,7 +81,7 @@ impl<'a> Query<'a> {
 /// Decodes `%XX` escapes and `+` (a space) in a query component, as Node's querystring does:
 /// a `%` not followed by two hex digits stays as it is. Borrows when there is nothing to decode.
 pub(crate) fn percent_decode(s: &str) -> Cow<'_, str> {
-    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+    if memchr::memchr2(b'%', b'+', s.as_bytes()).is_none() {
         return Cow::Borrowed(s);
     }
     let bytes = s.as_bytes();
