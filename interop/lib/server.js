@@ -53,6 +53,19 @@ function start(command, args = [], { env = {}, timeoutMs = 20000 } = {}) {
     child.stderr.on("data", (c) => {
       out += c;
     });
+    // A program that cannot be started (not built, or built under another target
+    // directory): say so at once rather than after the timeout.
+    child.on("error", (err) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        const hint = command.startsWith(TARGET)
+          ? ` (built with \`cargo build --release\`? binaries are looked for under ${TARGET}; ` +
+            "set CARGO_TARGET_DIR to where cargo puts them)"
+          : "";
+        reject(new Error(`${command} could not be started: ${err.message}${hint}`));
+      }
+    });
     child.on("exit", (code) => {
       if (!done) {
         done = true;
