@@ -161,6 +161,22 @@ impl<F> Session<F> {
         Ok(())
     }
 
+    /// Whether the outgoing queue holds no buffer: [`poll_transmit`](Self::poll_transmit)
+    /// hands its buffer over with each batch, so an idle session keeps none.
+    pub fn wants_buffer(&self) -> bool {
+        self.queue.capacity() == 0
+    }
+
+    /// Gives the outgoing queue `buffer` (emptied first) to fill, when it holds none: a
+    /// caller that keeps the buffers of written batches saves an allocation per batch.
+    /// Otherwise `buffer` is dropped.
+    pub fn lend_buffer(&mut self, mut buffer: Vec<Outgoing<F>>) {
+        if self.wants_buffer() {
+            buffer.clear();
+            self.queue = VecDeque::from(buffer);
+        }
+    }
+
     /// Queues several messages, all or none (a packet and its binary attachments).
     pub fn send_all(&mut self, frames: impl ExactSizeIterator<Item = F>) -> Result<(), SendError> {
         self.check_room(frames.len())?;

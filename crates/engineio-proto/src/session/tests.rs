@@ -131,6 +131,33 @@ fn messages_are_handed_back_and_batched() {
     );
 }
 
+/// A batch hands the queue's buffer over; a lent buffer is filled next, emptied first, and
+/// only when the queue holds none.
+#[test]
+fn a_written_batch_s_buffer_is_taken_back_emptied() {
+    let t0 = Instant::now();
+    let mut s = websocket(t0);
+    assert!(s.wants_buffer(), "the open packet's batch took the buffer");
+    let mut spare = Vec::with_capacity(8);
+    spare.push(Outgoing::Frame("stale"));
+    s.lend_buffer(spare);
+    assert!(!s.wants_buffer());
+    s.send("a").unwrap();
+    let (_, items) = transmit(&mut s).unwrap();
+    assert_eq!(items, vec![Outgoing::Frame("a")]);
+    assert!(
+        items.capacity() >= 8,
+        "the lent buffer came back with the batch"
+    );
+    assert!(s.wants_buffer());
+    // A queue that holds a buffer keeps it (and its messages).
+    s.send("b").unwrap();
+    s.lend_buffer(Vec::with_capacity(64));
+    let (_, items) = transmit(&mut s).unwrap();
+    assert_eq!(items, vec![Outgoing::Frame("b")]);
+    assert!(items.capacity() < 64);
+}
+
 #[test]
 fn outbox_capacity_is_enforced_and_send_all_is_atomic() {
     let t0 = Instant::now();

@@ -238,13 +238,13 @@ enum Write {
 /// consumer dropped), so that what it holds is released at once.
 async fn write_batch<'a>(
     ws: &mut WsStream,
-    writes: Vec<Outgoing<Frame>>,
+    mut writes: Vec<Outgoing<Frame>>,
     write_limit: Duration,
     (shared, notified, woken): (&'a SessionShared, Pin<&mut Notified<'a>>, &mut bool),
     app: &mut Option<AppTask>,
 ) -> Write {
     let v3 = shared.protocol == Protocol::V3;
-    for item in writes {
+    for item in writes.drain(..) {
         match item {
             // Protocol 3 binary frames start with the packet type as a byte.
             Outgoing::Frame(f) if v3 && f.is_binary() => {
@@ -261,6 +261,8 @@ async fn write_batch<'a>(
             Outgoing::Packet(p) => queue_packet(ws, &p),
         }
     }
+    // Encoded: its buffer goes back to the thread's spares for the next batch.
+    super::recycle::give_batch(writes);
     let batch = ws.flush();
     // Most batches go out at once; only one that waits gets a timer.
     let mut batch = std::pin::pin!(batch);

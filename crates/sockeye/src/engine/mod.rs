@@ -49,6 +49,7 @@ mod incoming;
 mod outbox;
 mod per_message_deflate;
 mod polling;
+mod recycle;
 mod request;
 mod serve;
 mod server;

@@ -244,7 +244,11 @@ impl Inner {
             match t.transport {
                 // The machine hands its buffer over: keep it rather than copy it.
                 TransportKind::WebSocket if items.is_empty() => items = t.items,
-                TransportKind::WebSocket => items.extend(t.items),
+                TransportKind::WebSocket => {
+                    let mut more = t.items;
+                    items.append(&mut more);
+                    super::recycle::give_batch(more);
+                }
                 TransportKind::Polling => {
                     if let Some((_, tx)) = self.pending_get.take() {
                         let _ = tx.send(polling_body(self.machine.protocol(), t.items));
@@ -270,6 +274,11 @@ impl Inner {
         let bytes = frames.iter().map(Frame::wire_len).sum();
         if !self.outbox.admits(bytes) && !self.machine.is_closed() {
             return Err(SendError::Full);
+        }
+        if self.machine.wants_buffer() {
+            if let Some(spare) = super::recycle::take_batch() {
+                self.machine.lend_buffer(spare);
+            }
         }
         self.machine.send_all(frames.iter().cloned())?;
         self.outbox.queued(bytes);
@@ -302,14 +311,16 @@ impl Inner {
 /// One polling response body: the batch's packets joined by the separator (protocol 4), or
 /// each behind its length (protocol 3; binary always as base64 text, which v3 clients read
 /// whatever they asked for).
-pub(crate) fn polling_body(protocol: Protocol, items: Vec<Outgoing<Frame>>) -> Bytes {
+pub(crate) fn polling_body(protocol: Protocol, mut items: Vec<Outgoing<Frame>>) -> Bytes {
     if protocol == Protocol::V3 {
         return super::frame::payload_v3(items);
     }
-    join_payload(items.into_iter().map(|item| match item {
+    let body = join_payload(items.drain(..).map(|item| match item {
         Outgoing::Frame(f) => f.polling_bytes(),
         Outgoing::Packet(p) => Bytes::from(p.encode_text()),
-    }))
+    }));
+    super::recycle::give_batch(items);
+    body
 }
 
 /// The application's handle on a session: cheap to clone.

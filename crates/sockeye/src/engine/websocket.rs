@@ -3,7 +3,8 @@
 //!
 //! An idle websocket holds no buffer: input is read into a buffer on the stack and only what
 //! is left of an incomplete frame is kept on the heap; output is encoded into a buffer that is
-//! released once written. A batch of outgoing messages is one write.
+//! released once written (to the thread's spares, [`recycle`](super::recycle), for the next
+//! write). A batch of outgoing messages is one write.
 
 use std::future::poll_fn;
 use std::io;
@@ -12,7 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode, header};
 use hyper::upgrade::OnUpgrade;
@@ -38,8 +39,9 @@ pub(crate) struct WsStream {
     decoder: Decoder,
     /// Input not yet decoded: empty, and unallocated, between messages.
     input: BytesMut,
-    /// Encoded output not yet written: unallocated once written.
+    /// Encoded output not yet written (from `written` on): unallocated once written.
     output: BytesMut,
+    written: usize,
     /// With permessage-deflate negotiated: the compressor, and the size from which a
     /// message is compressed.
     deflate: Option<(Deflater, usize)>,
@@ -87,6 +89,7 @@ impl WsStream {
             decoder,
             input: BytesMut::new(),
             output: BytesMut::new(),
+            written: 0,
             deflate: deflate
                 .map(|(params, threshold)| (Deflater::new(Role::Server, &params), threshold)),
         }
@@ -96,6 +99,9 @@ impl WsStream {
     /// a data message of at least the threshold is compressed, unless `compress` is false
     /// (the emit's `compress(false)`).
     pub(crate) fn queue(&mut self, opcode: OpCode, payload: &[u8], compress: bool) {
+        if self.output.capacity() == 0 {
+            self.output = super::recycle::take_output();
+        }
         if let Some((deflater, threshold)) = &mut self.deflate {
             if compress && payload.len() >= *threshold {
                 deflater.encode(&mut self.output, opcode, payload, None);
@@ -109,7 +115,7 @@ impl WsStream {
 
     /// Whether output is waiting to be written (a pong, or a batch cut short).
     pub(crate) fn has_output(&self) -> bool {
-        !self.output.is_empty()
+        self.output.len() > self.written
     }
 
     /// Writes everything queued, then releases the buffer.
@@ -118,14 +124,17 @@ impl WsStream {
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while !self.output.is_empty() {
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.output))?;
+        // Written from an index rather than advanced past: the buffer then goes back to the
+        // spares with its whole capacity.
+        while let Some(rest) = self.output.get(self.written..).filter(|r| !r.is_empty()) {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, rest))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.output.advance(n);
+            self.written += n;
         }
-        self.output = BytesMut::new();
+        self.written = 0;
+        super::recycle::give_output(std::mem::take(&mut self.output));
         Pin::new(&mut self.io).poll_flush(cx)
     }
 
