@@ -142,6 +142,29 @@ impl Packet {
         Ok(Packet { kind, data })
     }
 
+    /// As [`decode_text`](Self::decode_text), from a websocket text frame's payload: when the
+    /// payload owns its buffer (a frame read on its own), that buffer becomes the packet's
+    /// text, moved once, not copied. Text that is not UTF-8 (the framing layer refuses it
+    /// before) is read with replacement characters.
+    pub fn decode_text_frame(mut payload: Bytes) -> Result<Packet, DecodeError> {
+        let first = *payload.first().ok_or(DecodeError::Empty)?;
+        let kind = match PacketType::from_byte(first) {
+            Some(kind) => kind,
+            None => return Packet::decode_text(&String::from_utf8_lossy(&payload)),
+        };
+        // The type is one ASCII byte.
+        bytes::Buf::advance(&mut payload, 1);
+        if payload.is_empty() {
+            return Ok(Packet::new(kind));
+        }
+        let text = String::from_utf8(Vec::from(payload))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(Packet {
+            kind,
+            data: PacketData::Text(text),
+        })
+    }
+
     /// Decodes a binary packet (a websocket binary frame): always a binary message.
     pub fn decode_binary(data: Bytes) -> Packet {
         Packet::binary(data)
@@ -251,6 +274,46 @@ mod tests {
             Packet::decode_text("b!!"),
             Err(DecodeError::Base64(_))
         ));
+    }
+
+    /// The frame decoder gives what the text decoder gives, on every input of the tests
+    /// above, and keeps the frame's buffer for the data.
+    #[test]
+    fn decoding_a_frame_agrees_and_reuses_its_buffer() {
+        let inputs = [
+            "",
+            "a123",
+            "€4",
+            "b!!",
+            "bAQIDBA==",
+            "4",
+            "4test",
+            "2probe",
+            "6",
+            "4€ ok",
+            "7x",
+        ];
+        for input in inputs {
+            assert_eq!(
+                Packet::decode_text_frame(Bytes::from(input.to_owned())),
+                Packet::decode_text(input),
+                "{input:?}"
+            );
+        }
+        assert_eq!(
+            Packet::decode_text_frame(Bytes::from_static(b"4a\xffb")),
+            Ok(Packet::message("a\u{fffd}b"))
+        );
+        let frame = Bytes::from(b"4hello".to_vec());
+        let at = frame.as_ptr();
+        let Ok(Packet {
+            data: PacketData::Text(data),
+            ..
+        }) = Packet::decode_text_frame(frame)
+        else {
+            panic!("not a text message");
+        };
+        assert_eq!((data.as_str(), data.as_ptr()), ("hello", at));
     }
 
     #[test]

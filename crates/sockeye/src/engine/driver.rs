@@ -359,11 +359,11 @@ fn on_read(
 ) -> Option<(u16, &'static str)> {
     let packet = match item {
         Some(Ok(Message::Text(t))) => {
-            // The framing layer validated the UTF-8 already; checking again is cheap.
-            let text = std::str::from_utf8(&t).unwrap_or_default();
+            // The frame's buffer (its own, as read) becomes the message's text: no copy.
             let decoded = match shared.protocol {
-                Protocol::V4 => Packet::decode_text(text),
-                Protocol::V3 => decode_packet_v3(text),
+                Protocol::V4 => Packet::decode_text_frame(t),
+                // The framing layer validated the UTF-8 already; checking again is cheap.
+                Protocol::V3 => decode_packet_v3(std::str::from_utf8(&t).unwrap_or_default()),
             };
             match decoded {
                 Ok(p) => p,
