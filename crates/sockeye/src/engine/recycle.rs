@@ -9,6 +9,7 @@
 //! bytes; 384 KiB at most).
 
 use std::cell::RefCell;
+use std::thread::LocalKey;
 
 use bytes::BytesMut;
 use engineio_proto::Outgoing;
@@ -33,11 +34,7 @@ thread_local! {
 
 /// A spare output buffer (empty), or a new unallocated one.
 pub(crate) fn take_output() -> BytesMut {
-    OUTPUT
-        .try_with(|spare| spare.borrow_mut().pop())
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+    take(&OUTPUT).unwrap_or_default()
 }
 
 /// Keeps `buf` (emptied) for a later write, unless enough are kept or it is too large.
@@ -46,20 +43,12 @@ pub(crate) fn give_output(mut buf: BytesMut) {
         return;
     }
     buf.clear();
-    let _ = OUTPUT.try_with(|spare| {
-        let mut spare = spare.borrow_mut();
-        if spare.len() < KEPT_OUTPUT {
-            spare.push(buf);
-        }
-    });
+    keep(&OUTPUT, buf, KEPT_OUTPUT);
 }
 
 /// A spare batch buffer (empty), if one is kept.
 pub(crate) fn take_batch() -> Option<Batch> {
-    BATCHES
-        .try_with(|spare| spare.borrow_mut().pop())
-        .ok()
-        .flatten()
+    take(&BATCHES)
 }
 
 /// Keeps `batch` (emptied) for a later one, unless enough are kept or it is too large.
@@ -68,10 +57,23 @@ pub(crate) fn give_batch(mut batch: Batch) {
         return;
     }
     batch.clear();
-    let _ = BATCHES.try_with(|spare| {
+    keep(&BATCHES, batch, KEPT_BATCHES);
+}
+
+/// The last spare of `spares` (none while the thread is being torn down).
+fn take<T: 'static>(spares: &'static LocalKey<RefCell<Vec<T>>>) -> Option<T> {
+    spares
+        .try_with(|spare| spare.borrow_mut().pop())
+        .ok()
+        .flatten()
+}
+
+/// Adds `item` to `spares` unless `kept` are there already.
+fn keep<T: 'static>(spares: &'static LocalKey<RefCell<Vec<T>>>, item: T, kept: usize) {
+    let _ = spares.try_with(|spare| {
         let mut spare = spare.borrow_mut();
-        if spare.len() < KEPT_BATCHES {
-            spare.push(batch);
+        if spare.len() < kept {
+            spare.push(item);
         }
     });
 }
