@@ -442,13 +442,18 @@ impl Engine {
             Some((params, config.threshold))
         });
         let engine = self.clone();
-        let request = HandshakeRequest::from_parts(parts);
-        // Kept for the session's life: its own copy, not slices of hyper's read buffer
-        // (the request's, which shares one buffer with the handshake's).
-        let headers = self
-            .0
-            .keeps_headers
-            .then(|| Arc::new(request.headers.clone()));
+        let target = match existing {
+            Some(shared) => Target::Upgrade(shared),
+            None => Target::New(HandshakeRequest::from_parts(parts)),
+        };
+        // Kept for the session's life: its own copy, not slices of hyper's read buffer (a new
+        // session's shares the bytes of its handshake's copy).
+        let headers = self.0.keeps_headers.then(|| {
+            Arc::new(match &target {
+                Target::New(request) => request.headers.clone(),
+                Target::Upgrade(_) => super::request::detach_headers(&parts.headers),
+            })
+        });
         let max = self.0.config.max_http_buffer_size;
         tokio::spawn(async move {
             let Some(ws) = websocket::open(on_upgrade, max, deflate).await else {
@@ -458,8 +463,8 @@ impl Engine {
                 websocket::close(ws, None);
                 return;
             }
-            match existing {
-                Some(shared) => {
+            match target {
+                Target::Upgrade(shared) => {
                     let refused =
                         shared.with(|inner| match inner.machine.handle_upgrade_request(now()) {
                             Ok(()) => {
@@ -474,7 +479,7 @@ impl Engine {
                         websocket::close(ws, None);
                     }
                 }
-                None => {
+                Target::New(request) => {
                     let (shared, incoming) =
                         engine.create_session(request, TransportKind::WebSocket, protocol);
                     shared.lock().ws_request = headers;
@@ -585,6 +590,17 @@ impl Engine {
         };
         (shared, incoming)
     }
+}
+
+/// What a websocket handshake leads to once hyper hands the connection over.
+// Held once, by the task that waits for the upgrade: boxing the request would only add an
+// allocation per handshake.
+#[allow(clippy::large_enum_variant)]
+enum Target {
+    /// The upgrade of this polling session.
+    Upgrade(Arc<SessionShared>),
+    /// A new session, with its handshake request.
+    New(HandshakeRequest),
 }
 
 /// The span of one connection, at debug: its driver runs in it, and so does the handler's
