@@ -37,6 +37,15 @@ impl<T> State<T> {
     fn len(&self) -> usize {
         usize::from(self.first.is_some()) + self.items.len()
     }
+
+    /// Appends `item` (into `first` when the queue is empty: no allocation).
+    fn append(&mut self, item: T) {
+        if self.first.is_none() && self.items.is_empty() {
+            self.first = Some(item);
+        } else {
+            self.items.push_back(item);
+        }
+    }
 }
 
 impl<T> std::fmt::Debug for Queue<T> {
@@ -101,16 +110,17 @@ impl<T> Queue<T> {
     /// Queues an item if there is room: `Ok(Some(item))` gives it back when the queue is
     /// full, `Err(item)` when it is closed.
     pub(crate) fn try_push(&self, item: T) -> Result<Option<T>, T> {
-        {
-            let state = self.lock();
-            if state.closed {
-                return Err(item);
-            }
-            if state.len() >= self.capacity {
-                return Ok(Some(item));
-            }
+        let mut state = self.lock();
+        if state.closed {
+            return Err(item);
         }
-        self.push_now(item).map(|()| None)
+        if state.len() >= self.capacity {
+            return Ok(Some(item));
+        }
+        state.append(item);
+        drop(state);
+        self.readable.wake();
+        Ok(None)
     }
 
     /// Queues an item without waiting for room (after [`Queue::reserve`]).
@@ -119,11 +129,7 @@ impl<T> Queue<T> {
         if state.closed {
             return Err(item);
         }
-        if state.first.is_none() && state.items.is_empty() {
-            state.first = Some(item);
-        } else {
-            state.items.push_back(item);
-        }
+        state.append(item);
         drop(state);
         self.readable.wake();
         Ok(())
