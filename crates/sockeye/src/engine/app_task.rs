@@ -95,6 +95,13 @@ impl AppTask {
     }
 }
 
+/// Polls the work in `app` if it was woken; an ended work is dropped (`app` becomes `None`).
+pub(crate) fn poll_work(app: &mut Option<AppTask>) {
+    if app.as_mut().is_some_and(AppTask::poll_if_woken) {
+        *app = None;
+    }
+}
+
 /// Resolves once the work `wake` belongs to is woken (the task's waker is kept for that);
 /// never when there is no work.
 pub(crate) async fn app_woken(wake: Option<&AppWake>) {

@@ -15,7 +15,7 @@ use tokio::sync::futures::Notified;
 use tokio::time::{Instant, timeout};
 use websocket_proto::Message;
 
-use super::app_task::{AppTask, app_woken};
+use super::app_task::{AppTask, app_woken, poll_work};
 use super::frame::Frame;
 use super::incoming::{Delivered, Incoming};
 use super::server::{EngineShared, SessionTask};
@@ -54,9 +54,7 @@ pub(crate) async fn drive(
     loop {
         shared.driver_running();
         // The application's work first: what it sends on a message goes out in this pass.
-        if app.as_mut().is_some_and(AppTask::poll_if_woken) {
-            app = None;
-        }
+        poll_work(&mut app);
         let (events, writes, write_bytes, new_probe, upgrading, deadline, tx, quiet) = {
             let mut inner = shared.lock();
             // Batches before events: a close must follow the last messages written.
@@ -285,11 +283,7 @@ async fn write_batch<'a>(
                         _ => Write::Failed,
                     },
                     () = &mut closed => break Write::Abandoned,
-                    () = app_woken(app.as_ref().map(AppTask::wake)) => {
-                        if app.as_mut().is_some_and(AppTask::poll_if_woken) {
-                            *app = None;
-                        }
-                    }
+                    () = app_woken(app.as_ref().map(AppTask::wake)) => poll_work(app),
                 }
             };
             // Left marked sleeping: the pass after it looks at everything again.
